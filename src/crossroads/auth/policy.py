@@ -1,0 +1,93 @@
+"""The one place that decides who may do what to which record.
+
+Every route asks `require()` for the action and applies `people_scope()` / `cases_scope()` inside its
+query, so a record outside the user's offices is never loaded, let alone filtered out afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, false, or_, select
+
+from crossroads.auth.roles import Action, Role
+from crossroads.cases.models import Case
+from crossroads.kit.errors import Forbidden, Invalid
+from crossroads.people.models import Person
+
+_REGISTRY = frozenset(
+    {
+        Action.PERSON_READ,
+        Action.PERSON_CREATE,
+        Action.PERSON_UPDATE,
+        Action.HOUSEHOLD_MANAGE,
+        Action.CASE_READ,
+        Action.CASE_CREATE,
+        Action.CASE_NOTE,
+    }
+)
+
+# Least privilege: only the roles that assist people see identities. Partners see nothing of the
+# registry until a referral shares consented fields; data officers and the DPO work on de-identified
+# data and on the audit trail; administrators manage accounts, not cases.
+GRANTS: dict[Role, frozenset[Action]] = {
+    Role.CASEWORKER: _REGISTRY,
+    Role.SUPERVISOR: _REGISTRY,
+    Role.PARTNER: frozenset(),
+    Role.DATA_OFFICER: frozenset(),
+    Role.DPO: frozenset({Action.AUDIT_READ}),
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated user as the policy sees them, built once per request."""
+
+    # None only for system work such as seeding the demo, which no user performs.
+    user_id: uuid.UUID | None
+    role: Role
+    organisation_id: uuid.UUID
+    office_ids: frozenset[uuid.UUID]
+
+    def may(self, action: Action) -> bool:
+        return action in GRANTS[self.role]
+
+
+def require(principal: Principal, action: Action) -> None:
+    if not principal.may(action):
+        raise Forbidden(f"your role may not {action.value.replace('.', ' ')}")
+
+
+def require_office(principal: Principal, action: Action, office_id: uuid.UUID) -> None:
+    """The action is allowed and the office is one of the user's own."""
+    require(principal, action)
+    if office_id not in principal.office_ids:
+        raise Forbidden("you do not work in that office", field="office_id")
+
+
+def default_office(principal: Principal, office_id: uuid.UUID | None) -> uuid.UUID:
+    """The office a new record belongs to: the one asked for, or the user's only office."""
+    if office_id is not None:
+        return office_id
+    if len(principal.office_ids) == 1:
+        return next(iter(principal.office_ids))
+    raise Invalid("choose the office: you work in more than one", field="office_id")
+
+
+def cases_scope(principal: Principal) -> ColumnElement[bool]:
+    if not principal.may(Action.CASE_READ) or not principal.office_ids:
+        return false()
+    return Case.office_id.in_(principal.office_ids)
+
+
+def people_scope(principal: Principal) -> ColumnElement[bool]:
+    """People registered in the user's offices or with a case there."""
+    if not principal.may(Action.PERSON_READ) or not principal.office_ids:
+        return false()
+    offices = principal.office_ids
+    with_case = exists(
+        select(Case.id).where(Case.person_id == Person.id, Case.office_id.in_(offices))
+    )
+    return or_(Person.office_id.in_(offices), with_case)

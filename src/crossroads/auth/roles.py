@@ -1,0 +1,30 @@
+"""Roles and actions: the vocabulary the access policy speaks."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    PARTNER = "partner"
+    DATA_OFFICER = "data_officer"
+    DPO = "dpo"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    PERSON_READ = "person.read"
+    PERSON_CREATE = "person.create"
+    PERSON_UPDATE = "person.update"
+    HOUSEHOLD_MANAGE = "household.manage"
+    CASE_READ = "case.read"
+    CASE_CREATE = "case.create"
+    CASE_NOTE = "case.note"
+    ADMIN_MANAGE = "admin.manage"
+    AUDIT_READ = "audit.read"
+
+
+class OrganisationKind(StrEnum):
+    AGENCY = "agency"
+    GOVERNMENT = "government"
+    PARTNER = "partner"

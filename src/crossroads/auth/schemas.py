@@ -1,0 +1,95 @@
+"""What the auth and administration API accepts and returns."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from crossroads.auth.passwords import MIN_PASSWORD_LENGTH
+from crossroads.auth.roles import OrganisationKind, Role
+from crossroads.kit.codes import check_country
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class TokenRequest(BaseModel):
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class OrganisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    kind: OrganisationKind
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    kind: OrganisationKind
+
+
+class OfficeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organisation_id: uuid.UUID
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=12,
+                                           pattern=r"^[A-Z0-9-]+$")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
+    country: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return check_country(value) if value else None
+
+
+class OfficeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    code: str
+    name: str
+    city: str | None
+    country: str | None
+    active: bool
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Email
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    role: Role
+    organisation_id: uuid.UUID
+    office_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    role: Role | None = None
+    office_ids: list[uuid.UUID] | None = Field(None, max_length=50)
+    active: bool | None = None
+    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024)] | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    organisation_id: uuid.UUID
+    active: bool
+    office_ids: list[uuid.UUID]

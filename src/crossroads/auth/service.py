@@ -1,0 +1,210 @@
+"""Logging in, tokens and sessions, and administering organisations, offices and users."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from crossroads.audit.service import record_event
+from crossroads.auth.models import AuthToken, LoginAttempt, Office, Organisation, User, user_offices
+from crossroads.auth.passwords import burn_time, hash_password, verify_password
+from crossroads.auth.policy import Principal, require
+from crossroads.auth.roles import Action
+from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
+from crossroads.config import Settings
+from crossroads.db.base import utcnow
+from crossroads.kit.errors import Conflict, Invalid, NotFound, TooManyAttempts
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    office_ids = session.scalars(select(user_offices.c.office_id).where(user_offices.c.user_id == user.id)).all()
+    return Principal(
+        user_id=user.id, role=user.role, organisation_id=user.organisation_id, office_ids=frozenset(office_ids)
+    )
+
+
+def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User | None:
+    """The active user with these credentials, or None; failures are recorded to rate-limit guessing."""
+    email = email.strip().lower()
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    by_email = session.scalar(
+        select(func.count()).where(LoginAttempt.email == email, LoginAttempt.attempted_at >= since)
+    )
+    by_ip = session.scalar(select(func.count()).where(LoginAttempt.ip == ip, LoginAttempt.attempted_at >= since))
+    if (by_email or 0) >= settings.login_max_failures or (by_ip or 0) >= settings.login_max_failures * 4:
+        raise TooManyAttempts(f"too many failed logins; try again in {settings.login_window_minutes} minutes")
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        burn_time(password)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        session.add(LoginAttempt(email=email, ip=ip))
+        record_event(session, actor=None, action="auth.login_failed", entity_type="user",
+                     entity_id=user.id if user else None, details={"ip": ip}, system_actor="anonymous")
+        return None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1)))
+    user.last_login_at = utcnow()
+    record_event(session, actor=principal_for(session, user), action="auth.login", entity_type="user",
+                 entity_id=user.id, details={"ip": ip})
+    return user
+
+
+def issue_token(session: Session, *, user: User, kind: str, lifetime: timedelta) -> str:
+    """A new random token; only its hash is stored, so a database leak yields no usable tokens."""
+    token = secrets.token_urlsafe(32)
+    session.add(AuthToken(token_hash=_digest(token), user_id=user.id, kind=kind, expires_at=utcnow() + lifetime))
+    session.flush()
+    return token
+
+
+def resolve_token(session: Session, *, token: str, kind: str) -> Principal | None:
+    row = session.execute(
+        select(User, AuthToken.expires_at)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(AuthToken.token_hash == _digest(token), AuthToken.kind == kind, AuthToken.revoked_at.is_(None))
+    ).first()
+    if row is None or row.expires_at <= utcnow() or not row.User.active:
+        return None
+    return principal_for(session, row.User)
+
+
+def revoke_token(session: Session, *, token: str) -> None:
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def csrf_token(secret: str, anchor: str) -> str:
+    """A form token bound to the browser session (or pre-login cookie) it was issued for."""
+    return hmac.new(secret.encode(), f"csrf:{_digest(anchor)}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(secret: str, anchor: str | None, submitted: str | None) -> bool:
+    return bool(anchor and submitted) and hmac.compare_digest(csrf_token(secret, anchor), submitted)
+
+
+# Administration
+
+
+def create_organisation(session: Session, *, actor: Principal | None, data: OrganisationCreate) -> Organisation:
+    if actor is not None:
+        require(actor, Action.ADMIN_MANAGE)
+    if session.scalar(select(Organisation.id).where(Organisation.name == data.name)):
+        raise Conflict("an organisation with this name exists", field="name")
+    org = Organisation(id=uuid.uuid4(), name=data.name, kind=data.kind)
+    session.add(org)
+    session.flush()
+    record_event(session, actor=actor, action="organisation.create", entity_type="organisation", entity_id=org.id,
+                 details={"kind": data.kind.value}, system_actor="cli")
+    return org
+
+
+def create_office(session: Session, *, actor: Principal | None, data: OfficeCreate) -> Office:
+    if actor is not None:
+        require(actor, Action.ADMIN_MANAGE)
+    if session.get(Organisation, data.organisation_id) is None:
+        raise Invalid("no such organisation", field="organisation_id")
+    if session.scalar(select(Office.id).where(Office.code == data.code)):
+        raise Conflict("an office with this code exists", field="code")
+    office = Office(id=uuid.uuid4(), **data.model_dump())
+    session.add(office)
+    session.flush()
+    record_event(session, actor=actor, action="office.create", entity_type="office", entity_id=office.id,
+                 office_id=office.id, details={"code": office.code}, system_actor="cli")
+    return office
+
+
+def _offices(session: Session, office_ids: list[uuid.UUID]) -> list[Office]:
+    offices = list(session.scalars(select(Office).where(Office.id.in_(office_ids))))
+    if len(offices) != len(set(office_ids)):
+        raise Invalid("one of the offices does not exist", field="office_ids")
+    return offices
+
+
+def create_user(session: Session, *, actor: Principal | None, data: UserCreate) -> User:
+    if actor is not None:
+        require(actor, Action.ADMIN_MANAGE)
+    if session.get(Organisation, data.organisation_id) is None:
+        raise Invalid("no such organisation", field="organisation_id")
+    if session.scalar(select(User.id).where(User.email == data.email)):
+        raise Conflict("a user with this e-mail exists", field="email")
+    user = User(
+        id=uuid.uuid4(),
+        email=data.email,
+        full_name=data.full_name,
+        role=data.role,
+        organisation_id=data.organisation_id,
+        password_hash=hash_password(data.password),
+        offices=_offices(session, data.office_ids),
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("a user with this e-mail exists", field="email") from None
+    record_event(session, actor=actor, action="user.create", entity_type="user", entity_id=user.id,
+                 details={"role": data.role.value, "offices": [str(o) for o in data.office_ids]},
+                 system_actor="cli")
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    user = session.scalar(select(User).where(User.id == user_id).options(selectinload(User.offices)))
+    if user is None:
+        raise NotFound("no such user", field="user_id")
+    return user
+
+
+def update_user(session: Session, *, actor: Principal | None, user_id: uuid.UUID, data: UserUpdate) -> User:
+    if actor is not None:
+        require(actor, Action.ADMIN_MANAGE)
+    user = get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if actor is not None and user.id == actor.user_id and (changes.get("active") is False or "role" in changes):
+        raise Invalid("administrators cannot deactivate themselves or change their own role", field="role")
+    if "full_name" in changes:
+        user.full_name = data.full_name
+    if data.role is not None:
+        user.role = data.role
+    if data.office_ids is not None:
+        user.offices = _offices(session, data.office_ids)
+    if data.active is not None:
+        user.active = data.active
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+    if data.active is False or data.password is not None or data.role is not None:
+        # A changed role, password or deactivation ends every session the user had open.
+        for token in session.scalars(select(AuthToken).where(AuthToken.user_id == user.id,
+                                                             AuthToken.revoked_at.is_(None))):
+            token.revoked_at = utcnow()
+    session.flush()
+    details = {k: v for k, v in changes.items() if k in ("role", "active")}
+    details["fields"] = sorted(changes)
+    if data.office_ids is not None:
+        details["offices"] = [str(o) for o in data.office_ids]
+    record_event(session, actor=actor, action="user.update", entity_type="user", entity_id=user.id,
+                 details=details, system_actor="cli")
+    return user
+
+
+def list_users(session: Session, *, actor: Principal) -> list[User]:
+    require(actor, Action.ADMIN_MANAGE)
+    return list(session.scalars(select(User).options(selectinload(User.offices)).order_by(User.email)))
+
+
+def list_offices(session: Session) -> list[Office]:
+    return list(session.scalars(select(Office).order_by(Office.code)))
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))

@@ -1,0 +1,148 @@
+"""HTML pages: log in and out, and administration of offices and users."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from crossroads.auth import service
+from crossroads.auth.policy import require
+from crossroads.auth.roles import Action, OrganisationKind, Role
+from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
+from crossroads.kit.errors import DomainError
+from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE, AppSettings, DbSession, UiUser, client_ip
+from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return RedirectResponse("/cases" if request.cookies.get(SESSION_COOKIE) else "/login", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, settings: AppSettings) -> Response:
+    anchor = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
+    request.state.prelogin = anchor
+    response = render(request, "login.html", {"email": ""})
+    response.set_cookie(PRELOGIN_COOKIE, anchor, httponly=True, samesite="lax", secure=settings.cookie_secure)
+    return response
+
+
+@router.post("/login")
+def login(request: Request, form: Form, session: DbSession, settings: AppSettings) -> Response:
+    email = text(form, "email") or ""
+    try:
+        user = service.authenticate(session, settings=settings, email=email, password=text(form, "password") or "",
+                                    ip=client_ip(request))
+    except DomainError as exc:
+        return render(request, "login.html", {"email": email, "error": exc.message}, status_code=exc.status_code)
+    if user is None:
+        return render(request, "login.html", {"email": email, "error": "wrong e-mail or password"}, status_code=401)
+    token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
+    landing = "/admin" if user.role == Role.ADMIN else "/cases"
+    response = RedirectResponse(landing, status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+                        max_age=settings.session_hours * 3600)
+    response.delete_cookie(PRELOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form, session: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.revoke_token(session, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _admin_page(request: Request, session: DbSession, principal, errors=None, values=None, status_code=200):  # noqa: ANN001, ANN202
+    return render(
+        request,
+        "admin.html",
+        {
+            "organisations": service.list_organisations(session),
+            "offices": service.list_offices(session),
+            "users": service.list_users(session, actor=principal),
+            "roles": list(Role),
+            "org_kinds": list(OrganisationKind),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin")
+def admin(request: Request, session: DbSession, principal: UiUser) -> Response:
+    require(principal, Action.ADMIN_MANAGE)
+    return _admin_page(request, session, principal)
+
+
+def _submit(request: Request, session: DbSession, principal, form, build, action, prefix: str) -> Response:  # noqa: ANN001
+    require(principal, Action.ADMIN_MANAGE)
+    try:
+        data = build()
+        action(data)
+    except ValidationError as exc:
+        errors = {f"{prefix}.{k}": v for k, v in field_errors(exc).items()}
+        return _admin_page(request, session, principal, errors, dict(form), status_code=422)
+    except DomainError as exc:
+        session.rollback()
+        errors = {f"{prefix}.{exc.field or 'form'}": exc.message}
+        return _admin_page(request, session, principal, errors, dict(form), status_code=exc.status_code)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/organisations")
+def admin_create_organisation(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return _submit(
+        request, session, principal, form,
+        lambda: OrganisationCreate(name=text(form, "name") or "", kind=text(form, "kind") or ""),
+        lambda data: service.create_organisation(session, actor=principal, data=data), "org",
+    )
+
+
+@router.post("/admin/offices")
+def admin_create_office(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return _submit(
+        request, session, principal, form,
+        lambda: OfficeCreate(organisation_id=text(form, "organisation_id") or "", code=text(form, "code") or "",
+                             name=text(form, "name") or "", city=text(form, "city"), country=text(form, "country")),
+        lambda data: service.create_office(session, actor=principal, data=data), "office",
+    )
+
+
+@router.post("/admin/users")
+def admin_create_user(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return _submit(
+        request, session, principal, form,
+        lambda: UserCreate(email=text(form, "email") or "", full_name=text(form, "full_name") or "",
+                           role=text(form, "role") or "", organisation_id=text(form, "organisation_id") or "",
+                           office_ids=form.getlist("office_ids"), password=text(form, "password") or ""),
+        lambda data: service.create_user(session, actor=principal, data=data), "user",
+    )
+
+
+@router.post("/admin/users/{user_id}")
+def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session: DbSession,
+                      principal: UiUser) -> Response:
+    def build() -> UserUpdate:
+        values: dict = {"role": text(form, "role"), "office_ids": form.getlist("office_ids"),
+                        "active": form.get("active") == "on"}
+        if text(form, "password"):
+            values["password"] = text(form, "password")
+        return UserUpdate(**values)
+
+    return _submit(request, session, principal, form, build,
+                   lambda data: service.update_user(session, actor=principal, user_id=user_id, data=data),
+                   f"edit-{user_id}")

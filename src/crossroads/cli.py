@@ -1,0 +1,319 @@
+"""The `crossroads` command: demo, serve, database, users, offices and audit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
+from crossroads.db.session import make_engine, unit_of_work
+from crossroads.kit.errors import DomainError
+
+# Tracebacks never show local variables: they may hold a person's data.
+app = typer.Typer(
+    help="Crossroads: case management and safe data for migration services.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+offices_app = typer.Typer(help="Offices and organisations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(offices_app, name="offices")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def _input_errors() -> Iterator[None]:
+    """Bad input exits with status 2 and names the option at fault; the transaction is rolled back."""
+    try:
+        yield
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        raise _fail(f"--{option}: {first['msg']}", 2) from None
+    except DomainError as exc:
+        raise _fail(f"--{(exc.field or 'input').replace('_', '-')}: {exc.message}", 2) from None
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from crossroads.app import create_app
+
+    _configure_logging()
+    # uvicorn's own access log prints query strings, which carry searched names; ours prints paths only.
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo database is created.")] = Path("data"),
+    households: Annotated[int, typer.Option(help="Synthetic households to seed.")] = 240,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed only; do not start the server.")] = False,
+) -> None:
+    """Create a fresh SQLite demo database with synthetic data and serve the web UI."""
+    import secrets
+
+    from crossroads.db.migrate import upgrade_database
+    from crossroads.demo import demo_password, seed_demo
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_path = data_dir / "crossroads.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    settings = Settings(
+        database_url=f"sqlite:///{db_path.resolve()}",
+        secret_key=DEMO_SECRET_PREFIX + secrets.token_urlsafe(32),
+        mode="demo",
+        cookie_secure=False,
+        data_dir=data_dir,
+    )
+    engine = make_engine(settings.database_url)
+    with console.status("Creating the database"):
+        upgrade_database(engine)
+    password, generated = demo_password(os.environ.get("CROSSROADS_DEMO_PASSWORD"))
+    with Progress(TextColumn("Seeding synthetic households"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("seed", total=households)
+        with unit_of_work(engine) as session:
+            logins = seed_demo(session, password=password, households=households,
+                               progress=lambda n: bar.advance(task, n))
+    engine.dispose()
+    table = Table(title="Demo logins")
+    table.add_column("e-mail")
+    table.add_column("role")
+    table.add_column("offices")
+    for login in logins:
+        table.add_row(login.email, login.role.value, ", ".join(login.offices) or "—")
+    console.print(table)
+    console.print(f"Password for every demo login: [bold]{password}[/]"
+                  + (" (generated; set CROSSROADS_DEMO_PASSWORD to choose it)" if generated else ""))
+    console.print(f"Open [bold]http://{host}:{port}/[/] in a browser.")
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve Crossroads in production mode (CROSSROADS_DATABASE_URL, CROSSROADS_SECRET_KEY)."""
+    settings = _settings()
+    try:
+        settings.check_production()
+    except InsecureSettingsError as exc:
+        raise _fail(f"refusing to start: {exc}") from None
+    _serve(settings, host, port)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database at CROSSROADS_DATABASE_URL to the latest schema."""
+    from crossroads.db.migrate import upgrade_database
+
+    settings = _settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    console.print("database is at the latest schema")
+
+
+def _engine():  # noqa: ANN202
+    return make_engine(_settings().database_url)
+
+
+def _office_ids(session, codes: list[str]) -> list:  # noqa: ANN001
+    from crossroads.auth.models import Office
+
+    found = {o.code: o.id for o in session.scalars(select(Office).where(Office.code.in_([c.upper() for c in codes])))}
+    missing = [c for c in codes if c.upper() not in found]
+    if missing:
+        raise _fail(f"--office: no office with code {', '.join(missing)}", 2)
+    return [found[c.upper()] for c in codes]
+
+
+def _read_password(password_env: str | None) -> str:
+    if password_env:
+        value = os.environ.get(password_env)
+        if not value:
+            raise _fail(f"--password-env: environment variable {password_env} is empty or not set", 2)
+        return value
+    if not sys.stdin.isatty():
+        value = sys.stdin.readline().rstrip("\n")
+        if not value:
+            raise _fail("no password given on standard input", 2)
+        return value
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="caseworker, supervisor, partner, data_officer, dpo or admin.")],
+    organisation: Annotated[str, typer.Option(help="Organisation name.")],
+    office: Annotated[list[str] | None, typer.Option(help="Office code; repeat for several.")] = None,
+    password_env: Annotated[str | None, typer.Option(help="Read the password from this environment variable "
+                                                      "(otherwise from standard input or a prompt).")] = None,
+) -> None:
+    """Create a staff account."""
+    from crossroads.auth.models import Organisation
+    from crossroads.auth.schemas import UserCreate
+    from crossroads.auth.service import create_user
+
+    password = _read_password(password_env)
+    with unit_of_work(_engine()) as session:
+        org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if org_id is None:
+            raise _fail(f"--organisation: no organisation named {organisation!r}", 2)
+        with _input_errors():
+            data = UserCreate(email=email, full_name=name, role=role, organisation_id=org_id,
+                              office_ids=_office_ids(session, office or []), password=password)
+            user = create_user(session, actor=None, data=data)
+    console.print(f"created {user.email} ({user.role.value})")
+
+
+@users_app.command("update")
+def users_update(
+    email: Annotated[str, typer.Option(help="Login e-mail of the account to change.")],
+    role: Annotated[str | None, typer.Option()] = None,
+    office: Annotated[list[str] | None, typer.Option(help="Replace the offices; repeat for several.")] = None,
+    deactivate: Annotated[bool, typer.Option("--deactivate", help="Block the account and end its sessions.")] = False,
+    activate: Annotated[bool, typer.Option("--activate")] = False,
+) -> None:
+    """Change a staff account's role, offices or status."""
+    from crossroads.auth.models import User
+    from crossroads.auth.schemas import UserUpdate
+    from crossroads.auth.service import update_user
+
+    with unit_of_work(_engine()) as session:
+        user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            raise _fail(f"--email: no user {email}", 2)
+        values: dict = {}
+        if role:
+            values["role"] = role
+        if office is not None:
+            values["office_ids"] = _office_ids(session, office)
+        if deactivate or activate:
+            values["active"] = activate
+        with _input_errors():
+            update_user(session, actor=None, user_id=user_id, data=UserUpdate(**values))
+    console.print(f"updated {email}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List staff accounts with their roles and offices."""
+    from sqlalchemy.orm import selectinload
+
+    from crossroads.auth.models import User
+
+    table = Table("e-mail", "name", "role", "offices", "active")
+    with unit_of_work(_engine()) as session:
+        for u in session.scalars(select(User).options(selectinload(User.offices)).order_by(User.email)):
+            table.add_row(u.email, u.full_name, u.role.value, ", ".join(o.code for o in u.offices),
+                          "yes" if u.active else "no")
+    console.print(table)
+
+
+@offices_app.command("create-organisation")
+def organisations_create(
+    name: Annotated[str, typer.Option()],
+    kind: Annotated[str, typer.Option(help="agency, government or partner.")],
+) -> None:
+    """Create an organisation (the agency, a city government, a partner)."""
+    from crossroads.auth.schemas import OrganisationCreate
+    from crossroads.auth.service import create_organisation
+
+    with unit_of_work(_engine()) as session, _input_errors():
+        create_organisation(session, actor=None, data=OrganisationCreate(name=name, kind=kind))
+    console.print(f"created organisation {name}")
+
+
+@offices_app.command("create")
+def offices_create(
+    organisation: Annotated[str, typer.Option(help="Organisation name.")],
+    code: Annotated[str, typer.Option(help="Short unique code, e.g. TUN.")],
+    name: Annotated[str, typer.Option()],
+    city: Annotated[str | None, typer.Option()] = None,
+    country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-3.")] = None,
+) -> None:
+    """Create an office."""
+    from crossroads.auth.models import Organisation
+    from crossroads.auth.schemas import OfficeCreate
+    from crossroads.auth.service import create_office
+
+    with unit_of_work(_engine()) as session:
+        org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if org_id is None:
+            raise _fail(f"--organisation: no organisation named {organisation!r}", 2)
+        with _input_errors():
+            create_office(session, actor=None, data=OfficeCreate(organisation_id=org_id, code=code, name=name,
+                                                                 city=city, country=country))
+    console.print(f"created office {code.upper()}")
+
+
+@offices_app.command("list")
+def offices_list() -> None:
+    """List offices."""
+    from crossroads.auth.service import list_offices
+
+    table = Table("code", "name", "city", "country", "active")
+    with unit_of_work(_engine()) as session:
+        for o in list_offices(session):
+            table.add_row(o.code, o.name, o.city or "", o.country or "", "yes" if o.active else "no")
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 naming the first broken event."""
+    from crossroads.audit.service import verify_chain
+
+    with unit_of_work(_engine()) as session:
+        result = verify_chain(session)
+    if result.broken is not None:
+        raise _fail(f"audit chain broken at event {result.broken.seq}: {result.broken.reason} "
+                    f"({result.checked} events before it are intact)")
+    console.print(f"audit chain intact: {result.checked} events; head {result.head_seq} {result.head_hash}")
+    # Recording the head elsewhere (a ticket, a log) lets a later check also detect a truncated tail.
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

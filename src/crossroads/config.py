@@ -1,0 +1,48 @@
+"""The one settings class. Secrets come only from the environment (prefix CROSSROADS_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
+DEMO_SECRET_PREFIX = "demo-only-"
+
+
+class InsecureSettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CROSSROADS_", extra="ignore")
+
+    database_url: str = "sqlite:///./data/crossroads.db"
+    secret_key: str = ""
+    mode: str = Field(default="production", pattern="^(production|demo|test)$")
+    # Secure cookies need HTTPS; the demo serves plain HTTP on the loopback interface.
+    cookie_secure: bool = True
+    session_hours: int = 12
+    token_hours: int = 8
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    default_locale: str = "en"
+    # Lower argon2 cost only for the test suite; production keeps argon2-cffi's RFC 9106 defaults.
+    argon2_fast: bool = False
+    data_dir: Path = Path("./data")
+
+    def check_production(self) -> None:
+        """Refuse to serve real data with a missing, short or demo secret."""
+        if not self.secret_key:
+            raise InsecureSettingsError("CROSSROADS_SECRET_KEY is not set")
+        if self.secret_key.startswith(DEMO_SECRET_PREFIX):
+            raise InsecureSettingsError("CROSSROADS_SECRET_KEY is the demo secret; generate a real one")
+        if len(self.secret_key) < 32:
+            raise InsecureSettingsError("CROSSROADS_SECRET_KEY must be at least 32 characters")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

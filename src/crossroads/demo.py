@@ -1,0 +1,144 @@
+"""Seed a demo database: offices, the demo logins, and synthetic people, households and cases."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from crossroads.auth import service as auth_service
+from crossroads.auth.policy import Principal
+from crossroads.auth.roles import OrganisationKind, Role
+from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate
+from crossroads.cases.models import Case
+from crossroads.cases.schemas import CaseCreate, NoteCreate
+from crossroads.cases.service import add_case_note, open_case
+from crossroads.people.models import Relationship
+from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
+from crossroads.people.service import add_household_member, register_person
+from crossroads.people.synthetic import SyntheticPerson, generate_households
+
+DEMO_DOMAIN = "example.org"
+
+OFFICES = [
+    # code, name, city, country
+    ("TUN", "Tunis field office", "Tunis", "TUN"),
+    ("AGZ", "Agadez field office", "Agadez", "NER"),
+    ("OUJ", "Oujda field office", "Oujda", "MAR"),
+    ("KSL", "Kassala field office", "Kassala", "SDN"),
+]
+
+# login, full name, role, organisation key, office codes
+LOGINS = [
+    ("admin", "Amal Haddad", Role.ADMIN, "agency", []),
+    ("supervisor", "Samuel Okafor", Role.SUPERVISOR, "agency", ["TUN", "AGZ"]),
+    ("caseworker", "Leila Mansour", Role.CASEWORKER, "agency", ["TUN"]),
+    ("caseworker2", "Ibrahim Moussa", Role.CASEWORKER, "agency", ["AGZ"]),
+    ("partner", "Claire Dubois", Role.PARTNER, "partner", []),
+    ("data", "Priya Raman", Role.DATA_OFFICER, "agency", []),
+    ("dpo", "Jonas Berg", Role.DPO, "agency", []),
+]
+
+PROGRAMME_WEIGHTS = {
+    "counter_trafficking": 18, "avrr": 30, "uasc": 10, "family_reunification": 12,
+    "labour_mobility": 10, "resettlement": 8, "legal_counselling": 12,
+}
+
+NOTES = [
+    "Initial interview held with an interpreter; the person consented to registration.",
+    "Referred for a medical check-up; follow-up visit scheduled.",
+    "Counselling session on return options; the person wants time to decide.",
+    "Contacted family by phone with consent; awaiting documents.",
+    "Accommodation arranged at the partner shelter for two weeks.",
+]
+
+
+_RELATIONSHIPS = {r.value: r for r in Relationship}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: Role
+    offices: list[str]
+
+
+def demo_password(env_value: str | None) -> tuple[str, bool]:
+    """The demo password from the environment, or a fresh random one (and whether it was generated)."""
+    if env_value:
+        return env_value, False
+    return secrets.token_urlsafe(12), True
+
+
+def _person_create(p: SyntheticPerson, office_id: uuid.UUID) -> PersonCreate:
+    return PersonCreate(
+        given_name=p.given_name,
+        family_name=p.family_name,
+        sex=p.sex,
+        date_of_birth=p.date_of_birth,
+        date_of_birth_estimated=p.date_of_birth_estimated,
+        nationality=p.nationality,
+        languages=list(p.languages),
+        phone=p.phone,
+        aliases=[AliasIn(name=a) for a in p.aliases],
+        documents=[DocumentIn(document_type=d.type, number=d.number, issuing_country=d.issuing_country)
+                   for d in p.documents],
+        office_id=office_id,
+    )
+
+
+def seed_demo(
+    session: Session, *, password: str, households: int = 240, seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+) -> list[DemoLogin]:
+    """Create the demo organisations, offices and logins, then synthetic households with cases."""
+    orgs = {
+        "agency": auth_service.create_organisation(
+            session, actor=None, data=OrganisationCreate(name="Crossroads Migration Agency",
+                                                         kind=OrganisationKind.AGENCY)),
+        "partner": auth_service.create_organisation(
+            session, actor=None, data=OrganisationCreate(name="Safe Harbour Shelter Network",
+                                                         kind=OrganisationKind.PARTNER)),
+    }
+    offices = {
+        code: auth_service.create_office(session, actor=None, data=OfficeCreate(
+            organisation_id=orgs["agency"].id, code=code, name=name, city=city, country=country))
+        for code, name, city, country in OFFICES
+    }
+    logins = []
+    for login, name, role, org, codes in LOGINS:
+        email = f"{login}@{DEMO_DOMAIN}"
+        auth_service.create_user(session, actor=None, data=UserCreate(
+            email=email, full_name=name, role=role, organisation_id=orgs[org].id,
+            office_ids=[offices[c].id for c in codes], password=password))
+        logins.append(DemoLogin(email=email, role=role, offices=codes))
+
+    rng = random.Random(seed)
+    programmes = list(PROGRAMME_WEIGHTS)
+    weights = list(PROGRAMME_WEIGHTS.values())
+    office_list = list(offices.values())
+    for i, household in enumerate(generate_households(households, seed=seed)):
+        office = office_list[i % len(office_list)]
+        # Seeding acts as a supervisor of the office with no user behind it: the audit trail shows
+        # these events without an actor id.
+        actor = Principal(user_id=None, role=Role.SUPERVISOR, organisation_id=orgs["agency"].id,
+                          office_ids=frozenset({office.id}))
+        head = register_person(session, principal=actor, data=_person_create(household.members[0], office.id))
+        cases: list[Case] = [open_case(session, principal=actor, data=CaseCreate(
+            person_id=head.id, programme=rng.choices(programmes, weights)[0]))]
+        for member, relationship in zip(household.members[1:], household.relationships[1:], strict=True):
+            added = add_household_member(session, principal=actor, person_id=head.id, data=HouseholdMemberCreate(
+                relationship=_RELATIONSHIPS.get(relationship, Relationship.OTHER_RELATIVE), person=_person_create(member, office.id)))
+            if rng.random() < 0.25:
+                cases.append(open_case(session, principal=actor, data=CaseCreate(
+                    person_id=added.id, programme=rng.choices(programmes, weights)[0])))
+        for case in cases:
+            for _ in range(rng.randint(0, 2)):
+                add_case_note(session, principal=actor, case_id=case.id, data=NoteCreate(body=rng.choice(NOTES)))
+        if progress:
+            progress(1)
+    return logins

@@ -1,0 +1,33 @@
+"""Validation of ISO country and language codes (pycountry) shared by every domain."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pycountry
+
+# ICAO 9303 codes used on travel documents for people without a recognised nationality.
+ICAO_SPECIAL = {"XXA": "Stateless person", "XXB": "Refugee", "XXC": "Refugee (other)", "XXX": "Unspecified"}
+
+
+@lru_cache
+def country_codes() -> dict[str, str]:
+    codes = {c.alpha_3: c.name for c in pycountry.countries}
+    codes.update(ICAO_SPECIAL)
+    return codes
+
+
+def check_country(code: str) -> str:
+    code = code.strip().upper()
+    if code not in country_codes():
+        raise ValueError("must be an ISO 3166-1 alpha-3 country code, e.g. SYR, ERI, AFG")
+    return code
+
+
+def check_language(code: str) -> str:
+    code = code.strip().lower()
+    if len(code) == 2 and pycountry.languages.get(alpha_2=code):
+        return code
+    if len(code) == 3 and pycountry.languages.get(alpha_3=code):
+        return code
+    raise ValueError("must be an ISO 639-1 or 639-3 language code, e.g. ar, ti, prs")

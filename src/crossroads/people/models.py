@@ -1,0 +1,118 @@
+"""People, their names, identity documents and households."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class NameKind(StrEnum):
+    ALIAS = "alias"
+    NATIVE_SCRIPT = "native_script"
+    TRANSLITERATION = "transliteration"
+    PREVIOUS = "previous"
+
+
+class DocumentType(StrEnum):
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    BIRTH_CERTIFICATE = "birth_certificate"
+    TRAVEL_DOCUMENT = "travel_document"
+    RESIDENCE_PERMIT = "residence_permit"
+    REFUGEE_ID = "refugee_id"
+    OTHER = "other"
+
+
+class Relationship(StrEnum):
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    GRANDCHILD = "grandchild"
+    OTHER_RELATIVE = "other_relative"
+    NON_RELATIVE = "non_relative"
+
+
+def _enum(e: type[StrEnum]) -> Enum:
+    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
+
+
+class Household(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "households"
+
+    office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"), index=True)
+    members: Mapped[list[Person]] = relationship(back_populates="household", lazy="raise")
+
+
+class Person(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "people"
+
+    office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"), index=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    date_of_birth: Mapped[date | None]
+    date_of_birth_estimated: Mapped[bool] = mapped_column(default=False)
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"), index=True
+    )
+    household_relationship: Mapped[Relationship | None] = mapped_column(_enum(Relationship))
+    # Accent-free, case-folded, romanised forms of every name the person is known by; searched by
+    # the case list so that "Jose" finds "José" and a Latin query finds an Arabic-script name.
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    names: Mapped[list[PersonName]] = relationship(
+        back_populates="person", lazy="raise", cascade="all, delete-orphan", order_by="PersonName.id"
+    )
+    documents: Mapped[list[IdentityDocument]] = relationship(
+        back_populates="person", lazy="raise", cascade="all, delete-orphan", order_by="IdentityDocument.id"
+    )
+    household: Mapped[Household | None] = relationship(back_populates="members", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PersonName(Base):
+    __tablename__ = "person_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[NameKind] = mapped_column(_enum(NameKind), default=NameKind.ALIAS)
+
+    person: Mapped[Person] = relationship(back_populates="names", lazy="raise")
+
+
+class IdentityDocument(Base):
+    __tablename__ = "identity_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    document_type: Mapped[DocumentType] = mapped_column(_enum(DocumentType))
+    number: Mapped[str] = mapped_column(String(64))
+    # Upper-case letters and digits only, so "a 123-456" and "A123456" match exactly.
+    number_normalised: Mapped[str] = mapped_column(String(64), index=True)
+    issuing_country: Mapped[str | None] = mapped_column(String(3))
+    expiry_date: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="documents", lazy="raise")

@@ -1,0 +1,140 @@
+"""Registering people, reading them under the access policy, and linking households."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crossroads.audit.service import record_event
+from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
+from crossroads.auth.roles import Action
+from crossroads.kit.errors import Invalid, NotFound
+from crossroads.kit.text import normalise_document_number, search_key
+from crossroads.people.models import Household, IdentityDocument, Person, PersonName, Relationship
+from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+
+
+def person_search_key(person: Person) -> str:
+    return search_key(person.given_name, person.family_name, *(n.name for n in person.names))
+
+
+def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
+    """Register a person in one of the user's offices."""
+    office_id = default_office(principal, data.office_id)
+    require_office(principal, Action.PERSON_CREATE, office_id)
+    person = Person(
+        id=uuid.uuid4(),
+        office_id=office_id,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        sex=data.sex,
+        date_of_birth=data.date_of_birth,
+        date_of_birth_estimated=data.date_of_birth_estimated,
+        nationality=data.nationality,
+        languages=list(dict.fromkeys(data.languages)),
+        phone=data.phone,
+        created_by=principal.user_id,
+        names=[PersonName(name=a.name, kind=a.kind) for a in data.aliases],
+        documents=[
+            IdentityDocument(
+                document_type=d.document_type,
+                number=d.number,
+                number_normalised=normalise_document_number(d.number),
+                issuing_country=d.issuing_country,
+                expiry_date=d.expiry_date,
+            )
+            for d in data.documents
+        ],
+    )
+    person.search_key = person_search_key(person)
+    session.add(person)
+    session.flush()
+    record_event(
+        session,
+        actor=principal,
+        action="person.create",
+        entity_type="person",
+        entity_id=person.id,
+        office_id=office_id,
+        details={
+            "fields": sorted(k for k, v in data.model_dump(exclude={"office_id"}).items() if v not in (None, [])),
+            "aliases": len(data.aliases),
+            "documents": len(data.documents),
+        },
+    )
+    return person
+
+
+def _load_scoped(session: Session, principal: Principal, person_id: uuid.UUID, *, full: bool) -> Person:
+    query = select(Person).where(Person.id == person_id, people_scope(principal))
+    if full:
+        query = query.options(selectinload(Person.names), selectinload(Person.documents))
+    person = session.scalar(query)
+    if person is None:
+        # Out of scope and non-existent look the same, so a probe learns nothing.
+        raise NotFound("no such person", field="person_id")
+    return person
+
+
+def get_person(session: Session, *, principal: Principal, person_id: uuid.UUID) -> Person:
+    """Read a person's full record; the read itself is audited."""
+    require(principal, Action.PERSON_READ)
+    person = _load_scoped(session, principal, person_id, full=True)
+    record_event(
+        session, actor=principal, action="person.read", entity_type="person", entity_id=person.id,
+        office_id=person.office_id,
+    )
+    return person
+
+
+def household_members(session: Session, *, principal: Principal, person: Person) -> list[Person]:
+    """Members of the person's household that the user may see, head first."""
+    if person.household_id is None:
+        return []
+    rows = session.scalars(
+        select(Person)
+        .where(Person.household_id == person.household_id, people_scope(principal))
+        .order_by(Person.household_relationship != Relationship.HEAD, Person.date_of_birth)
+    ).all()
+    record_event(
+        session, actor=principal, action="household.read", entity_type="household",
+        entity_id=person.household_id, office_id=person.office_id, details={"members": len(rows)},
+    )
+    return list(rows)
+
+
+def add_household_member(
+    session: Session, *, principal: Principal, person_id: uuid.UUID, data: HouseholdMemberCreate
+) -> Person:
+    """Put a registered or newly registered person into this person's household."""
+    require(principal, Action.HOUSEHOLD_MANAGE)
+    head = _load_scoped(session, principal, person_id, full=False)
+    if head.household_id is None:
+        household = Household(id=uuid.uuid4(), office_id=head.office_id)
+        session.add(household)
+        session.flush()
+        head.household_id = household.id
+        head.household_relationship = Relationship.HEAD
+        record_event(
+            session, actor=principal, action="household.create", entity_type="household",
+            entity_id=household.id, office_id=head.office_id, details={"head": str(head.id)},
+        )
+    if data.person is not None:
+        person_data = data.person.model_copy(update={"office_id": data.person.office_id or head.office_id})
+        member = register_person(session, principal=principal, data=person_data)
+    else:
+        assert data.person_id is not None
+        member = _load_scoped(session, principal, data.person_id, full=False)
+        if member.id == head.id:
+            raise Invalid("a person cannot be added to their own household twice", field="person_id")
+    member.household_id = head.household_id
+    member.household_relationship = data.relationship
+    session.flush()
+    record_event(
+        session, actor=principal, action="household.add_member", entity_type="household",
+        entity_id=head.household_id, office_id=head.office_id,
+        details={"person": str(member.id), "relationship": data.relationship.value},
+    )
+    return member

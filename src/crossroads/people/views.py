@@ -1,0 +1,140 @@
+"""HTML pages: register a person, see them, and add household members."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from crossroads.auth.models import Office
+from crossroads.auth.policy import Principal, require
+from crossroads.auth.roles import Action
+from crossroads.cases.service import cases_of_person, list_programmes
+from crossroads.kit.codes import country_codes
+from crossroads.kit.errors import DomainError
+from crossroads.people import service
+from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
+from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.forms import Form, field_errors, lines, text
+from crossroads.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+DOCUMENT_ROWS = 2
+
+
+def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
+    """Build the registration schema from a form; the same names serve the household form with a prefix."""
+
+    def f(name: str) -> str | None:
+        return text(form, prefix + name)
+
+    documents = [
+        {"document_type": f(f"document_type_{i}"), "number": f(f"document_number_{i}"),
+         "issuing_country": f(f"document_country_{i}"), "expiry_date": f(f"document_expiry_{i}")}
+        for i in range(DOCUMENT_ROWS)
+        if f(f"document_number_{i}")
+    ]
+    aliases = [{"name": n, "kind": NameKind.ALIAS} for n in lines(form, prefix + "aliases")]
+    if f("native_script_name"):
+        aliases.insert(0, {"name": f("native_script_name"), "kind": NameKind.NATIVE_SCRIPT})
+    languages = [c for c in (f("languages") or "").replace(";", ",").split(",") if c.strip()]
+    return PersonCreate(
+        given_name=f("given_name") or "",
+        family_name=f("family_name") or "",
+        sex=f("sex") or "",
+        date_of_birth=f("date_of_birth"),
+        date_of_birth_estimated=form.get(prefix + "date_of_birth_estimated") == "on",
+        estimated_age=f("estimated_age"),
+        nationality=f("nationality") or "",
+        languages=languages,
+        phone=f("phone"),
+        aliases=aliases,
+        documents=documents,
+        office_id=f("office_id"),
+    )
+
+
+def _offices_of(session: Session, principal: Principal) -> list[Office]:
+    return list(session.scalars(select(Office).where(Office.id.in_(principal.office_ids)).order_by(Office.code)))
+
+
+def _form_context(session: Session, principal: Principal) -> dict:
+    return {
+        "sexes": list(Sex),
+        "document_types": list(DocumentType),
+        "countries": sorted(country_codes().items(), key=lambda kv: kv[1]),
+        "document_rows": range(DOCUMENT_ROWS),
+        "offices": _offices_of(session, principal),
+        "relationships": [r for r in Relationship if r != Relationship.HEAD],
+    }
+
+
+@router.get("/people/new")
+def register_page(request: Request, session: DbSession, principal: UiUser) -> Response:
+    require(principal, Action.PERSON_CREATE)
+    return render(request, "people/register.html", {**_form_context(session, principal), "values": {}, "errors": {}})
+
+
+@router.post("/people/new")
+def register(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    require(principal, Action.PERSON_CREATE)
+    try:
+        person = service.register_person(session, principal=principal, data=person_from_form(form))
+    except ValidationError as exc:
+        errors = field_errors(exc)
+    except DomainError as exc:
+        session.rollback()
+        errors = {exc.field or "form": exc.message}
+    else:
+        return RedirectResponse(f"/people/{person.id}", status_code=303)
+    return render(request, "people/register.html",
+                  {**_form_context(session, principal), "values": dict(form), "errors": errors}, status_code=422)
+
+
+def _person_page(request: Request, session: Session, principal: Principal, person_id: uuid.UUID,
+                 errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> Response:
+    person = service.get_person(session, principal=principal, person_id=person_id)
+    return render(
+        request,
+        "people/detail.html",
+        {
+            **_form_context(session, principal),
+            "person": person,
+            "household": service.household_members(session, principal=principal, person=person),
+            "cases": cases_of_person(session, principal=principal, person_id=person.id),
+            "programmes": list_programmes(session),
+            "countries_by_code": country_codes(),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/people/{person_id}")
+def person_page(person_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
+    return _person_page(request, session, principal, person_id)
+
+
+@router.post("/people/{person_id}/household")
+def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
+               principal: UiUser) -> Response:
+    try:
+        data = HouseholdMemberCreate(relationship=text(form, "relationship") or "",
+                                     person=person_from_form(form, prefix="member_"))
+        service.add_household_member(session, principal=principal, person_id=person_id, data=data)
+    except ValidationError as exc:
+        errors = {f"member_{k}": v for k, v in field_errors(exc).items()}
+    except DomainError as exc:
+        session.rollback()
+        errors = {f"member_{exc.field or 'form'}": exc.message}
+    else:
+        return RedirectResponse(f"/people/{person_id}#household", status_code=303)
+    return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422)

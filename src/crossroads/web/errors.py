@@ -1,0 +1,89 @@
+"""Turn every failure into a clear 4xx that names the field, without echoing what was sent."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crossroads.kit.errors import DomainError, Unauthenticated
+from crossroads.web.deps import LoginRequired
+
+log = logging.getLogger("crossroads.errors")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _field(loc: tuple) -> str:
+    # ("body", "documents", 0, "number") -> "documents.0.number"; pydantic's input values are dropped
+    # on purpose: they may be a person's name or document number.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or str(loc[0]) if loc else "body"
+
+
+def validation_details(exc: RequestValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        message = err.get("msg", "is invalid")
+        if err.get("type") == "json_invalid":
+            message = "the request body is not valid JSON"
+        out.append({"field": _field(tuple(err.get("loc", ()))), "message": message, "type": err.get("type")})
+    return out
+
+
+def _html_error(request: Request, status: int, message: str) -> Response:
+    from crossroads.web.templating import render
+
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": validation_details(exc)}, status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if not _is_api(request):
+            if isinstance(exc, Unauthenticated):
+                return RedirectResponse("/login", status_code=303)
+            return _html_error(request, exc.status_code, exc.message)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"detail": [{"field": exc.field, "message": exc.message, "type": exc.code}]},
+                            status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        message = "someone else changed this record; reload it and apply your change again"
+        if not _is_api(request):
+            return _html_error(request, 409, message)
+        return JSONResponse({"detail": [{"field": "version", "message": message, "type": "conflict"}]},
+                            status_code=409)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": [{"field": None, "message": str(exc.detail), "type": "http"}]},
+                                status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return _html_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Only the exception type: messages can carry values (the engine hides SQL parameters too).
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        if _is_api(request):
+            return JSONResponse({"detail": [{"field": None, "message": "internal error", "type": "internal"}]},
+                                status_code=500)
+        return _html_error(request, 500, "internal error")

@@ -1,0 +1,48 @@
+"""Form helpers for the HTML views: CSRF-checked form data and pydantic errors mapped to fields."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from crossroads.auth.service import check_csrf
+from crossroads.kit.errors import Forbidden
+from crossroads.web.templating import csrf_anchor
+
+
+async def checked_form(request: Request) -> FormData:
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not check_csrf(request.app.state.settings.secret_key, csrf_anchor(request),
+                      token if isinstance(token, str) else None):
+        raise Forbidden("the form expired or came from another site; reload the page and try again")
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """First message per top-level field, for showing beside the input."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        key = loc[0] if loc else "form"
+        message = err.get("msg", "is invalid").removeprefix("Value error, ")
+        errors.setdefault(key, message)
+    return errors
+
+
+def text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def lines(form: FormData, name: str) -> list[str]:
+    return [line.strip() for line in (text(form, name) or "").splitlines() if line.strip()]

@@ -1,0 +1,57 @@
+"""One Jinja2 environment over every domain's templates, rendered with the request's locale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from crossroads.auth.service import csrf_token
+from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE
+from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
+
+_ROOT = Path(__file__).resolve().parent.parent
+_DOMAINS = ("web", "auth", "people", "cases", "audit")
+
+env = Environment(
+    loader=ChoiceLoader([FileSystemLoader(_ROOT / d / "templates") for d in _DOMAINS]),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def csrf_anchor(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or getattr(request.state, "prelogin", None) or request.cookies.get(
+        PRELOGIN_COOKIE
+    )
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    locale = negotiate(request)
+    trans = translations(locale)
+    anchor = csrf_anchor(request)
+    settings = request.app.state.settings
+    ctx: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "dir": text_direction(locale),
+        "locales": SUPPORTED,
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": csrf_token(settings.secret_key, anchor) if anchor else "",
+        "gettext": trans.gettext,
+        "ngettext": trans.ngettext,
+        "_": trans.gettext,
+        "demo": settings.mode == "demo",
+    }
+    ctx.update(context or {})
+    response = HTMLResponse(env.get_template(template).render(ctx), status_code=status_code, headers=headers)
+    if request.query_params.get("lang") in SUPPORTED:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax",
+                            secure=settings.cookie_secure)
+    return response
