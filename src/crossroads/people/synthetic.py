@@ -170,7 +170,7 @@ Mahamadou; Idrissa; Djibril/Jibril; Abdou; Pape; Malick/Malik"""
 _FR_SAHEL_FEMALE = """Fatou/Fatu; Aminata/Aminatou; Awa; Mariama; Aïssatou/Aysatu; Kadiatou/Kadidiatou; Ndèye; Coumba/Kumba
 Khady/Khadi; Binta; Rokhaya/Rokia; Oumou/Umu; Fanta; Djénéba/Jeneba; Mariam; Astou; Dieynaba; Safiatou
 Ramatoulaye; Sokhna; Maïmouna/Maimuna; Hawa; Nafissatou; Salimata; Assétou; Bintou; Aïda; Fatoumata/Fatimata
-Penda"""
+Penda; Seynabou/Zeynabou"""
 _FR_SAHEL_FAMILY = """Diallo/Jalloh/Jallow; N'Diaye/Ndiaye; Diop; Sow; Bâ/Bah; Fall; Sy; Sall; Gueye; Faye; Cissé/Sissé; Traoré
 Coulibaly/Kulibali; Keïta; Konaté; Diarra; Touré; Camara/Kamara; Sidibé; Sangaré; Diakité; Doumbia; Dembélé
 Sissoko; Barry; Mbaye/M'Baye; Seck; Kane; Niang; Thiam; Diouf; Samb; Sarr; Ndour"""
@@ -221,7 +221,7 @@ AFG 93 70,72,73,77,78,79 7 10 IRN,PAK,TUR; IRN 98 912,935,936,901,919,937 7 10 T
 ERI 291 7 6 8 ETH,SDN,UGA; ETH 251 91,92,93,94 7 12 KEN,SDN; SOM 252 61,62,63,65,68,90 7 9 KEN,ETH,UGA
 KEN 254 70,71,72,79,11 7 8 UGA,ETH; VEN 58 412,414,416,424,426 7 8 COL,PER,BRA,CHL
 COL 57 300,301,310,311,312,313,315,320,321 7 10 ECU,MEX; HND 504 9,3,8 7 13 MEX,GTM
-GTM 502 3,4,5 7 13 MEX; SLV 503 7,6 7 9 MEX,GTM; NIC 505 8,7 7 14 CRI,MEX; CUB 53 5 7 11 MEX,GUY
+GTM 502 3,4,5 7 13 MEX; SLV 503 7,6 7 9 MEX,GTM; NIC 505 57,58,75,77,78,84,85,86,87,88,89 6 14 CRI,MEX; CUB 53 5 7 11 MEX,GUY
 SEN 221 70,76,77,78 7 13 MAR,MRT; MLI 223 6,7 7 13 NER,DZA,MAR; GIN 224 62,65,66 7 9 MAR,SEN
 CIV 225 07,05,01 8 11 TUN,MAR; COD 243 81,82,84,85,89,97,99 7 10 UGA,RWA,BDI
 CMR 237 67,69,65,68 7 9 NGA,MAR; HTI 509 3,4 7 10 DOM,CHL,BRA
@@ -248,14 +248,11 @@ def _entries(table: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
 
 
 def _weighted(pairs) -> tuple[tuple, list[float]]:
-    items = tuple(item for item, _ in pairs)
-    total = sum(weight for _, weight in pairs)
-    cum, acc = [], 0.0
-    for _, weight in pairs:
-        acc += weight
-        cum.append(acc / total)
+    totals = list(itertools.accumulate(weight for _, weight in pairs))
+    cum = [t / totals[-1] for t in totals]
+    # Guard against float rounding so random() < 1.0 always lands inside the table.
     cum[-1] = 1.0
-    return items, cum
+    return tuple(item for item, _ in pairs), cum
 
 
 def _pick(rand, table):
@@ -405,9 +402,13 @@ def _spell(rng: random.Random, entry, memo: dict | None) -> str:
 
 
 def _family(rng: random.Random, pool: _Pool) -> tuple:
-    if pool.family_parts == 2:
-        return rng.choice(pool.family), rng.choice(pool.family)
-    return (rng.choice(pool.family),)
+    first = rng.choice(pool.family)
+    if pool.family_parts == 1:
+        return (first,)
+    second = rng.choice(pool.family)
+    while second is first:
+        second = rng.choice(pool.family)
+    return first, second
 
 
 def _document(rng: random.Random, kind: str, nat: str, country, dob: datetime.date) -> SyntheticDocument:
@@ -552,8 +553,13 @@ def _household(rng: random.Random) -> SyntheticHousehold:
         child_family = father_family
     max_child_age = min(25, min(s[4] for s in specs) - 18)
     count = _pick(rand, _CHILD_COUNTS) if max_child_age >= 0 else 0
-    children = sorted(((other_sex(), randint(0, max_child_age)) for _ in range(count)), key=lambda c: -c[1])
-    specs += [("child", sex, given_for(sex), child_family, age) for sex, age in children]
+    for age in sorted(rng.sample(range(max_child_age + 1), min(count, max_child_age + 1)), reverse=True):
+        sex = other_sex()
+        given = given_for(sex)
+        # Patronymic names would read "X X Y" if a child were named after the father.
+        while pool.patronymic and given is father_given:
+            given = given_for(sex)
+        specs.append(("child", sex, given, child_family, age))
 
     if rand() < 0.08:
         sex = other_sex()

@@ -18,7 +18,7 @@ SESSION_COOKIE = "crossroads_session"
 PRELOGIN_COOKIE = "crossroads_prelogin"
 
 
-def _open_session(request: Request) -> Iterator[Session]:
+def open_session(request: Request) -> Iterator[Session]:
     """The request's one transaction: committed when the endpoint returns, rolled back if it raises."""
     session = session_factory(request.app.state.engine)()
     try:
@@ -37,7 +37,7 @@ def get_settings_dep(request: Request) -> Settings:
 
 # scope="function" makes the commit happen before the response is sent, so a failed commit becomes
 # an error answer instead of a success the database never saw.
-DbSession = Annotated[Session, Depends(_open_session, scope="function")]
+DbSession = Annotated[Session, Depends(open_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
