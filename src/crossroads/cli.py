@@ -302,17 +302,27 @@ def offices_list() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor: Annotated[str | None, typer.Option(help="SEQ:HASH of a head printed by an earlier verify; "
+                                                    "detects events removed from the end of the trail.")] = None,
+) -> None:
     """Recompute the audit chain; exit 1 naming the first broken event."""
     from crossroads.audit.service import verify_chain
 
+    parsed = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise _fail("--anchor: expected SEQ:HASH as printed by `crossroads audit verify`", 2)
+        parsed = (int(seq), digest)
     with unit_of_work(_engine()) as session:
-        result = verify_chain(session)
+        result = verify_chain(session, anchor=parsed)
     if result.broken is not None:
         raise _fail(f"audit chain broken at event {result.broken.seq}: {result.broken.reason} "
                     f"({result.checked} events before it are intact)")
-    console.print(f"audit chain intact: {result.checked} events; head {result.head_seq} {result.head_hash}")
-    # Recording the head elsewhere (a ticket, a log) lets a later check also detect a truncated tail.
+    # Recording the head elsewhere (a ticket, a log) lets a later --anchor check detect a cut-off tail.
+    console.print(f"audit chain intact: {result.checked} events; head {result.head_seq}:{result.head_hash}",
+                  soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

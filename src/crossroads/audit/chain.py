@@ -53,8 +53,12 @@ class Break:
     reason: str
 
 
-def find_break(records: Iterable[ChainRecord]) -> tuple[int, Break | None]:
-    """Walk records in seq order; return how many were checked and the first break, if any."""
+def find_break(records: Iterable[ChainRecord], anchor: tuple[int, str] | None = None) -> tuple[int, Break | None]:
+    """Walk records in seq order; return how many were checked and the first break, if any.
+
+    The chain alone cannot show that its newest events were cut off; `anchor` is a (seq, hash) pair
+    recorded earlier outside the database, which the chain must still contain.
+    """
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -65,7 +69,11 @@ def find_break(records: Iterable[ChainRecord]) -> tuple[int, Break | None]:
             return checked, Break(record.seq, "its link to the previous event does not match")
         if compute_hash(record) != record.hash:
             return checked, Break(record.seq, "its content does not match its hash (it was altered)")
+        if anchor and record.seq == anchor[0] and record.hash != anchor[1]:
+            return checked, Break(record.seq, "it differs from the anchored head recorded earlier")
         expected_prev = record.hash
         expected_seq += 1
         checked += 1
+    if anchor and checked < anchor[0]:
+        return checked, Break(checked + 1, f"the trail ends before the anchored head {anchor[0]} (events were removed)")
     return checked, None

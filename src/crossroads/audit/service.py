@@ -109,7 +109,7 @@ def _iter_records(session: Session) -> Iterator[ChainRecord]:
         yield _to_record(ev)
 
 
-def verify_chain(session: Session) -> VerifyResult:
+def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> VerifyResult:
     """Recompute every link of the trail and report the first break."""
     last: list[ChainRecord] = []
 
@@ -118,7 +118,7 @@ def verify_chain(session: Session) -> VerifyResult:
             last[:] = [r]
             yield r
 
-    checked, broken = find_break(tracking())
+    checked, broken = find_break(tracking(), anchor)
     head = last[0] if last and broken is None else None
     return VerifyResult(
         checked=checked,

@@ -43,7 +43,7 @@ class OfficeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     organisation_id: uuid.UUID
     code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=12,
-                                           pattern=r"^[A-Z0-9-]+$")]
+                                           pattern=r"^[A-Za-z0-9-]+$")]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
     country: str | None = None

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from crossroads.audit.models import AuditEvent
+from crossroads.cases.models import Case
+from tests.factories import auth as af
+from tests.factories.people import person_payload
+from tests.helpers import token_headers
+
+
+@pytest.fixture
+def world(db):
+    return af.world(db)
+
+
+@pytest.fixture
+def cw(client, world):
+    return token_headers(client, world.users["caseworker_a"].email)
+
+
+def register(client, headers, **overrides) -> str:
+    response = client.post("/api/v1/people", json=person_payload(**overrides), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def open_case(client, headers, person_id, programme="avrr"):
+    return client.post("/api/v1/cases", json={"person_id": person_id, "programme": programme}, headers=headers)
+
+
+class TestProgrammes:
+    def test_all_agency_programmes_are_available(self, client, cw):
+        codes = {p["code"] for p in client.get("/api/v1/programmes", headers=cw).json()}
+        assert codes == {"counter_trafficking", "avrr", "uasc", "family_reunification", "labour_mobility",
+                         "resettlement", "legal_counselling"}
+
+
+class TestOpenCase:
+    def test_opens_with_a_case_number_of_the_office(self, client, cw, world):
+        response = open_case(client, cw, register(client, cw))
+        assert response.status_code == 201
+        assert response.json()["case_number"].startswith(f"{world.office_a.code}-")
+
+    def test_case_numbers_are_sequential_per_office(self, client, cw):
+        pid = register(client, cw)
+        first = open_case(client, cw, pid).json()["case_number"]
+        second = open_case(client, cw, pid, "legal_counselling").json()["case_number"]
+        assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+    def test_unknown_programme_is_422_and_writes_nothing(self, client, cw, db):
+        pid = register(client, cw)
+        before = db.scalar(select(func.count()).select_from(Case))
+        response = open_case(client, cw, pid, "astrology")
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "programme"
+        assert db.scalar(select(func.count()).select_from(Case)) == before
+
+    def test_person_of_another_office_is_not_found(self, client, cw, world):
+        pid = register(client, cw)
+        other = token_headers(client, world.users["caseworker_b"].email)
+        assert open_case(client, other, pid).status_code == 404
+
+    def test_malformed_person_id_is_422(self, client, cw):
+        response = client.post("/api/v1/cases", json={"person_id": "not-a-uuid", "programme": "avrr"}, headers=cw)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "person_id"
+
+
+class TestSearchCases:
+    def test_finds_a_name_typed_without_accents_or_case(self, client, cw):
+        pid = register(client, cw, given_name="Hélène", family_name="Lefèvre", nationality="FRA")
+        open_case(client, cw, pid)
+        items = client.get("/api/v1/cases", params={"q": "HELENE lefevre"}, headers=cw).json()["items"]
+        assert [i["person"]["id"] for i in items] == [pid]
+
+    def test_finds_an_arabic_script_name_by_an_alias_and_by_romanisation(self, client, cw):
+        pid = register(client, cw, given_name="محمد", family_name="حسين", nationality="SYR",
+                       aliases=["Mohammed Hussein"])
+        open_case(client, cw, pid)
+        assert client.get("/api/v1/cases", params={"q": "mohammed"}, headers=cw).json()["total"] == 1
+        assert client.get("/api/v1/cases", params={"q": "محمد"}, headers=cw).json()["total"] == 1
+
+    def test_word_prefixes_match_but_inner_fragments_do_not(self, client, cw):
+        open_case(client, cw, register(client, cw, given_name="Abdirahman", family_name="Warsame", nationality="SOM"))
+        assert client.get("/api/v1/cases", params={"q": "abdi wars"}, headers=cw).json()["total"] == 1
+        assert client.get("/api/v1/cases", params={"q": "rahman"}, headers=cw).json()["total"] == 0
+
+    def test_finds_by_case_number(self, client, cw):
+        number = open_case(client, cw, register(client, cw)).json()["case_number"]
+        items = client.get("/api/v1/cases", params={"q": number.lower()}, headers=cw).json()["items"]
+        assert [i["case_number"] for i in items] == [number]
+
+    def test_paginates(self, client, cw):
+        pid = register(client, cw, given_name="Paginated")
+        for _ in range(5):
+            open_case(client, cw, pid)
+        first = client.get("/api/v1/cases", params={"q": "paginated", "page_size": 2}, headers=cw).json()
+        third = client.get("/api/v1/cases", params={"q": "paginated", "page_size": 2, "page": 3}, headers=cw).json()
+        assert first["total"] == 5 and len(first["items"]) == 2 and len(third["items"]) == 1
+        assert not {i["id"] for i in first["items"]} & {i["id"] for i in third["items"]}
+
+    def test_filters_by_programme(self, client, cw):
+        pid = register(client, cw, given_name="Filtered")
+        open_case(client, cw, pid, "uasc")
+        open_case(client, cw, pid, "avrr")
+        items = client.get("/api/v1/cases", params={"q": "filtered", "programme": "uasc"}, headers=cw).json()["items"]
+        assert [i["programme"] for i in items] == ["uasc"]
+
+    def test_page_size_over_limit_is_422(self, client, cw):
+        response = client.get("/api/v1/cases", params={"page_size": 1000}, headers=cw)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "page_size"
+
+    def test_listing_is_audited_without_the_query_text(self, client, cw, db):
+        client.get("/api/v1/cases", params={"q": "Secretname"}, headers=cw)
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.list").order_by(AuditEvent.seq.desc()))
+        assert event is not None and "ecretname" not in str(event.details)
+
+
+class TestCaseNotes:
+    def test_note_is_added_and_shown_with_the_case(self, client, cw):
+        case_id = open_case(client, cw, register(client, cw)).json()["id"]
+        assert client.post(f"/api/v1/cases/{case_id}/notes", json={"body": "Met at the shelter."},
+                           headers=cw).status_code == 201
+        detail = client.get(f"/api/v1/cases/{case_id}", headers=cw).json()
+        assert [n["body"] for n in detail["notes"]] == ["Met at the shelter."]
+
+    def test_empty_note_is_422(self, client, cw):
+        case_id = open_case(client, cw, register(client, cw)).json()["id"]
+        response = client.post(f"/api/v1/cases/{case_id}/notes", json={"body": "  "}, headers=cw)
+        assert response.status_code == 422
+
+    def test_other_office_cannot_read_or_annotate(self, client, cw, world):
+        case_id = open_case(client, cw, register(client, cw)).json()["id"]
+        other = token_headers(client, world.users["caseworker_b"].email)
+        assert client.get(f"/api/v1/cases/{case_id}", headers=other).status_code == 404
+        assert client.post(f"/api/v1/cases/{case_id}/notes", json={"body": "x"}, headers=other).status_code == 404

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from crossroads.db.migrate import alembic_config
+from crossroads.db.models import metadata
+
+
+class TestMigrations:
+    def test_models_and_migrations_agree(self, engine):
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            assert compare_metadata(context, metadata) == []
+
+    def test_one_head(self):
+        assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+    def test_sqlite_runs_in_wal_mode(self, engine):
+        if engine.dialect.name != "sqlite":
+            assert "audit_events" in inspect(engine).get_table_names()
+            return
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
