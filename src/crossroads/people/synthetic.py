@@ -31,6 +31,8 @@ RELATIONSHIPS = ("head", "spouse", "child", "sibling", "parent", "other")
 
 @dataclass(frozen=True, slots=True)
 class SyntheticDocument:
+    """An identity or status document as it would be recorded on a case."""
+
     type: str
     number: str
     issuing_country: str
@@ -38,6 +40,8 @@ class SyntheticDocument:
 
 @dataclass(frozen=True, slots=True)
 class SyntheticPerson:
+    """A generated person, with names as a caseworker would have recorded them."""
+
     given_name: str
     family_name: str
     aliases: tuple[str, ...]
@@ -53,6 +57,8 @@ class SyntheticPerson:
 
 @dataclass(frozen=True, slots=True)
 class SyntheticHousehold:
+    """A generated household; relationships run parallel to members, head first."""
+
     members: tuple[SyntheticPerson, ...]
     relationships: tuple[str, ...]
 
@@ -65,47 +71,50 @@ _AR_MALE = """محمد=Mohammed/Muhammad/Mohamed/Mohamad/Mohammad; أحمد=Ahme
 عبدالله=Abdullah/Abdallah/Abdulla; محمود=Mahmoud/Mahmud/Mahmood; سعيد=Said/Saeed/Saïd; كريم=Karim/Kareem
 طارق=Tarek/Tariq/Tarik; سامي=Sami/Samy; فادي=Fadi/Fady; باسل=Bassel/Basil; وليد=Walid/Waleed
 ماجد=Majed/Majid; نبيل=Nabil/Nabeel; جمال=Jamal/Gamal; رامي=Rami/Ramy; زياد=Ziad/Ziyad; عماد=Imad/Emad
-فراس=Firas/Feras; أنس=Anas; بلال=Bilal/Belal; حمزة=Hamza/Hamzah; صالح=Saleh/Salih; عثمان=Othman/Osman/Uthman
-إسماعيل=Ismail/Ismael/Esmail; ياسر=Yasser/Yasir; هشام=Hisham/Hesham; عادل=Adel/Adil; منصور=Mansour/Mansur
-جعفر=Jafar/Jaafar; قاسم=Qasim/Kassem/Qassem; رشيد=Rashid/Rachid; سليمان=Suleiman/Sulaiman/Soliman
-عبدالرحمن=Abdulrahman/Abdelrahman/Abdul Rahman; مازن=Mazen/Mazin; أيمن=Ayman/Aymen"""
-_AR_FEMALE = """فاطمة=Fatima/Fatma/Fatimah; عائشة=Aisha/Aysha/Aicha; مريم=Maryam/Mariam/Meryem; زينب=Zainab/Zaynab/Zeinab
-خديجة=Khadija/Khadijah/Khadiga; نور=Nour/Noor/Nur; ليلى=Layla/Leila/Laila; سارة=Sara/Sarah; هبة=Heba/Hiba
-رنا=Rana; ريم=Reem/Rim; دينا=Dina; أمل=Amal; هدى=Huda/Hoda; سلمى=Salma; ياسمين=Yasmin/Yasmine/Jasmin
-رغد=Raghad; لينا=Lina/Leena; آمنة=Amina/Amna/Aminah; حليمة=Halima/Halimah; سميرة=Samira/Sameera
-نادية=Nadia/Nadiya; رحاب=Rehab/Rihab; إيمان=Iman/Eman; أسماء=Asma/Asmaa; سعاد=Souad/Suad; وفاء=Wafaa/Wafa
-منى=Mona/Muna; رشا=Rasha; شيماء=Shaimaa/Shayma; جميلة=Jamila/Jamilah/Djamila; نجلاء=Najla/Naglaa; هند=Hind
-لمى=Lama; دعاء=Doaa/Duaa; روان=Rawan; ملك=Malak; بشرى=Bushra/Boushra; غادة=Ghada; حنان=Hanan
-رقية=Ruqayya/Roqaya/Rokaya; سهى=Suha/Soha"""
-_AR_FAMILY = """الأحمد=Al-Ahmad/Alahmad/Al Ahmad; الحسن=Al-Hassan/Alhassan; الخطيب=Al-Khatib/Alkhatib/El Khatib
-النجار=Al-Najjar/Najjar/Alnajjar; الحداد=Al-Haddad/Haddad; العلي=Al-Ali/Alali; الشامي=Al-Shami/Alshami/Shami
-المصري=Al-Masri/Masri/El Masry; الجبوري=Al-Jubouri/Al-Juburi/Aljubouri
-الدليمي=Al-Dulaimi/Aldulaimi/Al-Dulaymi; التميمي=Al-Tamimi/Altamimi/Tamimi
-العبيدي=Al-Obaidi/Al-Ubaidi/Alobaidi; الزبيدي=Al-Zubaidi/Alzubaidi/Zubaidi; الكردي=Al-Kurdi/Kurdi/Alkurdi
-الحلبي=Al-Halabi/Halabi; الحمصي=Al-Homsi/Homsi; حمدان=Hamdan; خليل=Khalil/Khaleel; درويش=Darwish/Darweesh
-عيسى=Issa/Eissa; موسى=Moussa/Musa/Mousa; قاسم=Qasim/Kassem; إدريس=Idris/Idriss/Edris; بشير=Bashir/Basheer
-عوض=Awad; عبدالقادر=Abdelkader/Abdulkadir/Abdel Qader; الحسيني=Al-Husseini/Husseini; ناصر=Nasser/Naser
+فراس=Firas/Feras; أنس=Anas; بلال=Bilal/Belal; حمزة=Hamza/Hamzah; صالح=Saleh/Salih
+عثمان=Othman/Osman/Uthman; إسماعيل=Ismail/Ismael/Esmail; ياسر=Yasser/Yasir; هشام=Hisham/Hesham
+عادل=Adel/Adil; منصور=Mansour/Mansur; جعفر=Jafar/Jaafar; قاسم=Qasim/Kassem/Qassem; رشيد=Rashid/Rachid
+سليمان=Suleiman/Sulaiman/Soliman; عبدالرحمن=Abdulrahman/Abdelrahman/Abdul Rahman; مازن=Mazen/Mazin
+أيمن=Ayman/Aymen"""
+_AR_FEMALE = """فاطمة=Fatima/Fatma/Fatimah; عائشة=Aisha/Aysha/Aicha; مريم=Maryam/Mariam/Meryem
+زينب=Zainab/Zaynab/Zeinab; خديجة=Khadija/Khadijah/Khadiga; نور=Nour/Noor/Nur; ليلى=Layla/Leila/Laila
+سارة=Sara/Sarah; هبة=Heba/Hiba; رنا=Rana; ريم=Reem/Rim; دينا=Dina; أمل=Amal; هدى=Huda/Hoda; سلمى=Salma
+ياسمين=Yasmin/Yasmine/Jasmin; رغد=Raghad; لينا=Lina/Leena; آمنة=Amina/Amna/Aminah; حليمة=Halima/Halimah
+سميرة=Samira/Sameera; نادية=Nadia/Nadiya; رحاب=Rehab/Rihab; إيمان=Iman/Eman; أسماء=Asma/Asmaa
+سعاد=Souad/Suad; وفاء=Wafaa/Wafa; منى=Mona/Muna; رشا=Rasha; شيماء=Shaimaa/Shayma
+جميلة=Jamila/Jamilah/Djamila; نجلاء=Najla/Naglaa; هند=Hind; لمى=Lama; دعاء=Doaa/Duaa; روان=Rawan; ملك=Malak
+بشرى=Bushra/Boushra; غادة=Ghada; حنان=Hanan; رقية=Ruqayya/Roqaya/Rokaya; سهى=Suha/Soha"""
+_AR_FAMILY = """الأحمد=Al-Ahmad/Alahmad/Al Ahmad; الحسن=Al-Hassan/Alhassan
+الخطيب=Al-Khatib/Alkhatib/El Khatib; النجار=Al-Najjar/Najjar/Alnajjar; الحداد=Al-Haddad/Haddad
+العلي=Al-Ali/Alali; الشامي=Al-Shami/Alshami/Shami; المصري=Al-Masri/Masri/El Masry
+الجبوري=Al-Jubouri/Al-Juburi/Aljubouri; الدليمي=Al-Dulaimi/Aldulaimi/Al-Dulaymi
+التميمي=Al-Tamimi/Altamimi/Tamimi; العبيدي=Al-Obaidi/Al-Ubaidi/Alobaidi
+الزبيدي=Al-Zubaidi/Alzubaidi/Zubaidi; الكردي=Al-Kurdi/Kurdi/Alkurdi; الحلبي=Al-Halabi/Halabi
+الحمصي=Al-Homsi/Homsi; حمدان=Hamdan; خليل=Khalil/Khaleel; درويش=Darwish/Darweesh; عيسى=Issa/Eissa
+موسى=Moussa/Musa/Mousa; قاسم=Qasim/Kassem; إدريس=Idris/Idriss/Edris; بشير=Bashir/Basheer; عوض=Awad
+عبدالقادر=Abdelkader/Abdulkadir/Abdel Qader; الحسيني=Al-Husseini/Husseini; ناصر=Nasser/Naser
 شريف=Sharif/Cherif/Shareef; منصور=Mansour/Mansur; سليمان=Suleiman/Sulaiman; عثمان=Othman/Osman
 يوسف=Youssef/Yousef; إبراهيم=Ibrahim; الشمري=Al-Shammari/Alshammari/Shammari
-العنزي=Al-Anazi/Al-Enezi/Alanzi; الأسعد=Al-Asaad/Alasaad; الصالح=Al-Saleh/Alsaleh; عبدالله=Abdullah/Abdallah
-الرفاعي=Al-Rifai/Alrifai/Rifai; البيطار=Al-Bitar/Bitar; قباني=Kabbani/Qabbani; العمر=Al-Omar/Alomar
-الحمد=Al-Hamad/Alhamad"""
-_FA_MALE = """محمد=Mohammad/Mohammed/Muhammad; علی=Ali; حسین=Hossein/Hussain/Hussein/Hosein; حسن=Hassan/Hasan
-رضا=Reza/Raza; مهدی=Mehdi/Mahdi; احمد=Ahmad/Ahmed; محمود=Mahmoud/Mahmood/Mahmud; امیر=Amir/Ameer; عباس=Abbas
-جواد=Javad/Jawad; سعید=Saeed/Said/Saied; حمید=Hamid/Hameed; مجید=Majid/Majeed; نوید=Navid/Naveed
-فرهاد=Farhad; بهروز=Behrouz/Behruz; داوود=Davood/Dawood/Dawud/Davoud; یوسف=Yousef/Yusuf/Yosef
-ابراهیم=Ebrahim/Ibrahim; اسماعیل=Esmail/Ismail; مصطفی=Mostafa/Mustafa; مرتضی=Morteza/Murtaza
-کریم=Karim/Kareem; نصیر=Nasir/Naseer; بشیر=Bashir/Basheer; ظاهر=Zaher/Zahir; شریف=Sharif/Shareef
-فرید=Farid/Fareed; جمشید=Jamshid/Jamsheed; همایون=Homayoun/Humayun; عزیز=Aziz; رحیم=Rahim/Raheem
-سهراب=Sohrab; خالد=Khaled/Khalid; ناصر=Naser/Nasser; قاسم=Ghasem/Qasim/Qasem; یعقوب=Yaqub/Yaghoub/Yakub
-نجیب=Najib/Najeeb; شفیق=Shafiq/Shafik; وحید=Vahid/Wahid; عبدالله=Abdullah/Abdollah; میلاد=Milad; آرش=Arash"""
-_FA_FEMALE = """فاطمه=Fatemeh/Fatima/Fatemah; زهرا=Zahra/Zahraa; مریم=Maryam/Mariam; زینب=Zeinab/Zainab/Zaynab
-معصومه=Masoumeh/Masuma/Masoume; سکینه=Sakineh/Sakina; لیلا=Leila/Layla/Laila; نرگس=Narges/Nargis
-شیرین=Shirin/Shireen; پریسا=Parisa; نسرین=Nasrin/Nasreen; مینا=Mina/Meena; سارا=Sara/Sarah; الهام=Elham
-مهسا=Mahsa; نازنین=Nazanin; فرشته=Fereshteh/Fereshta; شبنم=Shabnam; مژگان=Mozhgan/Mojgan/Muzhgan
-ستاره=Setareh/Setara; ژیلا=Zhila/Jila; گلناز=Golnaz/Gulnaz; رویا=Roya/Ruya; آزاده=Azadeh/Azada
-نیلوفر=Niloufar/Nilufar/Nilofar; حمیده=Hamideh/Hamida; فریبا=Fariba; سمیرا=Samira; طاهره=Tahereh/Tahira
-عایشه=Aisha/Ayesha; خدیجه=Khadijeh/Khadija; رقیه=Roghayeh/Ruqia/Roqia; شکیلا=Shakila
+العنزي=Al-Anazi/Al-Enezi/Alanzi; الأسعد=Al-Asaad/Alasaad; الصالح=Al-Saleh/Alsaleh
+عبدالله=Abdullah/Abdallah; الرفاعي=Al-Rifai/Alrifai/Rifai; البيطار=Al-Bitar/Bitar; قباني=Kabbani/Qabbani
+العمر=Al-Omar/Alomar; الحمد=Al-Hamad/Alhamad"""
+_FA_MALE = """محمد=Mohammad/Mohammed/Muhammad; علی=Ali; حسین=Hossein/Hussain/Hussein/Hosein
+حسن=Hassan/Hasan; رضا=Reza/Raza; مهدی=Mehdi/Mahdi; احمد=Ahmad/Ahmed; محمود=Mahmoud/Mahmood/Mahmud
+امیر=Amir/Ameer; عباس=Abbas; جواد=Javad/Jawad; سعید=Saeed/Said/Saied; حمید=Hamid/Hameed; مجید=Majid/Majeed
+نوید=Navid/Naveed; فرهاد=Farhad; بهروز=Behrouz/Behruz; داوود=Davood/Dawood/Dawud/Davoud
+یوسف=Yousef/Yusuf/Yosef; ابراهیم=Ebrahim/Ibrahim; اسماعیل=Esmail/Ismail; مصطفی=Mostafa/Mustafa
+مرتضی=Morteza/Murtaza; کریم=Karim/Kareem; نصیر=Nasir/Naseer; بشیر=Bashir/Basheer; ظاهر=Zaher/Zahir
+شریف=Sharif/Shareef; فرید=Farid/Fareed; جمشید=Jamshid/Jamsheed; همایون=Homayoun/Humayun; عزیز=Aziz
+رحیم=Rahim/Raheem; سهراب=Sohrab; خالد=Khaled/Khalid; ناصر=Naser/Nasser; قاسم=Ghasem/Qasim/Qasem
+یعقوب=Yaqub/Yaghoub/Yakub; نجیب=Najib/Najeeb; شفیق=Shafiq/Shafik; وحید=Vahid/Wahid
+عبدالله=Abdullah/Abdollah; میلاد=Milad; آرش=Arash"""
+_FA_FEMALE = """فاطمه=Fatemeh/Fatima/Fatemah; زهرا=Zahra/Zahraa; مریم=Maryam/Mariam
+زینب=Zeinab/Zainab/Zaynab; معصومه=Masoumeh/Masuma/Masoume; سکینه=Sakineh/Sakina; لیلا=Leila/Layla/Laila
+نرگس=Narges/Nargis; شیرین=Shirin/Shireen; پریسا=Parisa; نسرین=Nasrin/Nasreen; مینا=Mina/Meena
+سارا=Sara/Sarah; الهام=Elham; مهسا=Mahsa; نازنین=Nazanin; فرشته=Fereshteh/Fereshta; شبنم=Shabnam
+مژگان=Mozhgan/Mojgan/Muzhgan; ستاره=Setareh/Setara; ژیلا=Zhila/Jila; گلناز=Golnaz/Gulnaz; رویا=Roya/Ruya
+آزاده=Azadeh/Azada; نیلوفر=Niloufar/Nilufar/Nilofar; حمیده=Hamideh/Hamida; فریبا=Fariba; سمیرا=Samira
+طاهره=Tahereh/Tahira; عایشه=Aisha/Ayesha; خدیجه=Khadijeh/Khadija; رقیه=Roghayeh/Ruqia/Roqia; شکیلا=Shakila
 فرزانه=Farzaneh/Farzana; ملالی=Malalai; لطیفه=Latifeh/Latifa; زرغونه=Zarghuna/Zarghona
 پروین=Parvin/Parveen/Parwin; مرسل=Mursal; حسنا=Hosna/Husna"""
 _FA_FAMILY = """محمدی=Mohammadi/Mohammedi/Muhammadi; احمدی=Ahmadi/Ahmady; حسینی=Hosseini/Husseini/Hussaini
@@ -117,92 +126,97 @@ _FA_FAMILY = """محمدی=Mohammadi/Mohammedi/Muhammadi; احمدی=Ahmadi/Ahma
 صفری=Safari; نیازی=Niazi/Niyazi; پوپل=Popal; درانی=Durrani/Durani; یوسفزی=Yousafzai/Yusufzai
 شینواری=Shinwari; وردک=Wardak; پوپلزی=Popalzai; سادات=Sadat; اکبرزاده=Akbarzadeh; طاهری=Taheri/Tahiri
 فرهادی=Farhadi; خان=Khan; نورزی=Noorzai/Nurzai; علیزاده=Alizadeh"""
-_TI_MALE = """ተስፋይ=Tesfay/Tesfai/Tesfaye; ተኽለ=Tekle/Tekleh; ሃይለ=Haile/Hayle; ዳዊት=Dawit; ዮሃንስ=Yohannes/Yohanes/Johannes
-ሰለሞን=Solomon/Selemon; ዳንኤል=Daniel; ሚካኤል=Michael/Mikael; ገብረመድህን=Gebremedhin/Gebremedhn
-ገብረሚካኤል=Gebremichael/Gebremikael; ተወልደ=Tewelde/Tewolde; ብርሃነ=Berhane/Birhane/Brhane; ኣማኑኤል=Amanuel/Emmanuel
-ኣብርሃም=Abraham/Abrham; ኢሳይያስ=Isaias/Isayas/Esayas; ፍስሃ=Fisseha/Fsaha/Fesseha; መሓሪ=Mehari/Mahari
-ሙሴ=Musie/Muse; ሩፋኤል=Rufael; ሳሙኤል=Samuel; ሃብቶም=Habtom; ሓጎስ=Hagos; ኪዳነ=Kidane; ኣስመሮም=Asmerom; ዘርኣይ=Zerai/Zeray
-ዮናስ=Yonas/Jonas; ናትናኤል=Natnael/Nathnael; ኤርምያስ=Ermias/Eremias; ፊልሞን=Filmon/Filimon; ሄኖክ=Henok/Enoch
-ቴድሮስ=Tedros/Tewodros; ጎይትኦም=Goitom/Goitum; ምሕረተኣብ=Mihretab/Mehretab; ሰመረ=Semere/Semre
-ኣፈወርቂ=Afwerki/Afewerki/Afeworki; ወልዱ=Weldu/Woldu; ገብሩ=Gebru; ኣርኣያ=Araya/Araia; በረኸት=Bereket
-ኤፍሬም=Efrem/Ephrem; ዮሴፍ=Yosef/Joseph/Yoseph; ተስፋልደት=Tesfaldet; ተስፋጽዮን=Tesfatsion/Tesfazion
-ንጉሰ=Negusse/Nguse/Negusie; ሃይለማርያም=Hailemariam/Haile Mariam; ገረዝጊሄር=Gerezgiher; ዓወት=Awet; ሰናይ=Senai/Senay
-ኣሮን=Aron/Aaron"""
-_TI_FEMALE = """ሳባ=Saba; ሉዋም=Luwam/Lwam; ሰላም=Selam/Salam; ፍዮሪ=Fiori/Fyori; ሄለን=Helen/Hellen; ሩት=Ruth/Rut; ኤልሳ=Elsa
-ሊድያ=Lidia/Lydia; ሜሮን=Meron; ብርኽቲ=Brikti/Birikti/Berikti; ለተብርሃን=Letebrhan/Letebirhan; ኣዜብ=Azeb; ጽጌ=Tsige
-ጸጋ=Tsega; ትዕግስቲ=Tigisti/Tegisti; ሰናይት=Senait/Senayt; ሃና=Hana/Hanna; ማርታ=Marta/Martha; ማርያም=Mariam/Maryam
-ፍረወይኒ=Freweini/Frewoini; ሳሮን=Saron/Sharon; ቤተልሄም=Betelhem/Bethlehem; ኪዳን=Kidan; ምሕረት=Mihret/Mehret
-ሰምሃር=Semhar; ኣርሴማ=Arsema; ዮርዳኖስ=Yordanos/Jordanos; ኣልማዝ=Almaz; ዘውዲ=Zewdi; ለምለም=Lemlem; ትርሓስ=Tirhas/Terhas
-ኣበባ=Abeba; ሳምራዊት=Samrawit/Samrawet; ናርዶስ=Nardos; ሓዳስ=Hadas; ኤደን=Eden; ቅድስቲ=Kidisti/Qidisti; ሰላማዊት=Selamawit
-ሙሉ=Mulu; ኣስቴር=Aster/Ester; ዳናይት=Danait"""
+_TI_MALE = """ተስፋይ=Tesfay/Tesfai/Tesfaye; ተኽለ=Tekle/Tekleh; ሃይለ=Haile/Hayle; ዳዊት=Dawit
+ዮሃንስ=Yohannes/Yohanes/Johannes; ሰለሞን=Solomon/Selemon; ዳንኤል=Daniel; ሚካኤል=Michael/Mikael
+ገብረመድህን=Gebremedhin/Gebremedhn; ገብረሚካኤል=Gebremichael/Gebremikael; ተወልደ=Tewelde/Tewolde
+ብርሃነ=Berhane/Birhane/Brhane; ኣማኑኤል=Amanuel/Emmanuel; ኣብርሃም=Abraham/Abrham; ኢሳይያስ=Isaias/Isayas/Esayas
+ፍስሃ=Fisseha/Fsaha/Fesseha; መሓሪ=Mehari/Mahari; ሙሴ=Musie/Muse; ሩፋኤል=Rufael; ሳሙኤል=Samuel; ሃብቶም=Habtom
+ሓጎስ=Hagos; ኪዳነ=Kidane; ኣስመሮም=Asmerom; ዘርኣይ=Zerai/Zeray; ዮናስ=Yonas/Jonas; ናትናኤል=Natnael/Nathnael
+ኤርምያስ=Ermias/Eremias; ፊልሞን=Filmon/Filimon; ሄኖክ=Henok/Enoch; ቴድሮስ=Tedros/Tewodros; ጎይትኦም=Goitom/Goitum
+ምሕረተኣብ=Mihretab/Mehretab; ሰመረ=Semere/Semre; ኣፈወርቂ=Afwerki/Afewerki/Afeworki; ወልዱ=Weldu/Woldu; ገብሩ=Gebru
+ኣርኣያ=Araya/Araia; በረኸት=Bereket; ኤፍሬም=Efrem/Ephrem; ዮሴፍ=Yosef/Joseph/Yoseph; ተስፋልደት=Tesfaldet
+ተስፋጽዮን=Tesfatsion/Tesfazion; ንጉሰ=Negusse/Nguse/Negusie; ሃይለማርያም=Hailemariam/Haile Mariam; ገረዝጊሄር=Gerezgiher
+ዓወት=Awet; ሰናይ=Senai/Senay; ኣሮን=Aron/Aaron"""
+_TI_FEMALE = """ሳባ=Saba; ሉዋም=Luwam/Lwam; ሰላም=Selam/Salam; ፍዮሪ=Fiori/Fyori; ሄለን=Helen/Hellen; ሩት=Ruth/Rut
+ኤልሳ=Elsa; ሊድያ=Lidia/Lydia; ሜሮን=Meron; ብርኽቲ=Brikti/Birikti/Berikti; ለተብርሃን=Letebrhan/Letebirhan; ኣዜብ=Azeb
+ጽጌ=Tsige; ጸጋ=Tsega; ትዕግስቲ=Tigisti/Tegisti; ሰናይት=Senait/Senayt; ሃና=Hana/Hanna; ማርታ=Marta/Martha
+ማርያም=Mariam/Maryam; ፍረወይኒ=Freweini/Frewoini; ሳሮን=Saron/Sharon; ቤተልሄም=Betelhem/Bethlehem; ኪዳን=Kidan
+ምሕረት=Mihret/Mehret; ሰምሃር=Semhar; ኣርሴማ=Arsema; ዮርዳኖስ=Yordanos/Jordanos; ኣልማዝ=Almaz; ዘውዲ=Zewdi; ለምለም=Lemlem
+ትርሓስ=Tirhas/Terhas; ኣበባ=Abeba; ሳምራዊት=Samrawit/Samrawet; ናርዶስ=Nardos; ሓዳስ=Hadas; ኤደን=Eden
+ቅድስቲ=Kidisti/Qidisti; ሰላማዊት=Selamawit; ሙሉ=Mulu; ኣስቴር=Aster/Ester; ዳናይት=Danait"""
 # Somali has no separate script: the anglicised spelling comes first, the official orthography (x, c, q) next.
-_SO_MALE = """Mohamed/Maxamed/Mohammed/Muhammad; Abdi/Cabdi; Hassan/Xasan/Hasan; Hussein/Xuseen/Husein; Ahmed/Axmed/Ahmad
-Ali/Cali; Omar/Cumar; Abdullahi/Cabdullaahi/Abdulahi; Abdirahman/Cabdiraxmaan/Abdirahmaan
-Abdikadir/Cabdiqaadir; Yusuf/Yuusuf; Ibrahim/Ibraahim; Ismail/Ismaaciil; Osman/Cismaan; Farah/Faarax
-Jama/Jaamac; Warsame/Warsameh; Abdiaziz/Cabdicasiis; Mohamud/Maxamuud/Mahmoud; Hamza/Xamse; Bashir/Bashiir
-Said/Siciid/Saeed; Adan/Aadan/Aden; Nur/Nuur/Noor; Yasin/Yaasiin; Salah/Salaax; Musa/Muuse; Idris/Idiris
-Guled/Guuleed; Ayanle/Ayaanle; Liban/Liibaan; Khalid/Khaalid; Mustafa/Mustafe; Awale/Cawaale; Dahir/Daahir
-Aweys/Cuweys/Awais; Abdiwali/Cabdiwali; Hirsi/Xirsi; Elmi/Cilmi; Duale/Ducaale/Dualeh; Egal/Cigaal
-Abdinasir/Cabdinaasir; Abdirashid/Cabdirashiid; Mahad; Samatar"""
-_SO_FEMALE = """Fadumo/Faadumo/Fatuma; Amina/Aamina; Hodan; Halima/Xaliimo/Halimo; Sahra/Sahro/Zahra; Asha/Caasha/Aisha
-Khadija/Khadiijo/Hadija; Maryan/Maryam; Hawa/Xaawo/Hawo; Ubah/Ubax; Nasra/Nasro; Ifrah/Ifrax; Ayan/Ayaan
-Hamdi/Xamdi; Sagal; Filsan; Ikran/Ikraan; Nimco/Nimo; Saida/Saciida; Ladan; Zamzam/Samsam; Deeqa/Deqa/Deka
-Hibo; Naima/Nacima; Suad/Sucaad; Kowsar/Kawsar; Muna; Leyla/Layla/Leila; Shukri; Anab/Canab; Ilhan/Ilhaan
-Hinda/Hindo; Rahma/Raxma; Safiya/Safiyo; Idil; Istahil/Istaahil; Ebyan; Yasmin/Yasmiin; Farhiya/Farxiyo
-Sadia/Sacdiyo; Hafsa/Xafsa; Qamar/Kamar"""
-_ES_MALE = """José; Juan; Luis; Carlos; Jorge; Miguel; Pedro; Andrés; Jesús; Manuel; Francisco; Alejandro; Daniel; David
-Diego; Fernando; Javier; Ricardo; Roberto; Eduardo; Óscar; Víctor; Rafael; Raúl; Sergio; Julio; César
-Héctor; Ángel; Iván; Mauricio; Nelson; Wilmer; Yeison/Jeison; Brayan/Brian; Santiago; Sebastián; Mateo
-Gabriel; Ignacio; Antonio; Juan Carlos; José Luis; Luis Fernando; Carlos Andrés; Juan Pablo"""
-_ES_FEMALE = """María; Ana; Carmen; Rosa; Luz; Gloria; Sofía; Valentina; Camila; Daniela; Isabella; Gabriela; Andrea
-Carolina; Paola; Natalia; Yolanda; Marta/Martha; Marisol; Yesenia; Génesis; Dayana/Diana; Yuleisy/Yuleisi
-Milagros; Mariana; Lucía; Verónica; Patricia; Adriana; Mónica; Elena; Beatriz; Guadalupe; Dolores; Fernanda
-Rosario; Inés; María José; Ana María; María Fernanda; Luz Marina; María Alejandra"""
-_ES_FAMILY = """García; Rodríguez; González; Hernández; López; Martínez; Pérez; Sánchez; Ramírez; Torres; Flores; Rivera
-Gómez; Díaz; Reyes; Morales; Cruz; Ortiz; Gutiérrez; Chávez; Ramos; Vargas; Castillo; Jiménez; Moreno
-Romero; Herrera; Medina; Aguilar; Mendoza; Muñoz; Peña; Rojas; Álvarez; Castro; Suárez; Méndez; Guzmán
-Salazar; Contreras; Núñez; Ríos; Cardona; Zambrano; Quintero"""
-_FR_SAHEL_MALE = """Mamadou/Mamadu/Mamoudou; Ibrahima/Ibrahim; Moussa/Musa; Ousmane/Ousman/Usman; Abdoulaye/Abdulai/Abdoulay
-Cheikh/Cheick/Sheikh; Modou/Moudou; Amadou/Ahmadou/Amadu; Souleymane/Soulemane/Suleiman
-Boubacar/Aboubacar/Bubacarr; Seydou/Seidou; Lamine/Alamine; Alioune/Aliou; Babacar; Issa; Bakary/Bakari
-Oumar/Omar; Saliou/Saliu; Demba; Mouhamed/Mohamed/Muhammad; Ismaïla/Ismail; Adama; Youssouf/Yusuf; Sékou
-Mahamadou; Idrissa; Djibril/Jibril; Abdou; Pape; Malick/Malik"""
-_FR_SAHEL_FEMALE = """Fatou/Fatu; Aminata/Aminatou; Awa; Mariama; Aïssatou/Aysatu; Kadiatou/Kadidiatou; Ndèye; Coumba/Kumba
-Khady/Khadi; Binta; Rokhaya/Rokia; Oumou/Umu; Fanta; Djénéba/Jeneba; Mariam; Astou; Dieynaba; Safiatou
-Ramatoulaye; Sokhna; Maïmouna/Maimuna; Hawa; Nafissatou; Salimata; Assétou; Bintou; Aïda; Fatoumata/Fatimata
-Penda; Seynabou/Zeynabou"""
-_FR_SAHEL_FAMILY = """Diallo/Jalloh/Jallow; N'Diaye/Ndiaye; Diop; Sow; Bâ/Bah; Fall; Sy; Sall; Gueye; Faye; Cissé/Sissé; Traoré
-Coulibaly/Kulibali; Keïta; Konaté; Diarra; Touré; Camara/Kamara; Sidibé; Sangaré; Diakité; Doumbia; Dembélé
-Sissoko; Barry; Mbaye/M'Baye; Seck; Kane; Niang; Thiam; Diouf; Samb; Sarr; Ndour"""
-_FR_MALE = """Jean; Pierre; François; Emmanuel; Joseph; Patrick; Serge; Didier; Olivier; Christian; Jean-Baptiste
-Jean-Claude; Yves; Hervé; Thierry; Éric; Fabrice; Guy; Michel; André; Jacques; Paul; Blaise; Arsène; Landry
-Stéphane; Frédéric; Rodrigue; Dieudonné; Ghislain"""
-_FR_FEMALE = """Marie; Hélène; Françoise; Josiane; Chantal; Nadège; Béatrice; Clarisse; Esther; Grâce; Solange; Émilie
-Christelle; Sandrine; Mireille; Véronique; Aline; Brigitte; Élodie; Céline; Marie-Claire; Jeanne; Odette
-Bernadette; Viviane; Nathalie; Prisca; Rachelle; Gisèle; Lydie"""
-_FR_CENTRAL_FAMILY = """Kouassi; Kouamé; Koffi; Yao; Konan; N'Guessan/Nguessan; Kouadio; Ouattara/Watara; Bamba; Koné; Tshibanda
-Mukendi; Kabongo; Ilunga; Mbuyi; Lukusa; Kasongo; Mutombo; Nsimba; Fotso; Nguema; Mballa; Ngono; Kamga
-Etoundi; Atangana; Essomba; Mbarga; Onana; Ekambi"""
-_FR_HAITI_FAMILY = """Jean-Louis; Pierre-Louis; Saint-Fleur; Désir; Étienne; Lefèvre/Lefebvre; Augustin; Fils-Aimé; Joseph
-Charles; Baptiste; Louis; Jean; Pierre; Michel; Dorvil; Alexis; Célestin; Dorméus; Jean-Baptiste; Toussaint
-Saint-Louis; Noël; Laguerre; Bien-Aimé; Jean-Pierre; Métellus; Estimé; Paul; Georges"""
-_EN_MALE = """Emmanuel; Samuel; Daniel; Joseph; David; John; Michael; Peter; Godwin; Stephen/Steven; Paul; James; Isaac
-Moses; Benjamin; Richard; Christopher; Victor; Kelvin; Prince; Godfrey; Felix; Francis; Solomon; Ebenezer
-Augustine; Patrick; Collins; Justice; Princewill; Charles; Anthony"""
-_EN_FEMALE = """Blessing; Precious; Grace; Joy; Patience; Comfort; Mercy; Favour/Favor; Esther; Mary; Elizabeth/Elisabeth
-Victoria; Deborah/Debora; Ruth; Rebecca/Rebekah; Faith; Gloria; Gift; Peace; Christiana/Christianah; Abigail
-Hannah/Hanna; Sarah/Sara; Janet; Juliet; Patricia; Priscilla; Vivian/Vivien; Florence; Rita; Dorcas; Cynthia"""
-_EN_NIGERIA_FAMILY = """Okafor; Okonkwo; Adeyemi; Adebayo; Ogunleye; Eze; Nwosu; Okeke; Obi; Chukwu; Nwachukwu; Bello; Abubakar
-Olawale; Oladipo; Adewale; Akinola; Balogun; Afolabi; Ogbonna; Anyanwu; Igwe; Okoro; Ojo; Ayodele; Babatunde
-Adeleke; Edet; Bassey; Effiong; Lawal; Danjuma"""
-_EN_COAST_FAMILY = """Mensah; Owusu; Boateng; Asante; Osei; Agyeman; Appiah; Darko; Ofori; Amoah; Addo; Quaye; Tetteh; Annan
-Acheampong; Kamara/Camara; Koroma; Sesay/Sessay; Conteh/Konteh; Bangura; Kargbo; Turay/Turray
-Jalloh/Jallow/Diallo; Mansaray; Kanu; Doe; Johnson; Kollie; Flomo; Cooper; Freeman"""
+_SO_MALE = """Mohamed/Maxamed/Mohammed/Muhammad; Abdi/Cabdi; Hassan/Xasan/Hasan; Hussein/Xuseen/Husein
+Ahmed/Axmed/Ahmad; Ali/Cali; Omar/Cumar; Abdullahi/Cabdullaahi/Abdulahi
+Abdirahman/Cabdiraxmaan/Abdirahmaan; Abdikadir/Cabdiqaadir; Yusuf/Yuusuf; Ibrahim/Ibraahim
+Ismail/Ismaaciil; Osman/Cismaan; Farah/Faarax; Jama/Jaamac; Warsame/Warsameh; Abdiaziz/Cabdicasiis
+Mohamud/Maxamuud/Mahmoud; Hamza/Xamse; Bashir/Bashiir; Said/Siciid/Saeed; Adan/Aadan/Aden; Nur/Nuur/Noor
+Yasin/Yaasiin; Salah/Salaax; Musa/Muuse; Idris/Idiris; Guled/Guuleed; Ayanle/Ayaanle; Liban/Liibaan
+Khalid/Khaalid; Mustafa/Mustafe; Awale/Cawaale; Dahir/Daahir; Aweys/Cuweys/Awais; Abdiwali/Cabdiwali
+Hirsi/Xirsi; Elmi/Cilmi; Duale/Ducaale/Dualeh; Egal/Cigaal; Abdinasir/Cabdinaasir; Abdirashid/Cabdirashiid
+Mahad; Samatar"""
+_SO_FEMALE = """Fadumo/Faadumo/Fatuma; Amina/Aamina; Hodan; Halima/Xaliimo/Halimo; Sahra/Sahro/Zahra
+Asha/Caasha/Aisha; Khadija/Khadiijo/Hadija; Maryan/Maryam; Hawa/Xaawo/Hawo; Ubah/Ubax; Nasra/Nasro
+Ifrah/Ifrax; Ayan/Ayaan; Hamdi/Xamdi; Sagal; Filsan; Ikran/Ikraan; Nimco/Nimo; Saida/Saciida; Ladan
+Zamzam/Samsam; Deeqa/Deqa/Deka; Hibo; Naima/Nacima; Suad/Sucaad; Kowsar/Kawsar; Muna; Leyla/Layla/Leila
+Shukri; Anab/Canab; Ilhan/Ilhaan; Hinda/Hindo; Rahma/Raxma; Safiya/Safiyo; Idil; Istahil/Istaahil; Ebyan
+Yasmin/Yasmiin; Farhiya/Farxiyo; Sadia/Sacdiyo; Hafsa/Xafsa; Qamar/Kamar"""
+_ES_MALE = """José; Juan; Luis; Carlos; Jorge; Miguel; Pedro; Andrés; Jesús; Manuel; Francisco; Alejandro
+Daniel; David; Diego; Fernando; Javier; Ricardo; Roberto; Eduardo; Óscar; Víctor; Rafael; Raúl; Sergio
+Julio; César; Héctor; Ángel; Iván; Mauricio; Nelson; Wilmer; Yeison/Jeison; Brayan/Brian; Santiago
+Sebastián; Mateo; Gabriel; Ignacio; Antonio; Juan Carlos; José Luis; Luis Fernando; Carlos Andrés
+Juan Pablo"""
+_ES_FEMALE = """María; Ana; Carmen; Rosa; Luz; Gloria; Sofía; Valentina; Camila; Daniela; Isabella
+Gabriela; Andrea; Carolina; Paola; Natalia; Yolanda; Marta/Martha; Marisol; Yesenia; Génesis; Dayana/Diana
+Yuleisy/Yuleisi; Milagros; Mariana; Lucía; Verónica; Patricia; Adriana; Mónica; Elena; Beatriz; Guadalupe
+Dolores; Fernanda; Rosario; Inés; María José; Ana María; María Fernanda; Luz Marina; María Alejandra"""
+_ES_FAMILY = """García; Rodríguez; González; Hernández; López; Martínez; Pérez; Sánchez; Ramírez; Torres
+Flores; Rivera; Gómez; Díaz; Reyes; Morales; Cruz; Ortiz; Gutiérrez; Chávez; Ramos; Vargas; Castillo
+Jiménez; Moreno; Romero; Herrera; Medina; Aguilar; Mendoza; Muñoz; Peña; Rojas; Álvarez; Castro; Suárez
+Méndez; Guzmán; Salazar; Contreras; Núñez; Ríos; Cardona; Zambrano; Quintero"""
+_FR_SAHEL_MALE = """Mamadou/Mamadu/Mamoudou; Ibrahima/Ibrahim; Moussa/Musa; Ousmane/Ousman/Usman
+Abdoulaye/Abdulai/Abdoulay; Cheikh/Cheick/Sheikh; Modou/Moudou; Amadou/Ahmadou/Amadu
+Souleymane/Soulemane/Suleiman; Boubacar/Aboubacar/Bubacarr; Seydou/Seidou; Lamine/Alamine; Alioune/Aliou
+Babacar; Issa; Bakary/Bakari; Oumar/Omar; Saliou/Saliu; Demba; Mouhamed/Mohamed/Muhammad; Ismaïla/Ismail
+Adama; Youssouf/Yusuf; Sékou; Mahamadou; Idrissa; Djibril/Jibril; Abdou; Pape; Malick/Malik"""
+_FR_SAHEL_FEMALE = """Fatou/Fatu; Aminata/Aminatou; Awa; Mariama; Aïssatou/Aysatu; Kadiatou/Kadidiatou
+Ndèye; Coumba/Kumba; Khady/Khadi; Binta; Rokhaya/Rokia; Oumou/Umu; Fanta; Djénéba/Jeneba; Mariam; Astou
+Dieynaba; Safiatou; Ramatoulaye; Sokhna; Maïmouna/Maimuna; Hawa; Nafissatou; Salimata; Assétou; Bintou
+Aïda; Fatoumata/Fatimata; Penda; Seynabou/Zeynabou"""
+_FR_SAHEL_FAMILY = """Diallo/Jalloh/Jallow; N'Diaye/Ndiaye; Diop; Sow; Bâ/Bah; Fall; Sy; Sall; Gueye; Faye
+Cissé/Sissé; Traoré; Coulibaly/Kulibali; Keïta; Konaté; Diarra; Touré; Camara/Kamara; Sidibé; Sangaré
+Diakité; Doumbia; Dembélé; Sissoko; Barry; Mbaye/M'Baye; Seck; Kane; Niang; Thiam; Diouf; Samb; Sarr; Ndour"""
+_FR_MALE = """Jean; Pierre; François; Emmanuel; Joseph; Patrick; Serge; Didier; Olivier; Christian
+Jean-Baptiste; Jean-Claude; Yves; Hervé; Thierry; Éric; Fabrice; Guy; Michel; André; Jacques; Paul; Blaise
+Arsène; Landry; Stéphane; Frédéric; Rodrigue; Dieudonné; Ghislain"""
+_FR_FEMALE = """Marie; Hélène; Françoise; Josiane; Chantal; Nadège; Béatrice; Clarisse; Esther; Grâce
+Solange; Émilie; Christelle; Sandrine; Mireille; Véronique; Aline; Brigitte; Élodie; Céline; Marie-Claire
+Jeanne; Odette; Bernadette; Viviane; Nathalie; Prisca; Rachelle; Gisèle; Lydie"""
+_FR_CENTRAL_FAMILY = """Kouassi; Kouamé; Koffi; Yao; Konan; N'Guessan/Nguessan; Kouadio; Ouattara/Watara
+Bamba; Koné; Tshibanda; Mukendi; Kabongo; Ilunga; Mbuyi; Lukusa; Kasongo; Mutombo; Nsimba; Fotso; Nguema
+Mballa; Ngono; Kamga; Etoundi; Atangana; Essomba; Mbarga; Onana; Ekambi"""
+_FR_HAITI_FAMILY = """Jean-Louis; Pierre-Louis; Saint-Fleur; Désir; Étienne; Lefèvre/Lefebvre; Augustin
+Fils-Aimé; Joseph; Charles; Baptiste; Louis; Jean; Pierre; Michel; Dorvil; Alexis; Célestin; Dorméus
+Jean-Baptiste; Toussaint; Saint-Louis; Noël; Laguerre; Bien-Aimé; Jean-Pierre; Métellus; Estimé; Paul
+Georges"""
+_EN_MALE = """Emmanuel; Samuel; Daniel; Joseph; David; John; Michael; Peter; Godwin; Stephen/Steven; Paul
+James; Isaac; Moses; Benjamin; Richard; Christopher; Victor; Kelvin; Prince; Godfrey; Felix; Francis
+Solomon; Ebenezer; Augustine; Patrick; Collins; Justice; Princewill; Charles; Anthony"""
+_EN_FEMALE = """Blessing; Precious; Grace; Joy; Patience; Comfort; Mercy; Favour/Favor; Esther; Mary
+Elizabeth/Elisabeth; Victoria; Deborah/Debora; Ruth; Rebecca/Rebekah; Faith; Gloria; Gift; Peace
+Christiana/Christianah; Abigail; Hannah/Hanna; Sarah/Sara; Janet; Juliet; Patricia; Priscilla
+Vivian/Vivien; Florence; Rita; Dorcas; Cynthia"""
+_EN_NIGERIA_FAMILY = """Okafor; Okonkwo; Adeyemi; Adebayo; Ogunleye; Eze; Nwosu; Okeke; Obi; Chukwu
+Nwachukwu; Bello; Abubakar; Olawale; Oladipo; Adewale; Akinola; Balogun; Afolabi; Ogbonna; Anyanwu; Igwe
+Okoro; Ojo; Ayodele; Babatunde; Adeleke; Edet; Bassey; Effiong; Lawal; Danjuma"""
+_EN_COAST_FAMILY = """Mensah; Owusu; Boateng; Asante; Osei; Agyeman; Appiah; Darko; Ofori; Amoah; Addo
+Quaye; Tetteh; Annan; Acheampong; Kamara/Camara; Koroma; Sesay/Sessay; Conteh/Konteh; Bangura; Kargbo
+Turay/Turray; Jalloh/Jallow/Diallo; Mansaray; Kanu; Doe; Johnson; Kollie; Flomo; Cooper; Freeman"""
 _NICKNAMES = {
     "arabic": "Mohammed=Hamoudi/Hamada; Mahmoud=Hamoudi; Ahmed=Hamada; Abdullah=Abboud; Ibrahim=Barhoum; "
     "Abdulrahman=Abdo; Youssef=Jo; Fatima=Fatoum; Khadija=Khadouj",
     "persian": "Mohammad=Mamad; Fatemeh=Fati; Zahra=Zari; Maryam=Mari; Masoumeh=Masi",
-    "tigrinya": "Abraham=Abrish; Daniel=Dani; Amanuel=Ami; Tedros=Teddy; Samuel=Sami; Betelhem=Betty; Yordanos=Yordi",
+    "tigrinya": "Abraham=Abrish; Daniel=Dani; Amanuel=Ami; Tedros=Teddy; Samuel=Sami; Betelhem=Betty; "
+    "Yordanos=Yordi",
     "spanish": "José=Pepe; Francisco=Paco/Pancho; Guadalupe=Lupe; Jesús=Chucho; Manuel=Manolo; Dolores=Lola; "
     "Ignacio=Nacho; Alejandro=Álex; Roberto=Beto; Eduardo=Lalo; Rosario=Charo; Antonio=Toño; Daniela=Dani; "
     "Gabriela=Gaby; Valentina=Vale; Fernanda=Fer",
@@ -220,14 +234,13 @@ LBY 218 91,92,94 7 12 TUN,ITA; SDN 249 91,92,99,90,12,11 7 11 EGY,TCD,LBY
 AFG 93 70,72,73,77,78,79 7 10 IRN,PAK,TUR; IRN 98 912,935,936,901,919,937 7 10 TUR
 ERI 291 7 6 8 ETH,SDN,UGA; ETH 251 91,92,93,94 7 12 KEN,SDN; SOM 252 61,62,63,65,68,90 7 9 KEN,ETH,UGA
 KEN 254 70,71,72,79,11 7 8 UGA,ETH; VEN 58 412,414,416,424,426 7 8 COL,PER,BRA,CHL
-COL 57 300,301,310,311,312,313,315,320,321 7 10 ECU,MEX; HND 504 9,3,8 7 13 MEX,GTM
-GTM 502 3,4,5 7 13 MEX; SLV 503 7,6 7 9 MEX,GTM; NIC 505 57,58,75,77,78,84,85,86,87,88,89 6 14 CRI,MEX; CUB 53 5 7 11 MEX,GUY
+COL 57 300,301,310,311,312,313,315,320,321 7 10 ECU,MEX; HND 504 9,3,8 7 13 MEX,GTM; GTM 502 3,4,5 7 13 MEX
+SLV 503 7,6 7 9 MEX,GTM; NIC 505 57,58,75,77,78,84,85,86,87,88,89 6 14 CRI,MEX; CUB 53 5 7 11 MEX,GUY
 SEN 221 70,76,77,78 7 13 MAR,MRT; MLI 223 6,7 7 13 NER,DZA,MAR; GIN 224 62,65,66 7 9 MAR,SEN
 CIV 225 07,05,01 8 11 TUN,MAR; COD 243 81,82,84,85,89,97,99 7 10 UGA,RWA,BDI
 CMR 237 67,69,65,68 7 9 NGA,MAR; HTI 509 3,4 7 10 DOM,CHL,BRA
 NGA 234 803,806,813,703,805,810,816,903,802,808,812,701 7 11 NER,LBY
-GHA 233 24,54,55,20,50,26,27 7 10 LBY,NER; SLE 232 76,77,78,30,33,88 6 9 GIN,LBY
-LBR 231 77,88 7 9 GIN,CIV"""
+GHA 233 24,54,55,20,50,26,27 7 10 LBY,NER; SLE 232 76,77,78,30,33,88 6 9 GIN,LBY; LBR 231 77,88 7 9 GIN,CIV"""
 
 
 def _strip_accents(text: str) -> str:
@@ -267,8 +280,8 @@ def _nationalities(spec: str):
         head, _, lang_spec = chunk.strip().partition("=")
         code, _, weight = head.partition(":")
         nats.append((code, float(weight)))
-        options = [(tuple(c.split("+")), float(w)) for c, _, w in (o.partition(":") for o in lang_spec.split(","))]
-        langs[code] = _weighted(options)
+        options = (option.partition(":") for option in lang_spec.split(","))
+        langs[code] = _weighted([(tuple(codes.split("+")), float(w)) for codes, _, w in options])
     return _weighted(nats), langs
 
 
@@ -282,21 +295,16 @@ class _Pool:
 
     def __init__(self, region, male, female, family, nationalities, *, patronymic=False, family_parts=1,
                  native_share=0.0, full_share=0.0, spouse_takes_name=False, epithets=()):
-        self.region = region
-        self.male, self.female = male, female
-        # Patronymic cultures have no inherited surname: the "family name" is the father's given name.
+        self.region, self.male, self.female, self.patronymic = region, male, female, patronymic
+        # Patronymic cultures have no inherited surname: the "family name" is the father's given name,
+        # optionally followed by the grandfather's.
         self.family = male if patronymic else family
-        self.nationalities, self.languages = _nationalities(nationalities)
-        self.patronymic = patronymic
         self.family_parts = 2 if patronymic else family_parts
-        self.native_share = native_share
-        self.full_share = full_share
-        self.spouse_takes_name = spouse_takes_name
-        self.nicknames = {
-            name: tuple(nicks.split("/"))
-            for name, _, nicks in (p.strip().partition("=") for p in _NICKNAMES.get(region, "").split(";") if p)
-        }
-        self.epithets = epithets
+        self.nationalities, self.languages = _nationalities(nationalities)
+        self.native_share, self.full_share = native_share, full_share
+        self.spouse_takes_name, self.epithets = spouse_takes_name, epithets
+        pairs = (p.strip().partition("=") for p in _NICKNAMES.get(region, "").split(";") if p)
+        self.nicknames = {name: tuple(nicks.split("/")) for name, _, nicks in pairs}
 
 
 _AR_M, _AR_F = _entries(_AR_MALE), _entries(_AR_FEMALE)
@@ -327,7 +335,8 @@ _POOLS = _weighted([
            "SLV:6=es:100; NIC:4=es:100; CUB:3=es:100",
            family_parts=2, full_share=0.55), 0.15),
     (_Pool("french", _FR_SAHEL_M, _FR_SAHEL_F, _entries(_FR_SAHEL_FAMILY),
-           "SEN:45=fr+wo:80,wo:10,fr:10; MLI:35=fr+bm:80,bm:15,fr:5; GIN:20=fr+ff:60,fr+sus:25,fr:15"), 0.055),
+           "SEN:45=fr+wo:80,wo:10,fr:10; MLI:35=fr+bm:80,bm:15,fr:5; GIN:20=fr+ff:60,fr+sus:25,fr:15"),
+     0.055),
     (_Pool("french", _FR_M, _FR_F, _entries(_FR_CENTRAL_FAMILY),
            "CIV:35=fr:70,fr+dyu:30; COD:35=fr+ln:60,fr+sw:30,fr:10; CMR:30=fr:60,fr+en:40",
            spouse_takes_name=True), 0.0385),
@@ -366,8 +375,8 @@ _AGE_ORDS = [_age_range(age, age) for age in range(100)]
 _CHILD_COUNTS = _weighted([(0, 15), (1, 20), (2, 22), (3, 18), (4, 12), (5, 8), (6, 5)])
 _ADULT_DOCS = _weighted([("passport", 35), ("national_id", 25), ("refugee_id", 15), ("residence_permit", 10),
                          ("travel_document", 8), ("birth_certificate", 7)])
-_CHILD_DOCS = _weighted([("birth_certificate", 45), ("passport", 25), ("refugee_id", 15), ("residence_permit", 8),
-                         ("travel_document", 4), ("national_id", 3)])
+_CHILD_DOCS = _weighted([("birth_certificate", 45), ("passport", 25), ("refugee_id", 15),
+                         ("residence_permit", 8), ("travel_document", 4), ("national_id", 3)])
 _LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
@@ -401,8 +410,11 @@ def _spell(rng: random.Random, entry, memo: dict | None) -> str:
     return spelling
 
 
-def _family(rng: random.Random, pool: _Pool) -> tuple:
+def _family(rng: random.Random, pool: _Pool, given=None) -> tuple:
     first = rng.choice(pool.family)
+    # In patronymic tables the father's name is drawn from the given names; "Ermias Ermias" reads wrong.
+    while first is given:
+        first = rng.choice(pool.family)
     if pool.family_parts == 1:
         return (first,)
     second = rng.choice(pool.family)
@@ -490,16 +502,10 @@ def _person(rng: random.Random, pool: _Pool, nat: str, sex: str, given, family, 
                 second = _pick(rand, table)
             documents += (_document(rng, second, nat, country, dob),)
     return SyntheticPerson(
-        given_name=given_name,
-        family_name=family_name,
+        given_name=given_name, family_name=family_name,
         aliases=tuple(a for a in dict.fromkeys(aliases) if a != full_name),
-        sex=sex,
-        date_of_birth=dob,
-        date_of_birth_estimated=estimated,
-        nationality=nat,
-        languages=_pick(rand, pool.languages[nat]),
-        phone=phone,
-        documents=documents,
+        sex=sex, date_of_birth=dob, date_of_birth_estimated=estimated,
+        nationality=nat, languages=_pick(rand, pool.languages[nat]), phone=phone, documents=documents,
         region=pool.region,
     )
 
@@ -513,7 +519,7 @@ def generate_people(n: int, *, seed: int = 0) -> Iterator[SyntheticPerson]:
         sex = "female" if rand() < 0.47 else "male"
         given = choice(pool.female if sex == "female" else pool.male)
         dob_ord = randint(*_pick(rand, _AGE_BUCKETS))
-        yield _person(rng, pool, _pick(rand, pool.nationalities), sex, given, _family(rng, pool), dob_ord,
+        yield _person(rng, pool, _pick(rand, pool.nationalities), sex, given, _family(rng, pool, given), dob_ord,
                       rand() < pool.native_share)
 
 
@@ -521,27 +527,36 @@ def _household(rng: random.Random) -> SyntheticHousehold:
     rand, randint, choice = rng.random, rng.randint, rng.choice
     pool = _pick(rand, _POOLS)
 
-    def given_for(sex: str):
-        return choice(pool.female if sex == "female" else pool.male)
+    def given_for(sex: str, avoid=None):
+        given = choice(pool.female if sex == "female" else pool.male)
+        while given is avoid:
+            given = choice(pool.female if sex == "female" else pool.male)
+        return given
 
     def other_sex() -> str:
         return "female" if rand() < 0.5 else "male"
 
     head_sex = "female" if rand() < 0.25 else "male"
     head_age = int(rng.triangular(19, 66, 33))
-    family = _family(rng, pool)
-    head = ("head", head_sex, given_for(head_sex), family, head_age)
+    head_given = given_for(head_sex)
+    family = _family(rng, pool, head_given)
+    head = ("head", head_sex, head_given, family, head_age)
     specs = [head]
     spouse = None
     if rand() < (0.8 if head_sex == "male" else 0.1):
         sex = "female" if head_sex == "male" else "male"
         age = max(18, head_age - randint(0, 9)) if sex == "female" else head_age + randint(0, 8)
         takes_name = pool.spouse_takes_name and sex == "female" and rand() < 0.7
-        spouse = ("spouse", sex, given_for(sex), family if takes_name else _family(rng, pool), age)
+        given = given_for(sex)
+        spouse = ("spouse", sex, given, family if takes_name else _family(rng, pool, given), age)
         specs.append(spouse)
 
     father, mother = (head, spouse) if head_sex == "male" else (spouse, head)
-    father_given, father_family = (father[2], father[3]) if father else (given_for("male"), _family(rng, pool))
+    if father:
+        father_given, father_family = father[2], father[3]
+    else:
+        father_given = given_for("male")
+        father_family = _family(rng, pool, father_given)
     if pool.patronymic:
         child_family = (father_given, father_family[0])
     elif pool.family_parts == 2:
@@ -555,33 +570,27 @@ def _household(rng: random.Random) -> SyntheticHousehold:
     count = _pick(rand, _CHILD_COUNTS) if max_child_age >= 0 else 0
     for age in sorted(rng.sample(range(max_child_age + 1), min(count, max_child_age + 1)), reverse=True):
         sex = other_sex()
-        given = given_for(sex)
-        # Patronymic names would read "X X Y" if a child were named after the father.
-        while pool.patronymic and given is father_given:
-            given = given_for(sex)
-        specs.append(("child", sex, given, child_family, age))
+        specs.append(("child", sex, given_for(sex, child_family[0]), child_family, age))
 
     if rand() < 0.08:
         sex = other_sex()
-        specs.append(("sibling", sex, given_for(sex), family, max(0, head_age + randint(-10, 10))))
+        specs.append(("sibling", sex, given_for(sex, family[0]), family, max(0, head_age + randint(-10, 10))))
     if rand() < 0.1 and head_age <= 55:
         sex = other_sex()
-        age = min(85, head_age + randint(18, 35))
-        if sex == "male":
-            if pool.patronymic:
-                specs.append(("parent", sex, family[0], (family[1], choice(pool.family)), age))
-            elif pool.family_parts == 2:
-                specs.append(("parent", sex, given_for(sex), (family[0], choice(pool.family)), age))
-            else:
-                specs.append(("parent", sex, given_for(sex), family, age))
+        given = given_for(sex)
+        parent_family = _family(rng, pool, given)
+        if pool.patronymic and sex == "male":
+            # The head's "family name" is this man's given name, then his own father's.
+            given, parent_family = family[0], (family[1], parent_family[0])
         elif pool.family_parts == 2 and not pool.patronymic:
-            specs.append(("parent", sex, given_for(sex), (family[1], choice(pool.family)), age))
-        else:
-            shares = pool.spouse_takes_name and rand() < 0.7
-            specs.append(("parent", sex, given_for(sex), family if shares else _family(rng, pool), age))
+            parent_family = (family[0] if sex == "male" else family[1], parent_family[0])
+        elif sex == "male" or (pool.spouse_takes_name and rand() < 0.7):
+            parent_family = family
+        specs.append(("parent", sex, given, parent_family, min(85, head_age + randint(18, 35))))
     if rand() < 0.04:
         sex = other_sex()
-        specs.append(("other", sex, given_for(sex), _family(rng, pool), randint(0, 40)))
+        given = given_for(sex)
+        specs.append(("other", sex, given, _family(rng, pool, given), randint(0, 40)))
 
     nat = _pick(rand, pool.nationalities)
     native = rand() < pool.native_share
@@ -597,7 +606,8 @@ def _household(rng: random.Random) -> SyntheticHousehold:
         extra = None
         if kunya and relation in ("head", "spouse"):
             extra = f"{'Abu' if sex == 'male' else 'Umm'} {kunya}"
-        members.append(_person(rng, pool, nat, sex, given, fam, randint(*_AGE_ORDS[age]), native, memo, extra))
+        dob_ord = randint(*_AGE_ORDS[age])
+        members.append(_person(rng, pool, nat, sex, given, fam, dob_ord, native, memo, extra))
     return SyntheticHousehold(members=tuple(members), relationships=tuple(s[0] for s in specs))
 
 
