@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
-DEMO_SECRET_PREFIX = "demo-only-"
+DEMO_SECRET_PREFIX = "demo-only-"  # noqa: S105 - a marker, not a secret
 
 
 class InsecureSettingsError(RuntimeError):

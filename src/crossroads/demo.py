@@ -131,8 +131,9 @@ def seed_demo(
         cases: list[Case] = [open_case(session, principal=actor, data=CaseCreate(
             person_id=head.id, programme=rng.choices(programmes, weights)[0]))]
         for member, relationship in zip(household.members[1:], household.relationships[1:], strict=True):
-            added = add_household_member(session, principal=actor, person_id=head.id, data=HouseholdMemberCreate(
-                relationship=_RELATIONSHIPS.get(relationship, Relationship.OTHER_RELATIVE), person=_person_create(member, office.id)))
+            link = HouseholdMemberCreate(relationship=_RELATIONSHIPS.get(relationship, Relationship.OTHER_RELATIVE),
+                                         person=_person_create(member, office.id))
+            added = add_household_member(session, principal=actor, person_id=head.id, data=link)
             if rng.random() < 0.25:
                 cases.append(open_case(session, principal=actor, data=CaseCreate(
                     person_id=added.id, programme=rng.choices(programmes, weights)[0])))

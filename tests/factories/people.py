@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy.orm import Session
 
 from crossroads.auth.policy import Principal

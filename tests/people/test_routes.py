@@ -26,7 +26,8 @@ class TestRegisterPerson:
     def test_registers_names_in_any_script_with_aliases_and_documents(self, client, cw, db):
         body = person_payload(
             given_name="محمد", family_name="حسين", sex="male", nationality="SYR", languages=["ar", "ku"],
-            phone="+963 944 123 456", aliases=["Mohammed Hussein", {"name": "Muhammad Husayn", "kind": "transliteration"}],
+            phone="+963 944 123 456",
+            aliases=["Mohammed Hussein", {"name": "Muhammad Husayn", "kind": "transliteration"}],
             documents=[{"document_type": "passport", "number": "n 012-3456", "issuing_country": "SYR"}],
         )
         response = client.post("/api/v1/people", json=body, headers=cw)
