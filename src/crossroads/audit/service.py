@@ -104,21 +104,22 @@ class VerifyResult:
     broken: Break | None
 
 
-def _iter_records(session: Session) -> Iterator[ChainRecord]:
-    for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)):
-        yield _to_record(ev)
-
-
 def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> VerifyResult:
     """Recompute every link of the trail and report the first break."""
+    # Streamed in batches: the trail grows without bound and must not be loaded whole.
+    result = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000))
     last: list[ChainRecord] = []
 
-    def tracking() -> Iterator[ChainRecord]:
-        for r in _iter_records(session):
-            last[:] = [r]
-            yield r
+    def records() -> Iterator[ChainRecord]:
+        for event in result:
+            last[:] = [_to_record(event)]
+            yield last[0]
 
-    checked, broken = find_break(tracking(), anchor)
+    try:
+        checked, broken = find_break(records(), anchor)
+    finally:
+        # The walk stops at the first break; the server-side cursor must be closed all the same.
+        result.close()
     head = last[0] if last and broken is None else None
     return VerifyResult(
         checked=checked,
