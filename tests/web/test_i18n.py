@@ -1,0 +1,181 @@
+"""French and Arabic catalogues: complete for the current source, and chosen per request."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from crossroads.web.i18n import LANG_COOKIE, LOCALE_DIR
+from tests.factories import people
+from tests.factories.auth import PASSWORD, world
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = ("fr", "ar")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def extracted() -> Catalog:
+    """The messages of the source as it is now, extracted in memory with the project's babel.cfg."""
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    catalog = Catalog()
+    for filename, lineno, message, comments, context in extract_from_dir(str(ROOT), method_map, options_map):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def ids(catalog: Catalog) -> set:
+    return {m.id for m in catalog if m.id}
+
+
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def po(lang: str) -> Catalog:
+    return read(LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po", lang)
+
+
+def po_text(lang: str, msgid: str) -> str:
+    message = po(lang).get(msgid)
+    assert message is not None and message.string and message.string != msgid, f"{lang}: {msgid!r} untranslated"
+    return message.string
+
+
+def html_tag(body: str) -> str:
+    match = re.search(r"<html[^>]*>", body)
+    assert match, body[:200]
+    return match.group(0)
+
+
+def log_in(client: TestClient, email: str) -> None:
+    page = client.get("/login")
+    token = CSRF.search(page.text)
+    assert token, "login form has no csrf_token"
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture(scope="module")
+def source_messages() -> Catalog:
+    return extracted()
+
+
+class TestCataloguesCoverTheSource:
+    def test_template_matches_a_fresh_extraction(self, source_messages: Catalog) -> None:
+        template = ids(read(LOCALE_DIR / "messages.pot"))
+        fresh = ids(source_messages)
+        assert fresh - template == set(), "new strings: run `pybabel extract` (docs/translating.md)"
+        assert template - fresh == set(), "messages.pot lists strings the source no longer has"
+
+    @pytest.mark.parametrize("lang", TRANSLATED)
+    def test_catalogue_has_every_source_string(self, lang: str, source_messages: Catalog) -> None:
+        catalogue = ids(po(lang))
+        fresh = ids(source_messages)
+        assert fresh - catalogue == set(), f"{lang}: run `pybabel update` and translate"
+        assert catalogue - fresh == set(), f"{lang}: catalogue keeps strings the source no longer has"
+
+    @pytest.mark.parametrize("lang", TRANSLATED)
+    def test_every_message_is_translated(self, lang: str) -> None:
+        catalogue = po(lang)
+        untranslated = []
+        for message in catalogue:
+            if not message.id:
+                continue
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.pluralizable and len(forms) != catalogue.num_plurals or not all(forms):
+                untranslated.append(message.id)
+        assert untranslated == []
+
+    @pytest.mark.parametrize("lang", TRANSLATED)
+    def test_no_translation_is_fuzzy_so_none_is_dropped_at_runtime(self, lang: str) -> None:
+        assert [m.id for m in po(lang) if m.id and m.fuzzy] == []
+
+    @pytest.mark.parametrize("lang", TRANSLATED)
+    def test_placeholders_survive_translation(self, lang: str) -> None:
+        assert [(m.id, [str(e) for e in errors]) for m, errors in po(lang).check()] == []
+
+    def test_arabic_plural_forms_follow_cldr(self) -> None:
+        catalogue = po("ar")
+        assert catalogue.num_plurals == 6
+        index_of = gettext.c2py(catalogue.plural_expr)
+        order = ("zero", "one", "two", "few", "many", "other")
+        arabic = Locale.parse("ar")
+        for n in range(0, 1250):
+            assert order[index_of(n)] == arabic.plural_form(n), n
+
+
+class TestLanguageChoice:
+    def test_lang_parameter_renders_arabic_right_to_left(self, client: TestClient) -> None:
+        response = client.get("/login?lang=ar")
+        assert response.status_code == 200
+        assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+        assert po_text("ar", "Log in") in response.text
+        assert "Log in" not in response.text
+
+    def test_cookie_keeps_the_choice_on_the_next_page(self, client: TestClient) -> None:
+        client.get("/login?lang=ar")
+        assert client.cookies.get(LANG_COOKIE) == "ar"
+        response = client.get("/login")
+        assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+        assert po_text("ar", "Password") in response.text
+
+    def test_accept_language_selects_french(self, client: TestClient) -> None:
+        response = client.get("/login", headers={"Accept-Language": "fr-SN,fr;q=0.9,en;q=0.5"})
+        assert html_tag(response.text) == '<html lang="fr" dir="ltr">'
+        assert po_text("fr", "Log in") in response.text
+        assert po_text("fr", "Password") in response.text
+
+    def test_without_a_preference_the_page_stays_english(self, client: TestClient) -> None:
+        response = client.get("/login")
+        assert html_tag(response.text) == '<html lang="en" dir="ltr">'
+        assert "Log in" in response.text
+
+
+class TestTranslatedContent:
+    def test_caseworker_sees_programme_names_in_arabic(self, client: TestClient, db: Session) -> None:
+        w = world(db)
+        caseworker = w.principal(db, "caseworker_a")
+        people.case(db, caseworker, people.person(db, caseworker), programme="avrr")
+        db.flush()
+        log_in(client, w.users["caseworker_a"].email)
+
+        response = client.get("/cases?lang=ar")
+
+        assert response.status_code == 200
+        assert html_tag(response.text) == '<html lang="ar" dir="rtl">'
+        for name in ("Assisted voluntary return and reintegration", "Legal counselling", "avrr"):
+            assert po_text("ar", name) in response.text, name
+        assert "Assisted voluntary return and reintegration" not in response.text
+        assert ">avrr<" not in response.text
+        assert po_text("ar", "open") in response.text
+
+    def test_service_errors_are_shown_in_french(self, client: TestClient, db: Session) -> None:
+        w = world(db)
+        log_in(client, w.users["caseworker_a"].email)
+
+        response = client.get(f"/cases/{uuid.uuid4()}", headers={"Accept-Language": "fr"})
+
+        assert response.status_code == 404
+        assert po_text("fr", "no such case") in response.text
+        assert po_text("fr", "Not found") in response.text
+
+    def test_failed_login_is_explained_in_arabic(self, client: TestClient) -> None:
+        token = CSRF.search(client.get("/login?lang=ar").text).group(1)
+        response = client.post("/login", data={"email": "nobody@example.org", "password": "not the password",
+                                               "csrf_token": token})
+        assert response.status_code == 401
+        assert po_text("ar", "wrong e-mail or password") in response.text
