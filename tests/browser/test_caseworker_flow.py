@@ -147,7 +147,7 @@ class TestCaseworkerFlow:
         row = case_row(page, case.number)
         expect(row).to_have_count(1)
         expect(row).to_contain_text("فاطمة الحسن")
-        expect(row).to_contain_text("avrr")
+        expect(row).to_contain_text("Assisted voluntary return and reintegration")
 
         # Lower case and no hyphen: the folded search key still finds the second spelling.
         search_cases(page, "fatma alhasan")

@@ -31,9 +31,11 @@ def case_list(
     params = PageParams(page=page, page_size=25)
     filters = service.CaseFilters(q=q or None, programme=programme or None)
     rows, total = service.search_cases(session, principal=principal, filters=filters, page=params)
+    programmes = service.list_programmes(session)
     return render(request, "cases/list.html", {
         "cases": rows, "total": total, "page": page, "pages": max(1, -(-total // params.page_size)),
-        "q": q or "", "programme": programme or "", "programmes": service.list_programmes(session),
+        "q": q or "", "programme": programme or "", "programmes": programmes,
+        "programme_names": {p.code: p.name for p in programmes},
     })
 
 
@@ -52,7 +54,9 @@ def open_case(request: Request, form: Form, session: DbSession, principal: UiUse
 def _case_page(request: Request, session: DbSession, principal: UiUser, case_id: uuid.UUID,
                errors: dict | None = None, status_code: int = 200) -> Response:
     case = service.get_case(session, principal=principal, case_id=case_id)
-    return render(request, "cases/detail.html", {"case": case, "errors": errors or {}}, status_code=status_code)
+    names = {p.code: p.name for p in service.list_programmes(session)}
+    return render(request, "cases/detail.html", {"case": case, "errors": errors or {}, "programme_names": names},
+                  status_code=status_code)
 
 
 @router.get("/cases/{case_id}")

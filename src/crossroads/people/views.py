@@ -101,6 +101,7 @@ def register(request: Request, form: Form, session: DbSession, principal: UiUser
 def _person_page(request: Request, session: Session, principal: Principal, person_id: uuid.UUID,
                  errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> Response:
     person = service.get_person(session, principal=principal, person_id=person_id)
+    programmes = list_programmes(session)
     return render(
         request,
         "people/detail.html",
@@ -109,7 +110,8 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "person": person,
             "household": service.household_members(session, principal=principal, person=person),
             "cases": cases_of_person(session, principal=principal, person_id=person.id),
-            "programmes": list_programmes(session),
+            "programmes": programmes,
+            "programme_names": {p.code: p.name for p in programmes},
             "countries_by_code": country_codes(),
             "errors": errors or {},
             "values": values or {},

@@ -48,6 +48,9 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "ngettext": trans.ngettext,
         "_": trans.gettext,
         "demo": settings.mode == "demo",
+        # Switching language keeps the page's other parameters (a search, a page number).
+        "lang_links": {lang: str(request.url.include_query_params(lang=lang).replace(scheme="", netloc=""))
+                       for lang in SUPPORTED},
     }
     ctx.update(context or {})
     response = HTMLResponse(env.get_template(template).render(ctx), status_code=status_code, headers=headers)
