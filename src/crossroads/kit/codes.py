@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 from functools import lru_cache
 
 import pycountry
@@ -15,6 +16,17 @@ def country_codes() -> dict[str, str]:
     codes = {c.alpha_3: c.name for c in pycountry.countries}
     codes.update(ICAO_SPECIAL)
     return codes
+
+
+@lru_cache
+def country_names(locale: str) -> dict[str, str]:
+    """Country names in the given locale, from pycountry's iso3166-1 catalogues (English if none)."""
+    try:
+        trans = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+    except OSError:
+        return country_codes()
+    # The ICAO codes are not in ISO 3166; the UI catalogue translates them.
+    return {code: trans.gettext(name) for code, name in country_codes().items()}
 
 
 def check_country(code: str) -> str:

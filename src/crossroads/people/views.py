@@ -15,7 +15,6 @@ from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.cases.service import cases_of_person, list_programmes
-from crossroads.kit.codes import country_codes
 from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
@@ -69,7 +68,6 @@ def _form_context(session: Session, principal: Principal) -> dict:
     return {
         "sexes": list(Sex),
         "document_types": list(DocumentType),
-        "countries": sorted(country_codes().items(), key=lambda kv: kv[1]),
         "document_rows": range(DOCUMENT_ROWS),
         "offices": _offices_of(session, principal),
         "relationships": [r for r in Relationship if r != Relationship.HEAD],
@@ -112,7 +110,6 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "cases": cases_of_person(session, principal=principal, person_id=person.id),
             "programmes": programmes,
             "programme_names": {p.code: p.name for p in programmes},
-            "countries_by_code": country_codes(),
             "errors": errors or {},
             "values": values or {},
         },

@@ -94,4 +94,9 @@ DYNAMIC = (
     N_("must be between 1900-01-01 and today"),
     N_("give either date_of_birth or estimated_age, not both"),
     N_("give either person_id of a registered person or person to register"),
+    # ICAO 9303 nationality codes outside ISO 3166 (kit/codes.py), which pycountry does not translate.
+    N_("Stateless person"),
+    N_("Refugee"),
+    N_("Refugee (other)"),
+    N_("Unspecified"),
 )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crossroads.auth.service import csrf_token
+from crossroads.kit.codes import country_names
 from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
 
@@ -48,6 +49,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "ngettext": trans.ngettext,
         "_": trans.gettext,
         "demo": settings.mode == "demo",
+        "country_names": country_names(locale),
         # Switching language keeps the page's other parameters (a search, a page number).
         "lang_links": {lang: str(request.url.include_query_params(lang=lang).replace(scheme="", netloc=""))
                        for lang in SUPPORTED},
