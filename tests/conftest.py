@@ -21,6 +21,8 @@ from crossroads.config import Settings
 from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine
 from crossroads.web import deps
+from tests.factories import auth as af
+from tests.helpers import token_headers
 
 os.environ.setdefault("CROSSROADS_ARGON2_FAST", "true")
 
@@ -94,3 +96,15 @@ def app(settings: Settings, engine: Engine, db: Session):
 def client(app) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def world(db: Session) -> af.World:
+    """Two offices of one agency, a partner organisation, and a user of every role."""
+    return af.world(db)
+
+
+@pytest.fixture
+def cw(client: TestClient, world: af.World) -> dict[str, str]:
+    """API headers of the caseworker of office A."""
+    return token_headers(client, world.users["caseworker_a"].email)

@@ -9,11 +9,6 @@ from tests.factories import auth as af
 from tests.helpers import token_headers
 
 
-@pytest.fixture
-def world(db):
-    return af.world(db)
-
-
 class TestToken:
     def test_valid_credentials_give_a_bearer_token(self, client, world):
         response = client.post("/api/v1/auth/token",

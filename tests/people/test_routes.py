@@ -7,19 +7,8 @@ from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
 from crossroads.people.models import IdentityDocument, Person
-from tests.factories import auth as af
 from tests.factories.people import person_payload
 from tests.helpers import token_headers
-
-
-@pytest.fixture
-def world(db):
-    return af.world(db)
-
-
-@pytest.fixture
-def cw(client, world):
-    return token_headers(client, world.users["caseworker_a"].email)
 
 
 class TestRegisterPerson:

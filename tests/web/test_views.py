@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.factories import auth as af
 from tests.factories import people as pf
 
@@ -21,11 +19,6 @@ def login(client, email: str) -> None:
     response = client.post("/login", data={"email": email, "password": af.PASSWORD, "csrf_token": csrf(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
-
-
-@pytest.fixture
-def world(db):
-    return af.world(db)
 
 
 class TestLogin:

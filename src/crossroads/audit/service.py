@@ -111,8 +111,8 @@ def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> 
     last: list[ChainRecord] = []
 
     def records() -> Iterator[ChainRecord]:
-        for event in result:
-            last[:] = [_to_record(event)]
+        for row in result:
+            last[:] = [_to_record(row)]
             yield last[0]
 
     try:
