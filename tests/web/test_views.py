@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from crossroads.audit.models import AuditEvent
 from tests.factories import auth as af
 from tests.factories import people as pf
 
@@ -45,11 +48,13 @@ class TestLogin:
     def test_pages_redirect_to_login_when_logged_out(self, client):
         assert client.get("/cases", follow_redirects=False).headers["location"] == "/login"
 
-    def test_logout_ends_the_session(self, client, world):
+    def test_logout_ends_the_session_and_is_audited(self, client, world, db):
         login(client, world.users["caseworker_a"].email)
         page = client.get("/cases")
         client.post("/logout", data={"csrf_token": csrf(page.text)})
         assert client.get("/cases", follow_redirects=False).status_code == 303
+        logout = db.scalar(select(AuditEvent).where(AuditEvent.action == "auth.logout"))
+        assert logout is not None and logout.actor_id == world.users["caseworker_a"].id
 
 
 class TestRegisterForm:

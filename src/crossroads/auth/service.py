@@ -79,9 +79,13 @@ def resolve_token(session: Session, *, token: str, kind: str) -> Principal | Non
 
 
 def revoke_token(session: Session, *, token: str) -> None:
+    """End a session or token (logging out); audited like the login that began it."""
     row = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        user = session.get(User, row.user_id)
+        record_event(session, actor=principal_for(session, user) if user else None, action="auth.logout",
+                     entity_type="user", entity_id=row.user_id, details={"kind": row.kind})
 
 
 def csrf_token(secret: str, anchor: str) -> str:
