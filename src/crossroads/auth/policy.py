@@ -25,6 +25,13 @@ _REGISTRY = frozenset(
         Action.CASE_READ,
         Action.CASE_CREATE,
         Action.CASE_NOTE,
+        Action.CASE_UPDATE,
+        Action.CASE_TRANSITION,
+        Action.CASE_ASSIGN,
+        Action.CASE_TRANSFER,
+        Action.CASE_TASK,
+        Action.CASE_SERVICE,
+        Action.CASE_ATTACHMENT,
     }
 )
 
@@ -33,11 +40,12 @@ _REGISTRY = frozenset(
 # data and on the audit trail; administrators manage accounts, not cases.
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
-    Role.SUPERVISOR: _REGISTRY,
+    # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
+    Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD},
     Role.PARTNER: frozenset(),
     Role.DATA_OFFICER: frozenset(),
     Role.DPO: frozenset({Action.AUDIT_READ}),
-    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ}),
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_MANAGE}),
 }
 
 

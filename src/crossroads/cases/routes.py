@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from crossroads.cases import programmes as programme_service
 from crossroads.cases import service
-from crossroads.cases.schemas import CaseCreate, CaseDetailOut, CaseOut, NoteCreate, NoteOut, ProgrammeOut
-from crossroads.kit.pagination import Page, PageParams
+from crossroads.cases.schemas import (
+    CaseCreate,
+    CaseDetailOut,
+    CaseList,
+    CaseOut,
+    CaseUpdate,
+    NoteCreate,
+    NoteOut,
+    ProgrammeOut,
+)
+from crossroads.kit.errors import Invalid
 from crossroads.web.deps import ApiUser, DbSession
 
 router = APIRouter(tags=["cases"])
+
+
+class ProgrammeVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    programme: str
+    version: int
+    config: dict[str, Any]
+    comment: str | None
+
+
+class ProgrammeVersionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    config: dict[str, Any]
+    comment: str | None = Field(None, max_length=500)
 
 
 @router.get("/programmes", response_model=list[ProgrammeOut])
@@ -20,32 +47,71 @@ def list_programmes(session: DbSession, principal: ApiUser):
     return service.list_programmes(session)
 
 
+@router.get("/programmes/{code}/versions", response_model=list[ProgrammeVersionOut])
+def list_programme_versions(code: str, session: DbSession, principal: ApiUser):
+    return programme_service.list_versions(session, code)
+
+
+@router.post("/programmes/{code}/versions", response_model=ProgrammeVersionOut, status_code=201)
+def publish_programme_version(code: str, body: ProgrammeVersionCreate, session: DbSession, principal: ApiUser):
+    return programme_service.publish_version(session, principal=principal, programme=code, config=body.config,
+                                             comment=body.comment)
+
+
 @router.post("/cases", response_model=CaseOut, status_code=201)
 def open_case(body: CaseCreate, session: DbSession, principal: ApiUser):
     return CaseOut.model_validate(service.open_case(session, principal=principal, data=body))
 
 
-@router.get("/cases", response_model=Page[CaseOut])
+def _field_filters(request: Request) -> dict[str, str]:
+    """Programme-field filters arrive as `field.<name>=value`."""
+    fields = {}
+    for key, value in request.query_params.items():
+        if key.startswith("field."):
+            name = key.removeprefix("field.")
+            if not name.isidentifier() or not name.islower():
+                raise Invalid("field filters look like field.<name>=value", field=key)
+            fields[name] = value
+    return fields
+
+
+@router.get("/cases", response_model=CaseList)
 def list_cases(
+    request: Request,
     session: DbSession,
     principal: ApiUser,
     q: Annotated[str | None, Query(max_length=200)] = None,
     programme: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
+    office_id: uuid.UUID | None = None,
+    assigned_to: uuid.UUID | None = None,
+    flag: Annotated[str | None, Query(max_length=40)] = None,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
+    sort: Annotated[str, Query(max_length=30)] = "-opened_at",
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 25,
 ):
-    params = PageParams(page=page, page_size=page_size)
-    rows, total = service.search_cases(
-        session, principal=principal, filters=service.CaseFilters(q=q, programme=programme, state=state), page=params
-    )
-    return Page[CaseOut](items=[CaseOut.model_validate(c) for c in rows], total=total, page=page,
-                         page_size=page_size)
+    filters = service.CaseFilters(q=q, programme=programme, state=state, office_id=office_id,
+                                  assigned_to=assigned_to, flag=flag, opened_from=opened_from, opened_to=opened_to,
+                                  fields=_field_filters(request), sort=sort)
+    result = service.search_cases(session, principal=principal, filters=filters, page_size=page_size,
+                                  cursor=cursor, page=page)
+    return CaseList(items=[CaseOut.model_validate(c) for c in result.items], total=result.total,
+                    total_is_capped=result.total_is_capped, next_cursor=result.next_cursor, page=page,
+                    page_size=page_size)
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut)
 def get_case(case_id: uuid.UUID, session: DbSession, principal: ApiUser):
     return CaseDetailOut.model_validate(service.get_case(session, principal=principal, case_id=case_id))
+
+
+@router.patch("/cases/{case_id}", response_model=CaseDetailOut, responses={409: {}})
+def update_case(case_id: uuid.UUID, body: CaseUpdate, session: DbSession, principal: ApiUser):
+    service.update_case(session, principal=principal, case_id=case_id, data=body)
+    return CaseDetailOut.model_validate(service.load_case(session, principal, case_id, with_notes=True))
 
 
 @router.post("/cases/{case_id}/notes", response_model=NoteOut, status_code=201)

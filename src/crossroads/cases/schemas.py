@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crossroads.people.models import Sex
+
+Flag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class CaseCreate(BaseModel):
@@ -16,6 +18,17 @@ class CaseCreate(BaseModel):
     person_id: uuid.UUID
     programme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     office_id: uuid.UUID | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    flags: list[Flag] = Field(default_factory=list, max_length=20)
+
+
+class CaseUpdate(BaseModel):
+    """A change to a case, made against the version the editor saw; null removes a field's value."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    data: dict[str, Any] | None = None
+    flags: list[Flag] | None = Field(None, max_length=20)
 
 
 class NoteCreate(BaseModel):
@@ -27,6 +40,7 @@ class ProgrammeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     code: str
     name: str
+    current_version_id: int | None = None
 
 
 class CasePersonOut(BaseModel):
@@ -44,9 +58,14 @@ class CaseOut(BaseModel):
     id: uuid.UUID
     case_number: str
     programme: str
+    programme_version_id: int | None
     state: str
     office_id: uuid.UUID
+    assigned_to: uuid.UUID | None
     opened_at: datetime
+    last_activity_at: datetime
+    closed_at: datetime | None
+    flags: list[str]
     person: CasePersonOut
     version: int
 
@@ -60,4 +79,15 @@ class NoteOut(BaseModel):
 
 
 class CaseDetailOut(CaseOut):
+    data: dict[str, Any]
     notes: list[NoteOut]
+
+
+class CaseList(BaseModel):
+    items: list[CaseOut]
+    # Counted up to a cap: an exact count over a million cases costs more than the page itself.
+    total: int
+    total_is_capped: bool
+    next_cursor: str | None
+    page: int
+    page_size: int

@@ -1,31 +1,35 @@
-"""Opening cases, finding them, and keeping their notes."""
+"""Opening, reading, editing and finding cases, and keeping their notes."""
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+import phonenumbers
+from sqlalchemy import Select, and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from crossroads.audit.models import AuditEvent
 from crossroads.audit.service import record_event
 from crossroads.auth.models import Office
-from crossroads.auth.policy import (
-    Principal,
-    cases_scope,
-    default_office,
-    people_scope,
-    require,
-    require_office,
-)
+from crossroads.auth.policy import Principal, cases_scope, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
-from crossroads.cases.models import Case, CaseNote, Programme
-from crossroads.cases.schemas import CaseCreate, NoteCreate
+from crossroads.cases.models import Case, CaseFlag, CaseNote, Programme
+from crossroads.cases.programme_config import FieldErrors, ProgrammeConfig, validate_data
+from crossroads.cases.programmes import current_version, field_expression, get_version
+from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
 from crossroads.db.base import utcnow
-from crossroads.kit.errors import Invalid, NotFound
-from crossroads.kit.pagination import PageParams
-from crossroads.kit.text import query_tokens
-from crossroads.people.models import Person
+from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.text import normalise_document_number, query_tokens
+from crossroads.people.models import IdentityDocument, Person, PersonNameToken
+
+COUNT_CAP = 10_000
+CASE_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}(-\d*)?$|^[A-Z0-9]+-$")
 
 
 def list_programmes(session: Session) -> list[Programme]:
@@ -41,39 +45,174 @@ def _next_case_number(session: Session, office_id: uuid.UUID) -> str:
     return f"{office.code}-{utcnow().year}-{office.case_counter:06d}"
 
 
+def _validated(config: ProgrammeConfig, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return validate_data(config, data)
+    except FieldErrors as exc:
+        errors = [(f"data.{e.field}", e.message) for e in exc.errors]
+        raise Invalid(errors[0][1], field=errors[0][0], errors=errors) from None
+
+
+def _set_flags(session: Session, case: Case, flags: list[str]) -> None:
+    flags = sorted(set(flags))
+    if flags == sorted(case.flags or []):
+        return
+    if case.flags:
+        session.execute(delete(CaseFlag).where(CaseFlag.case_id == case.id))
+    case.flags = flags
+    session.add_all(CaseFlag(case_id=case.id, flag=f) for f in flags)
+
+
+def touch(case: Case) -> None:
+    """Mark activity on a case: the office dashboard lists cases without any for a while."""
+    case.last_activity_at = utcnow()
+
+
 def open_case(session: Session, *, principal: Principal, data: CaseCreate) -> Case:
-    """Open a case for a person the user can see, in one of the user's offices."""
+    """Open a case for a person the user can see, in one of the user's offices, under the current version."""
     require(principal, Action.CASE_CREATE)
-    programme = session.get(Programme, data.programme)
-    if programme is None or not programme.active:
-        raise Invalid(f"unknown programme; choose one of {', '.join(p.code for p in list_programmes(session))}",
-                      field="programme")
+    programme, version, config = current_version(session, data.programme)
     person = session.scalar(select(Person).where(Person.id == data.person_id, people_scope(principal)))
     if person is None:
         raise NotFound("no such person", field="person_id")
-    office_id = data.office_id or (
-        person.office_id if person.office_id in principal.office_ids else None
-    )
+    office_id = data.office_id or (person.office_id if person.office_id in principal.office_ids else None)
     if office_id is None:
         office_id = default_office(principal, None)
     require_office(principal, Action.CASE_CREATE, office_id)
+    clean = _validated(config, data.data)
     case = Case(
         id=uuid.uuid4(),
         case_number=_next_case_number(session, office_id),
         person_id=person.id,
         programme=programme.code,
+        programme_version_id=version.id,
         office_id=office_id,
+        state=config.initial_state,
+        data=clean,
+        flags=[],
         opened_by=principal.user_id,
         assigned_to=principal.user_id,
     )
     session.add(case)
     session.flush()
+    _set_flags(session, case, data.flags)
     case.person = person
     record_event(
-        session, actor=principal, action="case.open", entity_type="case", entity_id=case.id,
-        office_id=office_id, details={"programme": programme.code, "person": str(person.id)},
+        session, actor=principal, action="case.open", entity_type="case", entity_id=case.id, office_id=office_id,
+        details={"programme": programme.code, "version": version.version, "person": str(person.id),
+                 "fields": sorted(clean), "state": case.state},
     )
     return case
+
+
+def load_case(session: Session, principal: Principal, case_id: uuid.UUID, *, with_notes: bool = False,
+              lock: bool = False) -> Case:
+    """A case in the user's scope, or 404; `lock` takes a row lock for a read-modify-write."""
+    query = select(Case).where(Case.id == case_id, cases_scope(principal)).options(joinedload(Case.person))
+    if with_notes:
+        query = query.options(selectinload(Case.notes))
+    if lock:
+        query = query.with_for_update(of=Case)
+    case = session.scalar(query)
+    if case is None:
+        raise NotFound("no such case", field="case_id")
+    return case
+
+
+def case_config(session: Session, case: Case) -> ProgrammeConfig:
+    if case.programme_version_id is None:
+        return current_version(session, case.programme)[2]
+    return get_version(session, case.programme_version_id)[1]
+
+
+def get_case(session: Session, *, principal: Principal, case_id: uuid.UUID) -> Case:
+    """Read a case with its notes; the read is audited."""
+    require(principal, Action.CASE_READ)
+    case = load_case(session, principal, case_id, with_notes=True)
+    record_event(session, actor=principal, action="case.read", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id)
+    return case
+
+
+def _changes_since(session: Session, case: Case, version: int) -> list[dict[str, Any]]:
+    """What happened to the case after the editor's version, from the audit trail (field names, not values)."""
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id),
+                                 AuditEvent.action != "case.read").order_by(AuditEvent.seq.desc()).limit(50)
+    ).all()
+    out = []
+    for ev in events:
+        if ev.details.get("version") is not None and ev.details["version"] <= version:
+            break
+        out.append({"action": ev.action, "at": ev.occurred_at.isoformat(),
+                    "by": str(ev.actor_id) if ev.actor_id else None, "fields": ev.details.get("fields", [])})
+    return list(reversed(out))
+
+
+def update_case(session: Session, *, principal: Principal, case_id: uuid.UUID, data: CaseUpdate) -> Case:
+    """Change a case's programme fields or flags; a stale version is refused with what changed since."""
+    require(principal, Action.CASE_UPDATE)
+    case = load_case(session, principal, case_id, lock=True)
+    if case.version != data.version:
+        changes = _changes_since(session, case, data.version)
+        changed = sorted({f for c in changes for f in c["fields"]})
+        raise Conflict(
+            f"this case was changed since version {data.version} (now {case.version}); review the changes and "
+            "apply yours again", field="version",
+            extra={"current_version": case.version, "changes": changes,
+                   "current_values": {f: case.data.get(f) for f in changed}, "state": case.state},
+        )
+    changed: list[str] = []
+    if data.data is not None:
+        merged = dict(case.data)
+        for key, value in data.data.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        clean = _validated(case_config(session, case), merged)
+        changed = sorted(k for k in set(case.data) | set(clean) if case.data.get(k) != clean.get(k))
+        case.data = clean
+    if data.flags is not None:
+        if sorted(set(data.flags)) != sorted(case.flags):
+            changed.append("flags")
+        _set_flags(session, case, data.flags)
+    touch(case)
+    session.flush()
+    record_event(session, actor=principal, action="case.update", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details={"fields": changed, "version": case.version})
+    return case
+
+
+def cases_of_person(session: Session, *, principal: Principal, person_id: uuid.UUID) -> list[Case]:
+    require(principal, Action.CASE_READ)
+    return list(session.scalars(
+        select(Case).where(Case.person_id == person_id, cases_scope(principal)).order_by(Case.opened_at.desc())
+    ))
+
+
+def add_case_note(session: Session, *, principal: Principal, case_id: uuid.UUID, data: NoteCreate) -> CaseNote:
+    """Add a note to a case in the user's offices."""
+    require(principal, Action.CASE_NOTE)
+    case = load_case(session, principal, case_id)
+    note = CaseNote(case_id=case.id, author_id=principal.user_id, body=data.body)
+    session.add(note)
+    touch(case)
+    session.flush()
+    record_event(session, actor=principal, action="case.note", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details={"note": note.id, "length": len(data.body),
+                                                    "version": case.version})
+    return note
+
+
+# Finding cases
+
+SORTS = {
+    "-opened_at": (Case.opened_at, True),
+    "opened_at": (Case.opened_at, False),
+    "-last_activity_at": (Case.last_activity_at, True),
+    "last_activity_at": (Case.last_activity_at, False),
+}
 
 
 @dataclass(frozen=True)
@@ -81,82 +220,119 @@ class CaseFilters:
     q: str | None = None
     programme: str | None = None
     state: str | None = None
+    office_id: uuid.UUID | None = None
+    assigned_to: uuid.UUID | None = None
+    flag: str | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    sort: str = "-opened_at"
 
 
-def search_cases(
-    session: Session, *, principal: Principal, filters: CaseFilters, page: PageParams
-) -> tuple[list[Case], int]:
-    """Cases in the user's offices matching every word of the query, newest first."""
-    require(principal, Action.CASE_READ)
+def _token_range(token: str) -> Any:
+    # Folded tokens are [a-z0-9]; every token starting with `token` sorts between it and its successor.
+    upper = token[:-1] + chr(ord(token[-1]) + 1)
+    return and_(PersonNameToken.token >= token, PersonNameToken.token < upper)
+
+
+def _query_condition(session: Session, q: str) -> Any:
+    """Names (every word a prefix of some name), case number, document number or phone number."""
+    q = q.strip()
+    alternatives = []
+    upper = q.upper()
+    if CASE_NUMBER.match(upper):
+        alternatives.append(Case.case_number.like(f"{upper}%"))
+    if q.startswith("+") or (q.replace(" ", "").isdigit() and len(q.replace(" ", "")) >= 7):
+        try:
+            number = phonenumbers.parse(q if q.startswith("+") else f"+{q}", None)
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            alternatives.append(Case.person_id.in_(select(Person.id).where(Person.phone == e164)))
+        except phonenumbers.NumberParseException:
+            pass
+    document = normalise_document_number(q)
+    if len(document) >= 4 and any(c.isdigit() for c in document):
+        alternatives.append(Case.person_id.in_(
+            select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document)))
+    tokens = query_tokens(q)
+    if tokens:
+        alternatives.append(and_(*(
+            Case.person_id.in_(select(PersonNameToken.person_id).where(_token_range(t))) for t in tokens
+        )))
+    return or_(*alternatives) if alternatives else Case.id.is_(None)
+
+
+def _filtered(session: Session, principal: Principal, filters: CaseFilters) -> Select:
     conditions = [cases_scope(principal)]
     if filters.q:
-        tokens = query_tokens(filters.q)
-        number = filters.q.strip().upper()
-        # Each word must start a word of some name the person is known by ("jose" finds "José
-        # Muñoz" and "Jose-Maria"); a case number matches from its start.
-        name_match = [
-            or_(Person.search_key.like(f"{t}%"), Person.search_key.like(f"% {t}%")) for t in tokens
-        ]
-        conditions.append(or_(*(name_match or [Person.id.is_(None)]), Case.case_number.like(f"{number}%")))
+        conditions.append(_query_condition(session, filters.q))
     if filters.programme:
         conditions.append(Case.programme == filters.programme)
     if filters.state:
         conditions.append(Case.state == filters.state)
-    base = select(Case).join(Person, Person.id == Case.person_id).where(*conditions)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(
-        base.options(joinedload(Case.person))
-        .order_by(Case.opened_at.desc(), Case.id)
-        .limit(page.page_size)
-        .offset(page.offset)
-    ).all()
-    record_event(
-        session, actor=principal, action="case.list", entity_type="case",
-        details={"searched": bool(filters.q), "shown": [str(c.id) for c in rows], "total": total},
-    )
-    return list(rows), total
+    if filters.office_id:
+        conditions.append(Case.office_id == filters.office_id)
+    if filters.assigned_to:
+        conditions.append(Case.assigned_to == filters.assigned_to)
+    if filters.flag:
+        conditions.append(Case.id.in_(select(CaseFlag.case_id).where(CaseFlag.flag == filters.flag)))
+    if filters.opened_from:
+        conditions.append(Case.opened_at >= datetime.combine(filters.opened_from, time.min, tzinfo=UTC))
+    if filters.opened_to:
+        day_after = filters.opened_to + timedelta(days=1)
+        conditions.append(Case.opened_at < datetime.combine(day_after, time.min, tzinfo=UTC))
+    dialect = session.get_bind().dialect.name
+    for name, value in filters.fields.items():
+        conditions.append(text(f"{field_expression(dialect, name)} = :v_{name}").bindparams(**{f"v_{name}": value}))
+    return select(Case).where(*conditions)
 
 
-def _load_case(session: Session, principal: Principal, case_id: uuid.UUID, *, with_notes: bool) -> Case:
-    query = select(Case).where(Case.id == case_id, cases_scope(principal)).options(joinedload(Case.person))
-    if with_notes:
-        query = query.options(selectinload(Case.notes))
-    case = session.scalar(query)
-    if case is None:
-        raise NotFound("no such case", field="case_id")
-    return case
+def encode_cursor(case: Case, sort: str) -> str:
+    column, _ = SORTS[sort]
+    value = getattr(case, column.key)
+    return base64.urlsafe_b64encode(json.dumps([value.isoformat(), str(case.id)]).encode()).decode()
 
 
-def get_case(session: Session, *, principal: Principal, case_id: uuid.UUID) -> Case:
-    """Read a case with its notes; the read is audited."""
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        value, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(value), uuid.UUID(case_id)
+    except (ValueError, TypeError):
+        raise Invalid("not a cursor returned by this list", field="cursor") from None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[Case]
+    total: int
+    total_is_capped: bool
+    next_cursor: str | None
+
+
+def search_cases(session: Session, *, principal: Principal, filters: CaseFilters, page_size: int = 25,
+                 cursor: str | None = None, page: int = 1) -> CasePage:
+    """Cases in the user's offices matching the filters, sorted, one keyset page at a time."""
     require(principal, Action.CASE_READ)
-    case = _load_case(session, principal, case_id, with_notes=True)
-    record_event(
-        session, actor=principal, action="case.read", entity_type="case", entity_id=case.id,
-        office_id=case.office_id,
-    )
-    return case
-
-
-def cases_of_person(session: Session, *, principal: Principal, person_id: uuid.UUID) -> list[Case]:
-    require(principal, Action.CASE_READ)
-    return list(
-        session.scalars(
-            select(Case).where(Case.person_id == person_id, cases_scope(principal)).order_by(Case.opened_at.desc())
-        )
-    )
-
-
-def add_case_note(session: Session, *, principal: Principal, case_id: uuid.UUID, data: NoteCreate) -> CaseNote:
-    """Add a note to a case in the user's offices."""
-    require(principal, Action.CASE_NOTE)
-    case = _load_case(session, principal, case_id, with_notes=False)
-    note = CaseNote(case_id=case.id, author_id=principal.user_id, body=data.body)
-    session.add(note)
-    case.updated_at = utcnow()
-    session.flush()
-    record_event(
-        session, actor=principal, action="case.note", entity_type="case", entity_id=case.id,
-        office_id=case.office_id, details={"note": note.id, "length": len(data.body)},
-    )
-    return note
+    if filters.sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(SORTS)}", field="sort")
+    base = _filtered(session, principal, filters)
+    column, descending = SORTS[filters.sort]
+    query = base
+    if cursor:
+        value, case_id = _decode_cursor(cursor)
+        after = (column < value) | ((column == value) & (Case.id > case_id)) if descending else \
+            (column > value) | ((column == value) & (Case.id > case_id))
+        query = query.where(after)
+    elif page > 1:
+        query = query.offset((page - 1) * page_size)
+    order = column.desc() if descending else column.asc()
+    rows = list(session.scalars(
+        query.options(joinedload(Case.person)).order_by(order, Case.id).limit(page_size + 1)
+    ))
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    capped = session.scalar(select(func.count()).select_from(base.with_only_columns(Case.id).limit(COUNT_CAP + 1)
+                                                              .subquery())) or 0
+    record_event(session, actor=principal, action="case.list", entity_type="case",
+                 details={"searched": bool(filters.q), "shown": [str(c.id) for c in rows]})
+    return CasePage(items=rows, total=min(capped, COUNT_CAP), total_is_capped=capped > COUNT_CAP,
+                    next_cursor=encode_cursor(rows[-1], filters.sort) if more and rows else None)

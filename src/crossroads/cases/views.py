@@ -11,12 +11,13 @@ from pydantic import ValidationError
 
 from crossroads.cases import service
 from crossroads.cases.schemas import CaseCreate, NoteCreate
-from crossroads.kit.pagination import PageParams
 from crossroads.web.deps import DbSession, UiUser
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
 
 
 @router.get("/cases")
@@ -28,12 +29,12 @@ def case_list(
     programme: Annotated[str | None, Query(max_length=40)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    params = PageParams(page=page, page_size=25)
     filters = service.CaseFilters(q=q or None, programme=programme or None)
-    rows, total = service.search_cases(session, principal=principal, filters=filters, page=params)
+    result = service.search_cases(session, principal=principal, filters=filters, page_size=PAGE_SIZE, page=page)
+    rows, total = result.items, result.total
     programmes = service.list_programmes(session)
     return render(request, "cases/list.html", {
-        "cases": rows, "total": total, "page": page, "pages": max(1, -(-total // params.page_size)),
+        "cases": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
         "q": q or "", "programme": programme or "", "programmes": programmes,
         "programme_names": {p.code: p.name for p in programmes},
     })

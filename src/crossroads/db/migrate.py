@@ -5,6 +5,12 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Leave out of migration checks the indexes that follow published programme configuration."""
+    return not (type_ == "index" and name and name.startswith("ix_casefield_"))
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -17,7 +23,16 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade_database(engine: Engine) -> None:
+    """Migrate to the latest schema, then re-create the indexes of searchable programme fields.
+
+    Those indexes follow published configuration, not migrations, and a SQLite batch migration that
+    rebuilds the cases table drops them; re-creating them here keeps every upgrade path whole.
+    """
+    from crossroads.cases.programmes import ensure_all_search_indexes
+
     cfg = alembic_config()
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+    with Session(engine) as session, session.begin():
+        ensure_all_search_indexes(session)

@@ -7,10 +7,15 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, errors: list[tuple[str, str]] | None = None,
+                 extra: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Further (field, message) pairs when one request has several problems.
+        self.errors = errors or []
+        # Machine-readable context for the client, e.g. what changed under a stale edit.
+        self.extra = extra or {}
 
 
 class NotFound(DomainError):

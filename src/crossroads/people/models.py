@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -69,7 +69,7 @@ class Person(UUIDPrimaryKey, Timestamps, Base):
     date_of_birth_estimated: Mapped[bool] = mapped_column(default=False)
     nationality: Mapped[str | None] = mapped_column(String(3))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     household_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("households.id", ondelete="SET NULL"), index=True
     )
@@ -116,3 +116,15 @@ class IdentityDocument(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="documents", lazy="raise")
+
+
+class PersonNameToken(Base):
+    """Each folded word of each name of a person: searched by prefix through a plain B-tree index."""
+
+    __tablename__ = "person_name_tokens"
+    __table_args__ = (Index("ix_person_name_tokens_token", "token", "person_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    # Binary collation on PostgreSQL, so that prefix ranges over the index follow plain code-point order.
+    token: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
+                                       primary_key=True)

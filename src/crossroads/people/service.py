@@ -12,12 +12,16 @@ from crossroads.auth.policy import Principal, default_office, people_scope, requ
 from crossroads.auth.roles import Action
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
-from crossroads.people.models import Household, IdentityDocument, Person, PersonName, Relationship
+from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
 
 
 def person_search_key(person: Person) -> str:
     return search_key(person.given_name, person.family_name, *(n.name for n in person.names))
+
+
+def name_tokens(person: Person) -> list[PersonNameToken]:
+    return [PersonNameToken(person_id=person.id, token=t[:64]) for t in dict.fromkeys(person.search_key.split())]
 
 
 def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -51,6 +55,7 @@ def register_person(session: Session, *, principal: Principal, data: PersonCreat
     person.search_key = person_search_key(person)
     session.add(person)
     session.flush()
+    session.add_all(name_tokens(person))
     record_event(
         session,
         actor=principal,

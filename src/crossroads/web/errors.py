@@ -55,8 +55,10 @@ def install(app: FastAPI) -> None:
                 return RedirectResponse("/login", status_code=303)
             return _html_error(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse({"detail": [{"field": exc.field, "message": exc.message, "type": exc.code}]},
-                            status_code=exc.status_code, headers=headers)
+        details = [{"field": f, "message": m, "type": exc.code} for f, m in exc.errors] or [
+            {"field": exc.field, "message": exc.message, "type": exc.code}
+        ]
+        return JSONResponse({"detail": details, **exc.extra}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
