@@ -15,6 +15,7 @@ from crossroads.auth import routes as auth_routes
 from crossroads.auth import views as auth_views
 from crossroads.cases import routes as case_routes
 from crossroads.cases import views as case_views
+from crossroads.cases import work_routes, workflow_routes
 from crossroads.config import Settings
 from crossroads.db.session import get_engine
 from crossroads.people import routes as people_routes
@@ -39,6 +40,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(auth_routes.router)
     api.include_router(people_routes.router)
     api.include_router(case_routes.router)
+    api.include_router(workflow_routes.router)
+    api.include_router(work_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(people_views.router)

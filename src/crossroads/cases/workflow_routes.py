@@ -1,0 +1,5 @@
+"""JSON API (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["cases"])
