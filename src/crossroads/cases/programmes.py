@@ -113,3 +113,35 @@ def field_expression(dialect: str, field: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", field):
         raise Invalid("not a field name", field="field")
     return f"(data ->> '{field}')" if dialect == "postgresql" else f"json_extract(data, '$.{field}')"
+
+
+def configs_for(session: Session, version_ids: set[int | None]) -> dict[int, ProgrammeConfig]:
+    """Configs of several versions in one query (a page of cases spans several programmes)."""
+    wanted = {v for v in version_ids if v is not None}
+    if not wanted:
+        return {}
+    versions = session.scalars(select(ProgrammeVersion).where(ProgrammeVersion.id.in_(wanted)))
+    return {v.id: config_of(v) for v in versions}
+
+
+def state_labeller(configs: dict[int, ProgrammeConfig]):  # noqa: ANN201
+    """A function giving a case's state label from its version's configuration (the state name otherwise)."""
+
+    def label(case) -> str:  # noqa: ANN001
+        config = configs.get(case.programme_version_id)
+        state = config.state(case.state) if config else None
+        return state.label if state else case.state
+
+    return label
+
+
+def all_states(session: Session) -> list[tuple[str, str]]:
+    """(name, label) of every state in the current programme versions, for filters."""
+    seen: dict[str, str] = {}
+    versions = session.scalars(
+        select(ProgrammeVersion).join(Programme, Programme.current_version_id == ProgrammeVersion.id)
+    )
+    for version in versions:
+        for s in config_of(version).states:
+            seen.setdefault(s.name, s.label)
+    return sorted(seen.items(), key=lambda kv: kv[1])
