@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from crossroads import __version__
 from crossroads.auth import routes as auth_routes
 from crossroads.auth import views as auth_views
+from crossroads.cases import programme_views, work_routes, workflow_routes
 from crossroads.cases import routes as case_routes
 from crossroads.cases import views as case_views
-from crossroads.cases import work_routes, workflow_routes
 from crossroads.config import Settings
 from crossroads.db.session import get_engine
 from crossroads.people import routes as people_routes
@@ -46,6 +46,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(people_views.router)
     app.include_router(case_views.router)
+    app.include_router(programme_views.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from crossroads.auth.roles import Action, Role
-from crossroads.cases.models import Case
+from crossroads.cases.models import Case, CaseTransfer
 from crossroads.kit.errors import Forbidden, Invalid
 from crossroads.people.models import Person
 
@@ -99,3 +99,35 @@ def people_scope(principal: Principal) -> ColumnElement[bool]:
         select(Case.id).where(Case.person_id == Person.id, Case.office_id.in_(offices))
     )
     return or_(Person.office_id.in_(offices), with_case)
+
+
+def case_holder_roles() -> frozenset[Role]:
+    """Roles a case may be assigned or transferred to: those who work on the registry."""
+    return frozenset(role for role, actions in GRANTS.items() if Action.CASE_UPDATE in actions)
+
+
+def require_approver(principal: Principal, requested_by: uuid.UUID | None) -> None:
+    """The user may approve transitions, and the request to decide is not their own (four eyes)."""
+    require(principal, Action.CASE_APPROVE)
+    if requested_by is not None and requested_by == principal.user_id:
+        raise Forbidden("another supervisor must decide your own request", field="approval_id")
+
+
+def incoming_transfers_scope(principal: Principal) -> ColumnElement[bool]:
+    """Transfers the user may see and decide: addressed to one of their offices and, when named, to them.
+
+    The case itself stays outside the receiver's `cases_scope` until the transfer is accepted.
+    """
+    if not principal.may(Action.CASE_TRANSFER) or not principal.office_ids or principal.user_id is None:
+        return false()
+    return and_(
+        CaseTransfer.to_office_id.in_(principal.office_ids),
+        or_(CaseTransfer.to_user_id.is_(None), CaseTransfer.to_user_id == principal.user_id),
+    )
+
+
+def outgoing_transfers_scope(principal: Principal) -> ColumnElement[bool]:
+    """Transfers sent from one of the user's offices, which any colleague there may follow or cancel."""
+    if not principal.may(Action.CASE_TRANSFER) or not principal.office_ids:
+        return false()
+    return CaseTransfer.from_office_id.in_(principal.office_ids)
