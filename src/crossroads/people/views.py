@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
+from crossroads.cases.programmes import configs_for, state_labeller
 from crossroads.cases.service import cases_of_person, list_programmes
 from crossroads.kit.errors import DomainError
 from crossroads.people import service
@@ -100,6 +101,8 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
                  errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> Response:
     person = service.get_person(session, principal=principal, person_id=person_id)
     programmes = list_programmes(session)
+    cases = cases_of_person(session, principal=principal, person_id=person.id)
+    configs = configs_for(session, {c.programme_version_id for c in cases})
     return render(
         request,
         "people/detail.html",
@@ -107,7 +110,8 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             **_form_context(session, principal),
             "person": person,
             "household": service.household_members(session, principal=principal, person=person),
-            "cases": cases_of_person(session, principal=principal, person_id=person.id),
+            "cases": cases,
+            "state_label": state_labeller(configs),
             "programmes": programmes,
             "programme_names": {p.code: p.name for p in programmes},
             "errors": errors or {},
