@@ -7,16 +7,28 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crossroads.audit.service import record_event
 from crossroads.auth import service as auth_service
 from crossroads.auth.policy import Principal
 from crossroads.auth.roles import OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate
 from crossroads.cases.models import Case
+from crossroads.cases.programme_config import (
+    FieldDef,
+    FieldErrors,
+    FieldType,
+    ProgrammeConfig,
+    check_transition,
+    validate_data,
+)
 from crossroads.cases.schemas import CaseCreate, NoteCreate
-from crossroads.cases.service import add_case_note, open_case
+from crossroads.cases.service import add_case_note, case_config, open_case
+from crossroads.db.base import utcnow
 from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
 from crossroads.people.service import add_household_member, register_person
@@ -91,6 +103,63 @@ def _person_create(p: SyntheticPerson, office_id: uuid.UUID) -> PersonCreate:
     )
 
 
+_TEXT_SAMPLES = ["Recorded at intake", "Confirmed by phone", "Partner NGO", "See case notes"]
+_COUNTRIES = ["SYR", "ERI", "AFG", "SOM", "SDN", "NGA", "GIN", "MLI", "SEN", "ETH", "IRQ", "VEN"]
+
+
+def sample_value(f: FieldDef, rng: random.Random) -> Any:
+    """A plausible value for a programme field, for synthetic cases only."""
+    if f.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        values = [c.value for c in f.choices or []]
+        return rng.choice(values) if f.type == FieldType.CHOICE else rng.sample(values, min(2, len(values)))
+    if f.type == FieldType.BOOLEAN:
+        return True
+    if f.type == FieldType.DATE:
+        return (date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))).isoformat()
+    if f.type in (FieldType.INTEGER, FieldType.NUMBER):
+        low, high = int(f.min if f.min is not None else 0), int(f.max if f.max is not None else 2000)
+        return rng.randint(low, min(high, low + 2000))
+    if f.pattern and "A-Z" in f.pattern:
+        return rng.choice(_COUNTRIES)
+    return rng.choice(_TEXT_SAMPLES)
+
+
+def _filled(config: ProgrammeConfig, data: dict[str, Any], names: list[str], rng: random.Random) -> dict[str, Any]:
+    data = dict(data)
+    for name in names:
+        if data.get(name) in (None, "", []):
+            data[name] = sample_value(config.field(name), rng)
+    for _ in range(len(config.fields)):
+        try:
+            return validate_data(config, data)
+        except FieldErrors as exc:
+            for error in exc.errors:
+                data[error.field] = sample_value(config.field(error.field), rng)
+    return validate_data(config, data)
+
+
+def _advance(session: Session, actor: Principal, case: Case, rng: random.Random) -> None:
+    """Walk a synthetic case some steps along its programme's main path, as its caseworkers would have."""
+    config = case_config(session, case)
+    optional = [f.name for f in config.fields if rng.random() < 0.3]
+    data = _filled(config, case.data, optional, rng)
+    for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 4, 5, 6, 8])):
+        following = [t for t in config.next_states(case.state) if t.from_state == case.state]
+        if not following:
+            break
+        transition = following[0]
+        target = config.state(transition.to_state)
+        data = _filled(config, data, target.required_fields, rng)
+        check_transition(config, case.state, target.name, data)
+        record_event(session, actor=actor, action="case.transition", entity_type="case", entity_id=case.id,
+                     office_id=case.office_id, details={"from": case.state, "to": target.name, "seeded": True})
+        case.state = target.name
+        if target.terminal:
+            case.closed_at = utcnow()
+    case.data = data
+    session.flush()
+
+
 def seed_demo(
     session: Session, *, password: str, households: int = 240, seed: int = 7,
     progress: Callable[[int], None] | None = None,
@@ -138,6 +207,7 @@ def seed_demo(
                 cases.append(open_case(session, principal=actor, data=CaseCreate(
                     person_id=added.id, programme=rng.choices(programmes, weights)[0])))
         for case in cases:
+            _advance(session, actor, case, rng)
             for _ in range(rng.randint(0, 2)):
                 add_case_note(session, principal=actor, case_id=case.id, data=NoteCreate(body=rng.choice(NOTES)))
         if progress:
