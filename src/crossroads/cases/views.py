@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from crossroads.auth.models import Office, User, user_offices
 from crossroads.auth.policy import Principal
-from crossroads.cases import programmes, service
+from crossroads.auth.roles import Action
+from crossroads.cases import programmes, service, transfers, transitions
 from crossroads.cases.forms import data_from_form
-from crossroads.cases.models import Case
+from crossroads.cases.models import Case, CaseApproval, CaseTransfer
 from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
 from crossroads.kit.errors import Conflict, DomainError
 from crossroads.web.deps import DbSession, UiUser
@@ -126,9 +127,17 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
 
 def case_work_context(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
     """Workflow, tasks, services, attachments and related cases shown on the case page."""
+    pending_approval = session.scalar(select(CaseApproval).where(CaseApproval.case_id == case.id,
+                                                                 CaseApproval.status == transitions.PENDING))
+    pending_transfer = session.scalar(select(CaseTransfer).where(CaseTransfer.case_id == case.id,
+                                                                 CaseTransfer.status == transfers.PENDING))
+    may_move = principal.may(Action.CASE_TRANSITION) and case.closed_at is None
     return {
-        "transitions": [], "pending_approval": None, "pending_transfer": None, "tasks": [], "services": [],
-        "attachments": [], "related_cases": [],
+        "transitions": transitions.available_transitions(session, principal=principal, case_id=case.id)
+        if may_move else [],
+        "pending_approval": pending_approval,
+        "pending_transfer": pending_transfer,
+        "tasks": [], "services": [], "attachments": [], "related_cases": [],
     }
 
 
