@@ -179,12 +179,16 @@ def seed_demo(
         for code, name, city, country in OFFICES
     }
     logins = []
+    holders: dict[uuid.UUID, uuid.UUID] = {}
     for login, name, role, org, codes in LOGINS:
         email = f"{login}@{DEMO_DOMAIN}"
-        auth_service.create_user(session, actor=None, data=UserCreate(
+        user = auth_service.create_user(session, actor=None, data=UserCreate(
             email=email, full_name=name, role=role, organisation_id=orgs[org].id,
             office_ids=[offices[c].id for c in codes], password=password))
         logins.append(DemoLogin(email=email, role=role, offices=codes))
+        if role == Role.CASEWORKER:
+            for code in codes:
+                holders[offices[code].id] = user.id
 
     rng = random.Random(seed)
     programmes = list(PROGRAMME_WEIGHTS)
@@ -207,6 +211,7 @@ def seed_demo(
                 cases.append(open_case(session, principal=actor, data=CaseCreate(
                     person_id=added.id, programme=rng.choices(programmes, weights)[0])))
         for case in cases:
+            case.assigned_to = holders.get(office.id)
             _advance(session, actor, case, rng)
             for _ in range(rng.randint(0, 2)):
                 add_case_note(session, principal=actor, case_id=case.id, data=NoteCreate(body=rng.choice(NOTES)))
