@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from crossroads import __version__
 from crossroads.auth import routes as auth_routes
 from crossroads.auth import views as auth_views
-from crossroads.cases import programme_views, work_routes, workflow_routes, workflow_views
+from crossroads.cases import programme_views, work_routes, work_views, workflow_routes, workflow_views
 from crossroads.cases import routes as case_routes
 from crossroads.cases import views as case_views
 from crossroads.config import Settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(case_views.router)
     app.include_router(programme_views.router)
     app.include_router(workflow_views.router)
+    app.include_router(work_views.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
 

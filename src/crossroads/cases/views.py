@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crossroads.auth.models import Office, User, user_offices
 from crossroads.auth.policy import Principal
 from crossroads.auth.roles import Action
-from crossroads.cases import programmes, service, transfers, transitions
+from crossroads.cases import attachments, links, programmes, service, service_records, tasks, transfers, transitions
 from crossroads.cases.forms import data_from_form
 from crossroads.cases.models import Case, CaseApproval, CaseTransfer
 from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
@@ -132,12 +132,16 @@ def case_work_context(session: Session, principal: Principal, case: Case) -> dic
     pending_transfer = session.scalar(select(CaseTransfer).where(CaseTransfer.case_id == case.id,
                                                                  CaseTransfer.status == transfers.PENDING))
     may_move = principal.may(Action.CASE_TRANSITION) and case.closed_at is None
+    related = links.case_links(session, principal=principal, case_id=case.id)
     return {
         "transitions": transitions.available_transitions(session, principal=principal, case_id=case.id)
         if may_move else [],
         "pending_approval": pending_approval,
         "pending_transfer": pending_transfer,
-        "tasks": [], "services": [], "attachments": [], "related_cases": [],
+        "tasks": tasks.list_case_tasks(session, principal=principal, case_id=case.id),
+        "services": service_records.list_services(session, principal=principal, case_id=case.id)[0],
+        "attachments": attachments.list_attachments(session, principal=principal, case_id=case.id),
+        "related_cases": [item.case for item in related.linked] + [item.case for item in related.household],
     }
 
 
