@@ -39,7 +39,7 @@ ENDPOINTS = [
     Endpoint("PATCH", "/api/v1/cases/{case_id}", Action.CASE_UPDATE, True, lambda t: {"version": 1, "flags": ["urgent"]}),
     Endpoint("GET", "/api/v1/cases/{case_id}/tasks", Action.CASE_TASK, True),
     Endpoint("GET", "/api/v1/cases/{case_id}/timeline", Action.CASE_READ, True),
-    Endpoint("GET", "/api/v1/approvals", Action.CASE_APPROVE, False),
+    Endpoint("GET", "/api/v1/approvals", Action.CASE_TRANSITION, False),
     Endpoint("GET", "/api/v1/transfers", Action.CASE_TRANSFER, False),
     Endpoint("GET", "/api/v1/users", Action.ADMIN_MANAGE, False),
     Endpoint("GET", "/api/v1/offices", Action.ADMIN_MANAGE, False),

@@ -161,7 +161,7 @@ class TestTranslatedContent:
             assert po_text("ar", name) in response.text, name
         assert "Assisted voluntary return and reintegration" not in response.text
         assert ">avrr<" not in response.text
-        assert po_text("ar", "open") in response.text
+        assert po_text("ar", "Intake") in response.text
 
     def test_service_errors_are_shown_in_french(self, client: TestClient, db: Session) -> None:
         w = world(db)
