@@ -28,6 +28,9 @@ from crossroads.cases.programme_config import (
 )
 from crossroads.cases.schemas import CaseCreate, NoteCreate
 from crossroads.cases.service import add_case_note, case_config, open_case
+from crossroads.cases.service_records import add_service
+from crossroads.cases.tasks import add_task
+from crossroads.cases.work_schemas import ServiceCreate, TaskCreate
 from crossroads.db.base import utcnow
 from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
@@ -160,6 +163,28 @@ def _advance(session: Session, actor: Principal, case: Case, rng: random.Random)
     session.flush()
 
 
+TASKS = ["Call back about documents", "Book interpreter", "Follow-up visit", "Check medical referral",
+         "Confirm travel date with the person"]
+
+
+def _work(session: Session, actor: Principal, case: Case, rng: random.Random) -> None:
+    """Tasks (some overdue) and services on a synthetic case, so dashboards have something to show."""
+    today = date.today()
+    if case.closed_at is None and rng.random() < 0.5:
+        add_task(session, principal=actor, case_id=case.id, data=TaskCreate(
+            title=rng.choice(TASKS), due_date=today + timedelta(days=rng.randint(-20, 30)),
+            assigned_to=case.assigned_to))
+    config = case_config(session, case)
+    if config.services and rng.random() < 0.4:
+        delivered = rng.random() < 0.6
+        add_service(session, principal=actor, case_id=case.id, data=ServiceCreate(
+            service_code=rng.choice(config.services).code, status="delivered" if delivered else "planned",
+            delivered_date=today - timedelta(days=rng.randint(1, 90)) if delivered else None,
+            planned_date=None if delivered else today + timedelta(days=rng.randint(1, 60)),
+            provider="Crossroads field office", cost=rng.choice([50, 120, 300, 850]) if delivered else None,
+            currency="USD" if delivered else None))
+
+
 def seed_demo(
     session: Session, *, password: str, households: int = 240, seed: int = 7,
     progress: Callable[[int], None] | None = None,
@@ -213,6 +238,7 @@ def seed_demo(
         for case in cases:
             case.assigned_to = holders.get(office.id)
             _advance(session, actor, case, rng)
+            _work(session, actor, case, rng)
             for _ in range(rng.randint(0, 2)):
                 add_case_note(session, principal=actor, case_id=case.id, data=NoteCreate(body=rng.choice(NOTES)))
         if progress:
