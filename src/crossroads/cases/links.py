@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -16,6 +17,29 @@ from crossroads.cases.service import load_case, touch
 from crossroads.cases.work_schemas import LinkKind
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.people.models import Person, Relationship
+
+# case_links.kind is VARCHAR(20), too short for "same_person_other_programme": that kind is stored under a
+# short code until the column is widened. Everything outside this module sees only LinkKind values.
+_STORED = {LinkKind.SAME_PERSON_OTHER_PROGRAMME: "same_person"}
+_FROM_STORED = {v: k for k, v in _STORED.items()}
+
+
+def _stored(kind: LinkKind) -> str:
+    return _STORED.get(kind, kind.value)
+
+
+def _kind(stored: str) -> LinkKind:
+    return _FROM_STORED.get(stored) or LinkKind(stored)
+
+
+@dataclass(frozen=True)
+class Link:
+    case_id: uuid.UUID
+    linked_case_id: uuid.UUID
+    kind: LinkKind
+    created_at: datetime
+    # False when the cases were already linked and nothing was written.
+    created: bool
 
 
 def _locked_pair(session: Session, principal: Principal, case_id: uuid.UUID,
@@ -34,15 +58,15 @@ def _locked_pair(session: Session, principal: Principal, case_id: uuid.UUID,
     return found[case_id], found[linked_case_id]
 
 
-def _record(session: Session, principal: Principal, action: str, case: Case, other: Case, kind: str) -> None:
+def _record(session: Session, principal: Principal, action: str, case: Case, other: Case, kind: LinkKind) -> None:
     record_event(session, actor=principal, action=action, entity_type="case", entity_id=case.id,
                  office_id=case.office_id,
-                 details={"linked_case": str(other.id), "kind": kind, "version": case.version})
+                 details={"linked_case": str(other.id), "kind": kind.value, "version": case.version})
 
 
 def link_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, linked_case_id: uuid.UUID,
-               kind: LinkKind) -> tuple[CaseLink, bool]:
-    """Link two cases the user can see, both ways; linking them again changes nothing. True when created."""
+               kind: LinkKind) -> Link:
+    """Link two cases the user can see, both ways; linking them again with the same kind changes nothing."""
     require(principal, Action.CASE_UPDATE)
     case, other = _locked_pair(session, principal, case_id, linked_case_id)
     if kind == LinkKind.SAME_PERSON_OTHER_PROGRAMME and (
@@ -50,17 +74,17 @@ def link_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, li
         raise Invalid("this kind links cases of one person in two different programmes", field="kind")
     existing = session.get(CaseLink, (case.id, other.id))
     if existing is not None:
-        if existing.kind != kind:
-            raise Conflict(f"the cases are already linked as {existing.kind}", field="kind")
-        return existing, False
-    link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=kind.value)
-    session.add_all([link, CaseLink(case_id=other.id, linked_case_id=case.id, kind=kind.value)])
+        if _kind(existing.kind) != kind:
+            raise Conflict(f"the cases are already linked as {_kind(existing.kind).value}", field="kind")
+        return Link(case.id, other.id, kind, existing.created_at, created=False)
+    link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=_stored(kind))
+    session.add_all([link, CaseLink(case_id=other.id, linked_case_id=case.id, kind=_stored(kind))])
     touch(case)
     touch(other)
     session.flush()
-    _record(session, principal, "case.link", case, other, kind.value)
-    _record(session, principal, "case.link", other, case, kind.value)
-    return link, True
+    _record(session, principal, "case.link", case, other, kind)
+    _record(session, principal, "case.link", other, case, kind)
+    return Link(case.id, other.id, kind, link.created_at, created=True)
 
 
 def unlink_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, linked_case_id: uuid.UUID) -> None:
@@ -70,7 +94,7 @@ def unlink_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, 
     existing = session.get(CaseLink, (case.id, other.id))
     if existing is None:
         raise NotFound("the cases are not linked", field="linked_case_id")
-    kind = existing.kind
+    kind = _kind(existing.kind)
     session.delete(existing)
     reverse = session.get(CaseLink, (other.id, case.id))
     if reverse is not None:
@@ -84,7 +108,7 @@ def unlink_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, 
 
 @dataclass(frozen=True)
 class LinkedCase:
-    kind: str
+    kind: LinkKind
     case: Case
 
 
@@ -105,7 +129,7 @@ def case_links(session: Session, *, principal: Principal, case_id: uuid.UUID) ->
     require(principal, Action.CASE_READ)
     case = load_case(session, principal, case_id)
     # The other end may have been transferred to an office the user does not work in: scope both lists.
-    linked = [LinkedCase(kind=k, case=c) for c, k in session.execute(
+    linked = [LinkedCase(kind=_kind(k), case=c) for c, k in session.execute(
         select(Case, CaseLink.kind).join(CaseLink, CaseLink.linked_case_id == Case.id)
         .where(CaseLink.case_id == case.id, cases_scope(principal))
         .options(joinedload(Case.person)).order_by(Case.opened_at, Case.id)

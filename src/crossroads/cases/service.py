@@ -138,7 +138,8 @@ def _changes_since(session: Session, case: Case, version: int) -> list[dict[str,
     """What happened to the case after the editor's version, from the audit trail (field names, not values)."""
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id),
-                                 AuditEvent.action != "case.read").order_by(AuditEvent.seq.desc()).limit(50)
+                                 # Reads (of the case, its links, its files, its timeline) change nothing.
+                                 AuditEvent.action.not_like("%read")).order_by(AuditEvent.seq.desc()).limit(50)
     ).all()
     out = []
     for ev in events:

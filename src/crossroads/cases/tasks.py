@@ -116,7 +116,7 @@ def reopen_task(session: Session, *, principal: Principal, task_id: int) -> Case
 
 def list_case_tasks(session: Session, *, principal: Principal, case_id: uuid.UUID) -> list[CaseTask]:
     """A case's tasks: open ones first, by due date."""
-    require(principal, Action.CASE_READ)
+    require(principal, Action.CASE_TASK)
     case = load_case(session, principal, case_id)
     return list(session.scalars(
         select(CaseTask).where(CaseTask.case_id == case.id)
@@ -150,10 +150,11 @@ def task_rows(session: Session, conditions: list, limit: int) -> list[TaskRow]:
 def find_tasks(session: Session, *, principal: Principal, filters: TaskFilters,
                limit: int = 50) -> tuple[list[TaskRow], bool]:
     """Tasks of cases in the user's offices matching the filters, soonest due first; and whether more exist."""
-    require(principal, Action.CASE_READ)
+    require(principal, Action.CASE_TASK)
+    limit = min(limit, LIST_MAX)
     conditions = [cases_scope(principal)]
     if filters.office_id is not None:
-        require_office(principal, Action.CASE_READ, filters.office_id)
+        require_office(principal, Action.CASE_TASK, filters.office_id)
         conditions.append(Case.office_id == filters.office_id)
     if filters.assigned_to is not None:
         conditions.append(CaseTask.assigned_to == filters.assigned_to)
@@ -167,5 +168,5 @@ def find_tasks(session: Session, *, principal: Principal, filters: TaskFilters,
         on = today()
         conditions.append(or_(CaseTask.completed_at.is_not(None), CaseTask.due_date.is_(None),
                               CaseTask.due_date >= on))
-    rows = task_rows(session, conditions, min(limit, LIST_MAX) + 1)
+    rows = task_rows(session, conditions, limit + 1)
     return rows[:limit], len(rows) > limit

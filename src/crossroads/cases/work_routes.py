@@ -221,9 +221,9 @@ def download_attachment(attachment_id: uuid.UUID, session: DbSession, principal:
 @router.post("/cases/{case_id}/links", response_model=LinkOut, status_code=201,
              responses={200: {"description": "The cases were already linked"}, 409: {}})
 def link_cases(case_id: uuid.UUID, body: LinkCreate, response: Response, session: DbSession, principal: ApiUser):
-    link, created = links.link_cases(session, principal=principal, case_id=case_id,
-                                     linked_case_id=body.linked_case_id, kind=body.kind)
-    if not created:
+    link = links.link_cases(session, principal=principal, case_id=case_id, linked_case_id=body.linked_case_id,
+                            kind=body.kind)
+    if not link.created:
         response.status_code = 200
     return LinkOut(case_id=link.case_id, linked_case_id=link.linked_case_id, kind=link.kind,
                    created_at=link.created_at)
