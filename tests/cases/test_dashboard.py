@@ -148,7 +148,7 @@ class TestOfficeDashboard:
         assert response.status_code == 403
         assert response.json()["detail"][0]["field"] == "office_id"
 
-    def test_statements_are_the_same_for_1_or_20_of_everything(self, client, sup, db, engine, world, cw_a):
+    def test_statements_are_the_same_for_1_or_20_of_everything(self, client, sup, db, engine, world):
         def fill(n: int, office: str) -> None:
             principal = world.principal(db, "supervisor_a" if office == "office_a" else "caseworker_b")
             for i in range(n):

@@ -92,7 +92,11 @@ class TestLinkCases:
         assert response.json()["detail"][0]["field"] == "kind"
         again = pf.case(db, cw_a, db.get(Person, a.person_id), "legal_counselling")
         db.commit()
-        assert link(client, cw, a.id, again.id, kind="same_person_other_programme").status_code == 201
+        created = link(client, cw, a.id, again.id, kind="same_person_other_programme")
+        assert created.status_code == 201
+        assert created.json()["kind"] == "same_person_other_programme"
+        listed = client.get(f"/api/v1/cases/{a.id}/links", headers=cw).json()["linked"]
+        assert [x["kind"] for x in listed] == ["same_person_other_programme"]
 
     def test_both_cases_record_the_link(self, client, cw, db, pair):
         a, b = pair

@@ -18,19 +18,6 @@ from crossroads.cases.work_schemas import LinkKind
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.people.models import Person, Relationship
 
-# case_links.kind is VARCHAR(20), too short for "same_person_other_programme": that kind is stored under a
-# short code until the column is widened. Everything outside this module sees only LinkKind values.
-_STORED = {LinkKind.SAME_PERSON_OTHER_PROGRAMME: "same_person"}
-_FROM_STORED = {v: k for k, v in _STORED.items()}
-
-
-def _stored(kind: LinkKind) -> str:
-    return _STORED.get(kind, kind.value)
-
-
-def _kind(stored: str) -> LinkKind:
-    return _FROM_STORED.get(stored) or LinkKind(stored)
-
 
 @dataclass(frozen=True)
 class Link:
@@ -74,11 +61,11 @@ def link_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, li
         raise Invalid("this kind links cases of one person in two different programmes", field="kind")
     existing = session.get(CaseLink, (case.id, other.id))
     if existing is not None:
-        if _kind(existing.kind) != kind:
-            raise Conflict(f"the cases are already linked as {_kind(existing.kind).value}", field="kind")
+        if LinkKind(existing.kind) != kind:
+            raise Conflict(f"the cases are already linked as {LinkKind(existing.kind).value}", field="kind")
         return Link(case.id, other.id, kind, existing.created_at, created=False)
-    link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=_stored(kind))
-    session.add_all([link, CaseLink(case_id=other.id, linked_case_id=case.id, kind=_stored(kind))])
+    link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=kind.value)
+    session.add_all([link, CaseLink(case_id=other.id, linked_case_id=case.id, kind=kind.value)])
     touch(case)
     touch(other)
     session.flush()
@@ -94,7 +81,7 @@ def unlink_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, 
     existing = session.get(CaseLink, (case.id, other.id))
     if existing is None:
         raise NotFound("the cases are not linked", field="linked_case_id")
-    kind = _kind(existing.kind)
+    kind = LinkKind(existing.kind)
     session.delete(existing)
     reverse = session.get(CaseLink, (other.id, case.id))
     if reverse is not None:
@@ -129,7 +116,7 @@ def case_links(session: Session, *, principal: Principal, case_id: uuid.UUID) ->
     require(principal, Action.CASE_READ)
     case = load_case(session, principal, case_id)
     # The other end may have been transferred to an office the user does not work in: scope both lists.
-    linked = [LinkedCase(kind=_kind(k), case=c) for c, k in session.execute(
+    linked = [LinkedCase(kind=LinkKind(k), case=c) for c, k in session.execute(
         select(Case, CaseLink.kind).join(CaseLink, CaseLink.linked_case_id == Case.id)
         .where(CaseLink.case_id == case.id, cases_scope(principal))
         .options(joinedload(Case.person)).order_by(Case.opened_at, Case.id)

@@ -188,5 +188,5 @@ class CaseLink(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     linked_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
                                                       primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), default="family")
+    kind: Mapped[str] = mapped_column(String(40), default="family")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -91,7 +91,7 @@ def upgrade() -> None:
     op.create_table('case_links',
     sa.Column('case_id', sa.Uuid(), nullable=False),
     sa.Column('linked_case_id', sa.Uuid(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('created_at', crossroads.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_links_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['linked_case_id'], ['cases.id'], name=op.f('fk_case_links_linked_case_id_cases'), ondelete='CASCADE'),
