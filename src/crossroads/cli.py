@@ -17,8 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
+from crossroads.bench.cases import command as bench_cases_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
-from crossroads.db.session import make_engine, unit_of_work
+from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.kit.errors import DomainError
 
 # Tracebacks never show local variables: they may hold a person's data.
@@ -35,6 +36,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(offices_app, name="offices")
 app.add_typer(audit_app, name="audit")
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+# The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
+bench_app.command("cases")(bench_cases_command)
 
 console = Console()
 err = Console(stderr=True)
@@ -72,8 +77,10 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from crossroads.app import create_app
 
     _configure_logging()
+    engine = get_engine(settings.database_url)
+    refresh_planner_statistics(engine)
     # uvicorn's own access log prints query strings, which carry searched names; ours prints paths only.
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, access_log=False, log_level="info")
 
 
 @app.command()

@@ -47,9 +47,14 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_cases_office_opened", "office_id", "opened_at"),
         Index("ix_cases_office_state", "office_id", "state"),
         Index("ix_cases_office_activity", "office_id", "last_activity_at"),
+        # Keyset pages of users who see several offices read these in order instead of sorting the scope.
+        Index("ix_cases_opened_id", "opened_at", "id"),
+        Index("ix_cases_activity_id", "last_activity_at", "id"),
     )
 
-    case_number: Mapped[str] = mapped_column(String(40), unique=True)
+    # Binary collation on PostgreSQL, so that a case-number prefix is a range over the unique index.
+    case_number: Mapped[str] = mapped_column(String(40).with_variant(String(40, collation="C"), "postgresql"),
+                                             unique=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
     office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"))

@@ -85,8 +85,8 @@ class CaseDetailOut(CaseOut):
 
 class CaseList(BaseModel):
     items: list[CaseOut]
-    # Counted up to a cap: an exact count over a million cases costs more than the page itself.
-    total: int
+    # Counted up to a cap, on the first page only (null on cursor pages: the first page gave it).
+    total: int | None
     total_is_capped: bool
     next_cursor: str | None
     page: int

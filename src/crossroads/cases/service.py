@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Select, and_, delete, func, or_, select, text
+from sqlalchemy import Select, and_, delete, func, intersect, select, text, union
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crossroads.audit.models import AuditEvent
@@ -28,7 +28,7 @@ from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 CASE_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}(-\d*)?$|^[A-Z0-9]+-$")
 
 
@@ -232,34 +232,46 @@ class CaseFilters:
 
 def _token_range(token: str) -> Any:
     # Folded tokens are [a-z0-9]; every token starting with `token` sorts between it and its successor.
-    upper = token[:-1] + chr(ord(token[-1]) + 1)
-    return and_(PersonNameToken.token >= token, PersonNameToken.token < upper)
+    return _prefix_range(PersonNameToken.token, token)
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    """`column` starts with `prefix`, as a range an ordinary B-tree index serves (binary collation)."""
+    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
 def _query_condition(session: Session, q: str) -> Any:
-    """Names (every word a prefix of some name), case number, document number or phone number."""
+    """Names (every word a prefix of some name), case number, document number or phone number.
+
+    Each alternative is its own indexed lookup of case ids, joined by UNION: an OR across them would keep
+    the database from using any index, and would scan every case in scope.
+    """
     q = q.strip()
-    alternatives = []
+    alternatives: list[Select] = []
     upper = q.upper()
     if CASE_NUMBER.match(upper):
-        alternatives.append(Case.case_number.like(f"{upper}%"))
+        alternatives.append(select(Case.id).where(_prefix_range(Case.case_number, upper)))
     if q.startswith("+") or (q.replace(" ", "").isdigit() and len(q.replace(" ", "")) >= 7):
         try:
             number = phonenumbers.parse(q if q.startswith("+") else f"+{q}", None)
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            alternatives.append(Case.person_id.in_(select(Person.id).where(Person.phone == e164)))
+            owners = select(Person.id).where(Person.phone == e164)
+            alternatives.append(select(Case.id).where(Case.person_id.in_(owners)))
         except phonenumbers.NumberParseException:
             pass
     document = normalise_document_number(q)
     if len(document) >= 4 and any(c.isdigit() for c in document):
-        alternatives.append(Case.person_id.in_(
-            select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document)))
-    tokens = query_tokens(q)
+        alternatives.append(select(Case.id).where(Case.person_id.in_(
+            select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document))))
+    tokens = list(dict.fromkeys(query_tokens(q)))
     if tokens:
-        alternatives.append(and_(*(
-            Case.person_id.in_(select(PersonNameToken.person_id).where(_token_range(t))) for t in tokens
-        )))
-    return or_(*alternatives) if alternatives else Case.id.is_(None)
+        # People with a name word starting with each query word: one intersection, not one join per word.
+        per_word = [select(PersonNameToken.person_id).where(_token_range(t)) for t in tokens]
+        people = intersect(*per_word) if len(per_word) > 1 else per_word[0]
+        alternatives.append(select(Case.id).where(Case.person_id.in_(people)))
+    if not alternatives:
+        return Case.id.is_(None)
+    return Case.id.in_(union(*alternatives) if len(alternatives) > 1 else alternatives[0])
 
 
 def _filtered(session: Session, principal: Principal, filters: CaseFilters) -> Select:
@@ -304,7 +316,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 @dataclass(frozen=True)
 class CasePage:
     items: list[Case]
-    total: int
+    total: int | None
     total_is_capped: bool
     next_cursor: str | None
 
@@ -331,9 +343,17 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     ))
     more = len(rows) > page_size
     rows = rows[:page_size]
-    capped = session.scalar(select(func.count()).select_from(base.with_only_columns(Case.id).limit(COUNT_CAP + 1)
-                                                              .subquery())) or 0
+    # Counted on the first page only (later pages keep the first page's figure), only when the page does not
+    # already hold everything, and only up to a cap: an exact count over a million cases costs more than the page.
+    total: int | None = None
+    if cursor is None:
+        if not more and page == 1:
+            total = len(rows)
+        else:
+            total = session.scalar(select(func.count()).select_from(
+                base.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery())) or 0
     record_event(session, actor=principal, action="case.list", entity_type="case",
                  details={"searched": bool(filters.q), "shown": [str(c.id) for c in rows]})
-    return CasePage(items=rows, total=min(capped, COUNT_CAP), total_is_capped=capped > COUNT_CAP,
+    return CasePage(items=rows, total=min(total, COUNT_CAP) if total is not None else None,
+                    total_is_capped=total is not None and total > COUNT_CAP,
                     next_cursor=encode_cursor(rows[-1], filters.sort) if more and rows else None)

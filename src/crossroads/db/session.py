@@ -30,6 +30,19 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def refresh_planner_statistics(engine: Engine) -> None:
+    """Give SQLite's planner fresh statistics before serving; PostgreSQL keeps its own by autovacuum.
+
+    Without them SQLite drives every search from the office index and reads each case in scope; the
+    limit keeps ANALYZE to milliseconds on large databases.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)

@@ -1,0 +1,1 @@
+"""Benchmark scripts; each is a thin entry to a module of crossroads.bench."""

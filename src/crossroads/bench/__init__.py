@@ -1,0 +1,1 @@
+"""Benchmarks: bulk seeding of synthetic cases and the HTTP benchmark of the case registry."""
