@@ -125,3 +125,42 @@ class TestCaseNotes:
         other = token_headers(client, world.users["caseworker_b"].email)
         assert client.get(f"/api/v1/cases/{case_id}", headers=other).status_code == 404
         assert client.post(f"/api/v1/cases/{case_id}/notes", json={"body": "x"}, headers=other).status_code == 404
+
+
+class TestKeysetPages:
+    def test_cursor_walks_every_case_once_and_counts_only_on_the_first_page(self, client, cw):
+        pid = register(client, cw, given_name="Keyset")
+        opened = {open_case(client, cw, pid).json()["id"] for _ in range(7)}
+        seen, cursor, pages = [], None, []
+        while True:
+            params = {"q": "keyset", "page_size": 3, **({"cursor": cursor} if cursor else {})}
+            body = client.get("/api/v1/cases", params=params, headers=cw).json()
+            pages.append(body)
+            seen += [i["id"] for i in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert len(seen) == len(set(seen)) == 7 and set(seen) == opened
+        assert pages[0]["total"] == 7 and all(p["total"] is None for p in pages[1:])
+
+    def test_filters_by_state_and_flag_and_sorts_by_activity(self, client, cw):
+        pid = register(client, cw, given_name="Flagged")
+        first = open_case(client, cw, pid).json()
+        second = open_case(client, cw, pid).json()
+        patch = client.patch(f"/api/v1/cases/{first['id']}", json={"version": first["version"], "flags": ["urgent"]},
+                             headers=cw)
+        assert patch.status_code == 200, patch.text
+        flagged = client.get("/api/v1/cases", params={"flag": "urgent", "q": "flagged"}, headers=cw).json()["items"]
+        assert [c["id"] for c in flagged] == [first["id"]]
+        recent = client.get("/api/v1/cases", params={"q": "flagged", "sort": "-last_activity_at"}, headers=cw).json()
+        assert [c["id"] for c in recent["items"]] == [first["id"], second["id"]]
+        assert client.get("/api/v1/cases", params={"state": "intake", "q": "flagged"}, headers=cw).json()["total"] == 2
+
+    def test_a_forged_cursor_is_422(self, client, cw):
+        response = client.get("/api/v1/cases", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=cw)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "cursor"
+
+    def test_unknown_sort_is_422(self, client, cw):
+        response = client.get("/api/v1/cases", params={"sort": "name"}, headers=cw)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "sort"

@@ -29,6 +29,8 @@ from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 
 COUNT_CAP = 1_000
+# A name search answers "more than 100" sooner than it could count a common name's thousand cases.
+SEARCH_COUNT_CAP = 100
 CASE_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}(-\d*)?$|^[A-Z0-9]+-$")
 
 
@@ -240,38 +242,49 @@ def _prefix_range(column: Any, prefix: str) -> Any:
     return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
+# A name search first collects the matching people; up to this many, their ids go to the case query as a list,
+# which the database answers from the person_id index and a small sort. Beyond it (a one- or two-letter
+# prefix), the people stay a subquery.
+PEOPLE_LIST_LIMIT = 10_000
+
+
 def _query_condition(session: Session, q: str) -> Any:
     """Names (every word a prefix of some name), case number, document number or phone number.
 
-    Each alternative is its own indexed lookup of case ids, joined by UNION: an OR across them would keep
-    the database from using any index, and would scan every case in scope.
+    Each alternative is its own indexed lookup; several are joined by a UNION of case ids, because an OR
+    across them would keep the database from using any index and scan every case in scope.
     """
     q = q.strip()
-    alternatives: list[Select] = []
+    alternatives: list[Any] = []
     upper = q.upper()
     if CASE_NUMBER.match(upper):
-        alternatives.append(select(Case.id).where(_prefix_range(Case.case_number, upper)))
+        alternatives.append(_prefix_range(Case.case_number, upper))
     if q.startswith("+") or (q.replace(" ", "").isdigit() and len(q.replace(" ", "")) >= 7):
         try:
             number = phonenumbers.parse(q if q.startswith("+") else f"+{q}", None)
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            owners = select(Person.id).where(Person.phone == e164)
-            alternatives.append(select(Case.id).where(Case.person_id.in_(owners)))
+            alternatives.append(Case.person_id.in_(select(Person.id).where(Person.phone == e164)))
         except phonenumbers.NumberParseException:
             pass
     document = normalise_document_number(q)
     if len(document) >= 4 and any(c.isdigit() for c in document):
-        alternatives.append(select(Case.id).where(Case.person_id.in_(
-            select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document))))
+        alternatives.append(Case.person_id.in_(
+            select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document)))
     tokens = list(dict.fromkeys(query_tokens(q)))
     if tokens:
         # People with a name word starting with each query word: one intersection, not one join per word.
         per_word = [select(PersonNameToken.person_id).where(_token_range(t)) for t in tokens]
-        people = intersect(*per_word) if len(per_word) > 1 else per_word[0]
-        alternatives.append(select(Case.id).where(Case.person_id.in_(people)))
+        people = intersect(*per_word).subquery() if len(per_word) > 1 else per_word[0].subquery()
+        ids = list(session.scalars(select(people.c[0]).limit(PEOPLE_LIST_LIMIT + 1)))
+        if len(ids) <= PEOPLE_LIST_LIMIT:
+            alternatives.append(Case.person_id.in_(ids) if ids else Case.id.is_(None))
+        else:
+            alternatives.append(Case.person_id.in_(select(people.c[0])))
     if not alternatives:
         return Case.id.is_(None)
-    return Case.id.in_(union(*alternatives) if len(alternatives) > 1 else alternatives[0])
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return Case.id.in_(union(*(select(Case.id).where(a) for a in alternatives)))
 
 
 def _filtered(session: Session, principal: Principal, filters: CaseFilters) -> Select:
@@ -346,14 +359,15 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     # Counted on the first page only (later pages keep the first page's figure), only when the page does not
     # already hold everything, and only up to a cap: an exact count over a million cases costs more than the page.
     total: int | None = None
+    cap = SEARCH_COUNT_CAP if filters.q else COUNT_CAP
     if cursor is None:
         if not more and page == 1:
             total = len(rows)
         else:
             total = session.scalar(select(func.count()).select_from(
-                base.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery())) or 0
+                base.with_only_columns(Case.id).limit(cap + 1).subquery())) or 0
     record_event(session, actor=principal, action="case.list", entity_type="case",
                  details={"searched": bool(filters.q), "shown": [str(c.id) for c in rows]})
-    return CasePage(items=rows, total=min(total, COUNT_CAP) if total is not None else None,
-                    total_is_capped=total is not None and total > COUNT_CAP,
+    return CasePage(items=rows, total=min(total, cap) if total is not None else None,
+                    total_is_capped=total is not None and total > cap,
                     next_cursor=encode_cursor(rows[-1], filters.sort) if more and rows else None)
