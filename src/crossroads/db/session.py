@@ -33,13 +33,13 @@ def _configure_sqlite(engine: Engine) -> None:
 def refresh_planner_statistics(engine: Engine) -> None:
     """Give SQLite's planner fresh statistics before serving; PostgreSQL keeps its own by autovacuum.
 
-    Without them SQLite drives every search from the office index and reads each case in scope; the
-    limit keeps ANALYZE to milliseconds on large databases.
+    Without them SQLite drives every list from the office index and sorts each case in scope. A full
+    ANALYZE is needed: sampled statistics (analysis_limit) still chose that plan. It took 0.36 s at 100,000
+    cases.
     """
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
         conn.exec_driver_sql("ANALYZE")
 
 
