@@ -10,27 +10,8 @@ from crossroads.cases.models import Case, CaseApproval, CaseNote
 from crossroads.cases.transitions import decide_approval, transition_case
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import cases as cf
-from tests.helpers import token_headers
 
 API = cf.API
-
-
-@pytest.fixture
-def staff(db, world):
-    return cf.add_workflow_staff(db, world)
-
-
-@pytest.fixture
-def headers(client, staff):
-    """API headers by user key, logged in on first use."""
-    cache: dict[str, dict[str, str]] = {}
-
-    def get(key: str) -> dict[str, str]:
-        if key not in cache:
-            cache[key] = token_headers(client, staff.users[key].email)
-        return cache[key]
-
-    return get
 
 
 def avrr_at(db, staff, state: str, **data) -> Case:

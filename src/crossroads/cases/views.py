@@ -145,6 +145,21 @@ def case_work_context(session: Session, principal: Principal, case: Case) -> dic
     }
 
 
+def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,  # noqa: ANN001
+                    error_key: str, anchor: str) -> Response:
+    """Run an action on a case; on refusal show the case page with the reason beside the form."""
+    try:
+        action()
+    except ValidationError as exc:
+        message = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
+        return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
+    except DomainError as exc:
+        session.rollback()
+        return case_page(request, session, principal, case_id, errors={error_key: exc.message},
+                         status_code=exc.status_code)
+    return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)
+
+
 @router.get("/cases/{case_id}")
 def show_case(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
     return case_page(request, session, principal, case_id)

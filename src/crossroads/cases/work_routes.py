@@ -192,13 +192,13 @@ def list_attachments(case_id: uuid.UUID, session: DbSession, principal: ApiUser)
     return attachments.list_attachments(session, principal=principal, case_id=case_id)
 
 
-def _disposition(filename: str) -> str:
+def content_disposition(filename: str) -> str:
     # RFC 6266: a plain ASCII name for old clients, the exact UTF-8 name for the others.
     fallback = filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def _chunks(content: bytes) -> Iterator[bytes]:
+def file_chunks(content: bytes) -> Iterator[bytes]:
     view = memoryview(content)
     for start in range(0, len(view), _DOWNLOAD_CHUNK):
         yield bytes(view[start:start + _DOWNLOAD_CHUNK])
@@ -210,8 +210,9 @@ def download_attachment(attachment_id: uuid.UUID, session: DbSession, principal:
     attachment = attachments.read_attachment(session, principal=principal, attachment_id=attachment_id)
     # The stored type is the one detected at upload, never the client's; nosniff stops browsers guessing.
     return StreamingResponse(
-        _chunks(attachment.content), media_type=attachment.content_type,
-        headers={"Content-Disposition": _disposition(attachment.filename), "Content-Length": str(attachment.size),
+        file_chunks(attachment.content), media_type=attachment.content_type,
+        headers={"Content-Disposition": content_disposition(attachment.filename),
+                 "Content-Length": str(attachment.size),
                  "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
     )
 

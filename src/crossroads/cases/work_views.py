@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
@@ -16,35 +15,19 @@ from crossroads.auth.models import Office
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.cases import attachments, dashboard, programmes, service, service_records, tasks, timeline
-from crossroads.cases.views import case_page
-from crossroads.cases.work_routes import _chunks, _disposition
+from crossroads.cases.views import attempt_on_case
+from crossroads.cases.work_routes import content_disposition, file_chunks
 from crossroads.cases.work_schemas import ServiceCreate, TaskCreate
-from crossroads.kit.errors import DomainError
 from crossroads.web.deps import DbSession, UiUser
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _attempt(request: Request, session: DbSession, principal: UiUser, case_id: uuid.UUID, action, error_key: str,
-             anchor: str) -> Response:  # noqa: ANN001
-    """Run an action on a case; on bad input show the case page with the reason beside the form."""
-    try:
-        action()
-    except ValidationError as exc:
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
-        return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return case_page(request, session, principal, case_id, errors={error_key: exc.message},
-                         status_code=exc.status_code)
-    return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)
-
-
 @router.post("/cases/{case_id}/tasks")
 def add_task(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    return _attempt(request, session, principal, case_id, lambda: tasks.add_task(
+    return attempt_on_case(request, session, principal, case_id, lambda: tasks.add_task(
         session, principal=principal, case_id=case_id,
         data=TaskCreate(title=text(form, "title") or "", due_date=text(form, "due_date"),
                         **({"assigned_to": text(form, "assigned_to")} if text(form, "assigned_to") else {}))),
@@ -61,7 +44,7 @@ def complete_task(task_id: int, request: Request, form: Form, session: DbSession
 def add_service(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     status = text(form, "status") or "planned"
     when = text(form, "date")
-    return _attempt(request, session, principal, case_id, lambda: service_records.add_service(
+    return attempt_on_case(request, session, principal, case_id, lambda: service_records.add_service(
         session, principal=principal, case_id=case_id, data=ServiceCreate(
             service_code=text(form, "service_code") or "", status=status,
             planned_date=when if status == "planned" else None, delivered_date=when if status == "delivered" else None,
@@ -82,15 +65,15 @@ async def _ui_upload(form: Form) -> attachments.Upload:
 @router.post("/cases/{case_id}/attachments")
 def upload(case_id: uuid.UUID, request: Request, file: Annotated[attachments.Upload, Depends(_ui_upload)],
            session: DbSession, principal: UiUser) -> Response:
-    return _attempt(request, session, principal, case_id, lambda: attachments.add_attachment(
+    return attempt_on_case(request, session, principal, case_id, lambda: attachments.add_attachment(
         session, principal=principal, case_id=case_id, upload=file), "file", "#attachments")
 
 
 @router.get("/attachments/{attachment_id}")
 def download(attachment_id: uuid.UUID, session: DbSession, principal: UiUser) -> Response:
     attachment = attachments.read_attachment(session, principal=principal, attachment_id=attachment_id)
-    return Response(b"".join(_chunks(attachment.content)), media_type=attachment.content_type,
-                    headers={"Content-Disposition": _disposition(attachment.filename),
+    return Response(b"".join(file_chunks(attachment.content)), media_type=attachment.content_type,
+                    headers={"Content-Disposition": content_disposition(attachment.filename),
                              "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 

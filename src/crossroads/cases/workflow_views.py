@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from crossroads.cases import transfers, transitions
-from crossroads.cases.views import case_page
+from crossroads.cases.views import attempt_on_case
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.web.deps import DbSession, UiUser
 from crossroads.web.forms import Form, text
@@ -24,35 +24,23 @@ def _uuid(value: str | None, field: str) -> uuid.UUID:
         raise Invalid("choose from the list", field=field) from None
 
 
-def _on_case(request: Request, session: DbSession, principal: UiUser, case_id: uuid.UUID, action, error_key: str,
-             anchor: str, message: str | None = None) -> Response:  # noqa: ANN001
-    """Run an action on a case; on refusal show the case page with the reason beside the form."""
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        return case_page(request, session, principal, case_id, errors={error_key: exc.message},
-                         status_code=exc.status_code)
-    return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)
-
-
 @router.post("/cases/{case_id}/transitions")
 def move_case(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    return _on_case(request, session, principal, case_id, lambda: transitions.transition_case(
+    return attempt_on_case(request, session, principal, case_id, lambda: transitions.transition_case(
         session, principal=principal, case_id=case_id, to_state=text(form, "to_state") or "",
         comment=text(form, "comment")), "to_state", "#workflow")
 
 
 @router.post("/cases/{case_id}/assign")
 def assign(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    return _on_case(request, session, principal, case_id, lambda: transfers.assign_case(
+    return attempt_on_case(request, session, principal, case_id, lambda: transfers.assign_case(
         session, principal=principal, case_id=case_id, user_id=_uuid(text(form, "user_id"), "user_id")),
         "transfer", "#transfer")
 
 
 @router.post("/cases/{case_id}/transfer")
 def transfer(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    return _on_case(request, session, principal, case_id, lambda: transfers.request_transfer(
+    return attempt_on_case(request, session, principal, case_id, lambda: transfers.request_transfer(
         session, principal=principal, case_id=case_id, to_office_id=_uuid(text(form, "to_office_id"), "to_office_id"),
         reason=text(form, "reason")), "transfer", "#transfer")
 
