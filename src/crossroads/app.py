@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -21,8 +19,7 @@ from crossroads.db.session import get_engine
 from crossroads.people import routes as people_routes
 from crossroads.people import views as people_views
 from crossroads.web import errors
-
-access_log = logging.getLogger("crossroads.access")
+from crossroads.web.middleware import SecurityHeadersAndAccessLog
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -56,22 +53,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def headers_and_access_log(request: Request, call_next):  # noqa: ANN001, ANN202
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        )
-        if request.url.path.startswith(("/api/", "/people", "/cases")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        # Path only: query strings carry searched names, which must never reach a log.
-        access_log.info("%s %s %s %.0fms", request.method, request.url.path, response.status_code,
-                        (time.perf_counter() - started) * 1000)
-        return response
+    app.add_middleware(SecurityHeadersAndAccessLog)
 
     return app

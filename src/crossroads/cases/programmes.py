@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,15 +16,20 @@ from crossroads.cases.models import Programme, ProgrammeVersion
 from crossroads.cases.programme_config import ProgrammeConfig, searchable_fields
 from crossroads.kit.errors import Invalid, NotFound
 
-
-@lru_cache(maxsize=256)
-def _parse(version_id: int, config_json: str) -> ProgrammeConfig:
-    # Versions are immutable, so a parsed config can be shared by every request for the process's life.
-    return ProgrammeConfig.model_validate_json(config_json)
+_parsed: dict[tuple, ProgrammeConfig] = {}
 
 
 def config_of(version: ProgrammeVersion) -> ProgrammeConfig:
-    return _parse(version.id, json.dumps(version.config, sort_keys=True))
+    """The version's parsed configuration, parsed once per process: versions are never changed.
+
+    The key includes the creation time and not only the id, so that an id reused after a rolled-back
+    publish (or in another database served by the same process) never returns another version's config.
+    """
+    key = (version.id, version.programme, version.version, version.created_at)
+    config = _parsed.get(key)
+    if config is None:
+        config = _parsed[key] = ProgrammeConfig.model_validate(version.config)
+    return config
 
 
 def get_version(session: Session, version_id: int) -> tuple[ProgrammeVersion, ProgrammeConfig]:

@@ -36,6 +36,7 @@ def check_country(code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=1024)
 def check_language(code: str) -> str:
     code = code.strip().lower()
     if len(code) == 2 and pycountry.languages.get(alpha_2=code):
