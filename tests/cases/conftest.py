@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import cases as cf
+from tests.factories import work
 from tests.helpers import token_headers
 
 
@@ -25,3 +26,15 @@ def headers(client, staff):
         return cache[key]
 
     return get
+
+
+@pytest.fixture
+def cw_a(db, world):
+    """The policy's view of office A's caseworker, for calling services directly."""
+    return world.principal(db, "caseworker_a")
+
+
+@pytest.fixture
+def a_case(db, cw_a):
+    """A case in office A, opened by its caseworker."""
+    return work.case(db, cw_a)

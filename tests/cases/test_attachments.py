@@ -12,16 +12,6 @@ from tests.factories.work import JPEG_BYTES, PDF_BYTES, PNG_BYTES, docx_bytes
 from tests.helpers import token_headers
 
 
-@pytest.fixture
-def cw_a(db, world):
-    return world.principal(db, "caseworker_a")
-
-
-@pytest.fixture
-def a_case(db, cw_a):
-    return work.case(db, cw_a)
-
-
 def upload(client, headers, case_id, content, filename="letter.pdf", declared="application/pdf"):
     return client.post(f"/api/v1/cases/{case_id}/attachments", files={"file": (filename, content, declared)},
                        headers=headers)

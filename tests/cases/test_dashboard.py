@@ -14,11 +14,6 @@ from tests.helpers import token_headers
 
 
 @pytest.fixture
-def cw_a(db, world):
-    return world.principal(db, "caseworker_a")
-
-
-@pytest.fixture
 def sup(client, world):
     return token_headers(client, world.users["supervisor_a"].email)
 

@@ -16,11 +16,6 @@ from tests.helpers import token_headers
 
 
 @pytest.fixture
-def cw_a(db, world):
-    return world.principal(db, "caseworker_a")
-
-
-@pytest.fixture
 def a_case(db, cw_a):
     return work.case(db, cw_a, "avrr")
 

@@ -1,22 +1,10 @@
 from __future__ import annotations
 
-import pytest
-
 from crossroads.auth.models import User
 from crossroads.cases.models import Case, CaseTask
 from tests.factories import work
 from tests.factories.work import days_from_today
 from tests.helpers import token_headers
-
-
-@pytest.fixture
-def cw_a(db, world):
-    return world.principal(db, "caseworker_a")
-
-
-@pytest.fixture
-def a_case(db, cw_a):
-    return work.case(db, cw_a)
 
 
 def add(client, headers, case_id, **body):

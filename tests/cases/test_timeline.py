@@ -10,16 +10,6 @@ from tests.factories.work import days_from_today
 from tests.helpers import token_headers
 
 
-@pytest.fixture
-def cw_a(db, world):
-    return world.principal(db, "caseworker_a")
-
-
-@pytest.fixture
-def a_case(db, cw_a):
-    return work.case(db, cw_a)
-
-
 def timeline(client, headers, case_id, **params):
     return client.get(f"/api/v1/cases/{case_id}/timeline", headers=headers, params=params)
 
