@@ -35,6 +35,8 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v1/cases/{case_id}/notes", Action.CASE_NOTE, True, lambda t: {"body": "Follow-up."}, 201),
     Endpoint("POST", "/api/v1/cases", Action.CASE_CREATE, True,
              lambda t: {"person_id": t["person_id"], "programme": "legal_counselling"}, 201),
+    Endpoint("POST", "/api/v1/registrations", Action.PERSON_CREATE, True,
+             lambda t: {"person": pf.person_payload(office_id=t["office_id"]), "case": {"programme": "avrr"}}, 201),
     Endpoint("GET", "/api/v1/cases/{case_id}/transitions", Action.CASE_TRANSITION, True),
     Endpoint("PATCH", "/api/v1/cases/{case_id}", Action.CASE_UPDATE, True,
              lambda t: {"version": 1, "flags": ["urgent"]}),

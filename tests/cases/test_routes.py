@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
 from crossroads.cases.models import Case
+from crossroads.people.models import Person
 from tests.factories.people import person_payload
 from tests.helpers import token_headers
 
@@ -54,6 +55,46 @@ class TestOpenCase:
         response = client.post("/api/v1/cases", json={"person_id": "not-a-uuid", "programme": "avrr"}, headers=cw)
         assert response.status_code == 422
         assert response.json()["detail"][0]["field"] == "person_id"
+
+
+class TestRegisterWithCase:
+    def test_registers_the_person_and_opens_the_case_in_their_office(self, client, cw, world, db):
+        body = {"person": person_payload(aliases=["خوسيه"]), "case": {"programme": "avrr", "flags": ["urgent"]}}
+        response = client.post("/api/v1/registrations", json=body, headers=cw)
+        assert response.status_code == 201, response.text
+        out = response.json()
+        assert out["person"]["aliases"][0]["name"] == "خوسيه"
+        assert out["case"]["person"]["id"] == out["person"]["id"]
+        assert out["case"]["office_id"] == out["person"]["office_id"] == str(world.office_a.id)
+        assert out["case"]["case_number"].startswith(f"{world.office_a.code}-")
+        assert out["case"]["flags"] == ["urgent"]
+        actions = db.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity_id.in_([out["person"]["id"], out["case"]["id"]]))).all()
+        assert sorted(actions) == ["case.open", "person.create"]
+        found = client.get("/api/v1/cases", params={"q": "jose munoz"}, headers=cw).json()["items"]
+        assert [c["id"] for c in found] == [out["case"]["id"]]
+
+    def test_a_bad_case_part_names_its_field_and_keeps_no_person(self, client, cw, db):
+        people = db.scalar(select(func.count()).select_from(Person))
+        body = {"person": person_payload(), "case": {"programme": "astrology"}}
+        response = client.post("/api/v1/registrations", json=body, headers=cw)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "case.programme"
+        assert db.scalar(select(func.count()).select_from(Person)) == people
+
+    def test_a_bad_person_part_names_its_field(self, client, cw):
+        body = {"person": person_payload(nationality="ZZZ"), "case": {"programme": "avrr"}}
+        response = client.post("/api/v1/registrations", json=body, headers=cw)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "person.nationality"
+
+    def test_an_office_of_another_user_is_refused(self, client, cw, world, db):
+        people = db.scalar(select(func.count()).select_from(Person))
+        body = {"person": person_payload(office_id=str(world.office_b.id)), "case": {"programme": "avrr"}}
+        response = client.post("/api/v1/registrations", json=body, headers=cw)
+        assert response.status_code == 403
+        assert response.json()["detail"][0]["field"] == "person.office_id"
+        assert db.scalar(select(func.count()).select_from(Person)) == people
 
 
 class TestSearchCases:

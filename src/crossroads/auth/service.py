@@ -68,14 +68,18 @@ def issue_token(session: Session, *, user: User, kind: str, lifetime: timedelta)
 
 
 def resolve_token(session: Session, *, token: str, kind: str) -> Principal | None:
-    row = session.execute(
-        select(User, AuthToken.expires_at)
+    # One round trip per request: the token, its user and the user's offices (a row per office).
+    rows = session.execute(
+        select(User.id, User.role, User.organisation_id, User.active, AuthToken.expires_at, user_offices.c.office_id)
         .join(AuthToken, AuthToken.user_id == User.id)
+        .outerjoin(user_offices, user_offices.c.user_id == User.id)
         .where(AuthToken.token_hash == _digest(token), AuthToken.kind == kind, AuthToken.revoked_at.is_(None))
-    ).first()
-    if row is None or row.expires_at <= utcnow() or not row.User.active:
+    ).all()
+    if not rows or rows[0].expires_at <= utcnow() or not rows[0].active:
         return None
-    return principal_for(session, row.User)
+    first = rows[0]
+    return Principal(user_id=first.id, role=first.role, organisation_id=first.organisation_id,
+                     office_ids=frozenset(r.office_id for r in rows if r.office_id is not None))
 
 
 def revoke_token(session: Session, *, token: str) -> None:

@@ -20,8 +20,11 @@ from crossroads.cases.schemas import (
     NoteCreate,
     NoteOut,
     ProgrammeOut,
+    RegistrationCreate,
+    RegistrationOut,
 )
 from crossroads.kit.errors import Invalid
+from crossroads.people.schemas import PersonOut
 from crossroads.web.deps import ApiUser, DbSession
 
 router = APIRouter(tags=["cases"])
@@ -61,6 +64,12 @@ def publish_programme_version(code: str, body: ProgrammeVersionCreate, session: 
 @router.post("/cases", response_model=CaseOut, status_code=201)
 def open_case(body: CaseCreate, session: DbSession, principal: ApiUser):
     return CaseOut.model_validate(service.open_case(session, principal=principal, data=body))
+
+
+@router.post("/registrations", response_model=RegistrationOut, status_code=201)
+def register_with_case(body: RegistrationCreate, session: DbSession, principal: ApiUser):
+    case = service.register_with_case(session, principal=principal, data=body)
+    return RegistrationOut(person=PersonOut.model_validate(case.person), case=CaseOut.model_validate(case))
 
 
 def _field_filters(request: Request) -> dict[str, str]:

@@ -9,17 +9,23 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crossroads.people.models import Sex
+from crossroads.people.schemas import PersonCreate, PersonOut
 
 Flag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
-class CaseCreate(BaseModel):
+class CaseOpening(BaseModel):
+    """The case part of opening a case: programme, office, programme fields and flags."""
+
     model_config = ConfigDict(extra="forbid")
-    person_id: uuid.UUID
     programme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     office_id: uuid.UUID | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     flags: list[Flag] = Field(default_factory=list, max_length=20)
+
+
+class CaseCreate(CaseOpening):
+    person_id: uuid.UUID
 
 
 class CaseUpdate(BaseModel):
@@ -91,3 +97,16 @@ class CaseList(BaseModel):
     next_cursor: str | None
     page: int
     page_size: int
+
+
+class RegistrationCreate(BaseModel):
+    """A person registered and their first case opened in one request and one transaction."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: PersonCreate
+    case: CaseOpening
+
+
+class RegistrationOut(BaseModel):
+    person: PersonOut
+    case: CaseOut

@@ -22,11 +22,12 @@ from crossroads.auth.roles import Action
 from crossroads.cases.models import Case, CaseFlag, CaseNote, Programme
 from crossroads.cases.programme_config import FieldErrors, ProgrammeConfig, validate_data
 from crossroads.cases.programmes import current_version, field_expression, get_version
-from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
+from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCreate, RegistrationCreate
 from crossroads.db.base import utcnow
-from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.errors import Conflict, DomainError, Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
+from crossroads.people.service import register_person
 
 COUNT_CAP = 1_000
 # A name search answers "more than 100" sooner than it could count a common name's thousand cases.
@@ -73,10 +74,16 @@ def touch(case: Case) -> None:
 def open_case(session: Session, *, principal: Principal, data: CaseCreate) -> Case:
     """Open a case for a person the user can see, in one of the user's offices, under the current version."""
     require(principal, Action.CASE_CREATE)
-    programme, version, config = current_version(session, data.programme)
     person = session.scalar(select(Person).where(Person.id == data.person_id, people_scope(principal)))
     if person is None:
         raise NotFound("no such person", field="person_id")
+    return open_case_for(session, principal=principal, person=person, data=data)
+
+
+def open_case_for(session: Session, *, principal: Principal, person: Person, data: CaseOpening) -> Case:
+    """Open a case for a person already loaded under the user's scope (or just registered by them)."""
+    require(principal, Action.CASE_CREATE)
+    programme, version, config = current_version(session, data.programme)
     office_id = data.office_id or (person.office_id if person.office_id in principal.office_ids else None)
     if office_id is None:
         office_id = default_office(principal, None)
@@ -105,6 +112,19 @@ def open_case(session: Session, *, principal: Principal, data: CaseCreate) -> Ca
                  "fields": sorted(clean), "state": case.state},
     )
     return case
+
+
+def register_with_case(session: Session, *, principal: Principal, data: RegistrationCreate) -> Case:
+    """Register a person and open their first case together, as an intake does."""
+    try:
+        person = register_person(session, principal=principal, data=data.person)
+    except DomainError as exc:
+        raise exc.within("person") from None
+    try:
+        return open_case_for(session, principal=principal, person=person, data=data.case)
+    except DomainError as exc:
+        # The request's transaction rolls back, so the person registered above is not kept either.
+        raise exc.within("case") from None
 
 
 def load_case(session: Session, principal: Principal, case_id: uuid.UUID, *, with_notes: bool = False,

@@ -17,6 +17,12 @@ class DomainError(Exception):
         # Machine-readable context for the client, e.g. what changed under a stale edit.
         self.extra = extra or {}
 
+    def within(self, part: str) -> DomainError:
+        """The same error, its fields named inside `part` of a larger request (`case.programme`)."""
+        self.field = f"{part}.{self.field}" if self.field else part
+        self.errors = [(f"{part}.{f}", m) for f, m in self.errors]
+        return self
+
 
 class NotFound(DomainError):
     status_code = 404
