@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, require
@@ -33,19 +33,25 @@ def config_of(version: ProgrammeVersion) -> ProgrammeConfig:
 
 
 def get_version(session: Session, version_id: int) -> tuple[ProgrammeVersion, ProgrammeConfig]:
-    version = session.get(ProgrammeVersion, version_id)
+    # The configuration document is loaded only when this process has not parsed it yet: reading and
+    # decoding its JSON on every request cost more than the rest of opening a case.
+    version = session.get(ProgrammeVersion, version_id, options=[defer(ProgrammeVersion.config)])
     if version is None:
         raise NotFound("no such programme version", field="programme_version_id")
     return version, config_of(version)
 
 
 def current_version(session: Session, programme: str) -> tuple[Programme, ProgrammeVersion, ProgrammeConfig]:
-    prog = session.get(Programme, programme)
-    if prog is None or not prog.active or prog.current_version_id is None:
+    row = session.execute(
+        select(Programme, ProgrammeVersion)
+        .join(ProgrammeVersion, ProgrammeVersion.id == Programme.current_version_id)
+        .where(Programme.code == programme, Programme.active)
+        .options(defer(ProgrammeVersion.config))
+    ).first()
+    if row is None:
         codes = ", ".join(session.scalars(select(Programme.code).where(Programme.active).order_by(Programme.code)))
         raise Invalid(f"unknown programme; choose one of {codes}", field="programme")
-    version, config = get_version(session, prog.current_version_id)
-    return prog, version, config
+    return row.Programme, row.ProgrammeVersion, config_of(row.ProgrammeVersion)
 
 
 def list_versions(session: Session, programme: str) -> list[ProgrammeVersion]:

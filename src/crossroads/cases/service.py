@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Select, and_, delete, func, intersect, select, text, union
+from sqlalchemy import Select, and_, delete, func, intersect, select, text, union, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crossroads.audit.models import AuditEvent
@@ -40,12 +40,15 @@ def list_programmes(session: Session) -> list[Programme]:
 
 
 def _next_case_number(session: Session, office_id: uuid.UUID) -> str:
-    # The row lock serialises numbering per office on PostgreSQL; SQLite already holds the write lock.
-    office = session.scalar(select(Office).where(Office.id == office_id).with_for_update())
-    if office is None:
+    # One statement: the update's row lock serialises numbering per office until commit on PostgreSQL;
+    # SQLite already holds the write lock.
+    row = session.execute(
+        update(Office).where(Office.id == office_id).values(case_counter=Office.case_counter + 1)
+        .returning(Office.code, Office.case_counter).execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
         raise Invalid("no such office", field="office_id")
-    office.case_counter += 1
-    return f"{office.code}-{utcnow().year}-{office.case_counter:06d}"
+    return f"{row.code}-{utcnow().year}-{row.case_counter:06d}"
 
 
 def _validated(config: ProgrammeConfig, data: dict[str, Any]) -> dict[str, Any]:
