@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Select, and_, delete, func, intersect, select, text, union, update
+from sqlalchemy import ARRAY, Select, Uuid, and_, any_, cast, delete, func, intersect, select, text, union, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crossroads.audit.models import AuditEvent
@@ -298,6 +298,14 @@ def _query_condition(session: Session, q: str) -> Any:
         # People with a name word starting with each query word: one intersection, not one join per word.
         per_word = [select(PersonNameToken.person_id).where(_token_range(t)) for t in tokens]
         people = intersect(*per_word).subquery() if len(per_word) > 1 else per_word[0].subquery()
+        if session.get_bind().dialect.name == "postgresql":
+            # `= ANY(array of the people)`: PostgreSQL collects them once, in the same statement, and probes
+            # the cases' person index with the array. As `IN (subquery)` it would plan a semi-join over every
+            # case in scope; as a list of ids it would ship thousands of parameters each way.
+            people_array = cast(select(func.array_agg(people.c[0])).scalar_subquery(), ARRAY(Uuid))
+            alternatives.append(Case.person_id == any_(people_array))
+            tokens = []
+    if tokens:
         ids = list(session.scalars(select(people.c[0]).limit(PEOPLE_LIST_LIMIT + 1)))
         if len(ids) <= PEOPLE_LIST_LIMIT:
             alternatives.append(Case.person_id.in_(ids) if ids else Case.id.is_(None))
@@ -374,6 +382,10 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     elif page > 1:
         query = query.offset((page - 1) * page_size)
     order = column.desc() if descending else column.asc()
+    if filters.q and session.get_bind().dialect.name == "postgresql":
+        # The page's ids first, ranked from the person index's included columns; then only those rows.
+        page_ids = query.with_only_columns(Case.id).order_by(order, Case.id).limit(page_size + 1).subquery()
+        query = select(Case).join(page_ids, page_ids.c.id == Case.id)
     rows = list(session.scalars(
         query.options(joinedload(Case.person)).order_by(order, Case.id).limit(page_size + 1)
     ))
