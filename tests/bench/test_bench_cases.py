@@ -8,8 +8,10 @@ keep.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -17,14 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import count_events, verify_chain
+from crossroads.bench.cases import REPLAY_SCHEMA, REPLAY_SCRIPT
 from crossroads.bench.seed import seed_cases
 from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine
+from tests.factories import people as pf
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("n_cases", "dialect", "clients", "seconds", "queries", "date", "machine", "durations_s",
@@ -78,6 +82,11 @@ def test_smoke_run_reports_every_figure(bench_url: str):
     assert ("registrations_vs_pgbench" in result) == on_postgres
     if on_postgres:
         assert result["pgbench_inserts_per_s"] > 0 and result["registrations_vs_pgbench"] > 0
+        assert result["pgbench_registration_replay_per_s"] > 0 and result["replay_vs_pgbench"] > 0
+        # The replay wrote only to its scratch schema, which is gone.
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s"),
+                                {"s": REPLAY_SCHEMA}).scalar() == 0
 
     # Seeding is idempotent, and its one audit event keeps the trail intact.
     assert seed_cases(engine, 300).added == 0
@@ -85,3 +94,41 @@ def test_smoke_run_reports_every_figure(bench_url: str):
         assert count_events(session, action="bench.seed") == 1
         assert verify_chain(session).broken is None
     engine.dispose()
+
+
+def _shape(sql: str) -> tuple[str, str]:
+    """A statement's verb and first table, schema left out: what the replay must send in the same order."""
+    words = re.sub(r"\s+", " ", sql).strip().split(" ")
+    verb = words[0].upper()
+    if verb == "SELECT" and "pg_advisory_xact_lock" in sql:
+        return verb, "advisory lock"
+    marker = {"INSERT": "INTO", "UPDATE": "UPDATE", "SELECT": "FROM"}[verb]
+    table = words[[w.upper() for w in words].index(marker) + 1]
+    return verb, table.split(".")[-1]
+
+
+def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
+    """The pgbench replay stays a faithful copy of `POST /api/v1/registrations` as the code changes."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().split(" ")[0].upper() in ("SELECT", "INSERT", "UPDATE"):
+            sent.append(statement)
+
+    body = {"person": pf.person_payload(aliases=["خوسيه"], phone="+58 412 555 0134",
+                                        documents=[{"document_type": "passport", "number": "P1234567"}]),
+            "case": {"programme": "avrr"}}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.post("/api/v1/registrations", json=body, headers=cw).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    replay = [line for line in REPLAY_SCRIPT.replace(f"{REPLAY_SCHEMA}.", "").splitlines()
+              if line.split(" ")[0] in ("SELECT", "INSERT", "UPDATE")]
+    # Rows of one table may go in one statement or several, as the driver batches them: compare runs.
+    app = [shape for shape, _ in itertools.groupby(_shape(s) for s in sent)]
+    expected = [shape for shape, _ in itertools.groupby(_shape(s) for s in replay)]
+    if engine.dialect.name != "postgresql":
+        # SQLite holds the write lock already; only PostgreSQL takes the audit chain's advisory lock.
+        expected.remove(("SELECT", "advisory lock"))
+    assert app == expected
