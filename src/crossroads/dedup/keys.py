@@ -58,6 +58,20 @@ _JOIN_WITH_NEXT = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdou"
 _ARABIC_ABD_SPACE = re.compile("عبد\\s+")
 # The Arabic definite article at the start of a word; its Latin forms (al-, el-) are particles above.
 _ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06FF])ال")
+# Arabic-script letters to Latin, chosen to land in the same skeleton classes as the usual Latin spellings.
+# anyascii gives Arabic values only (ظ as "dh" where Persian names write "z") and its digraphs collide with
+# letter sequences (ط + ه gives "th"), so these scripts are romanised here; anyascii does every other script.
+_ARABIC_LETTERS = {
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ع": "", "ب": "b", "پ": "p",
+    "ت": "t", "ط": "t", "ج": "j", "چ": "ch", "ح": "h", "ه": "h", "ۀ": "h", "خ": "kh", "د": "d", "ر": "r",
+    "ز": "z", "ژ": "zh", "س": "s", "ص": "s", "ش": "sh", "غ": "gh", "ف": "f", "ق": "q", "ک": "k", "ك": "k",
+    "گ": "g", "ل": "l", "م": "m", "ن": "n", "و": "u", "ی": "i", "ي": "i", "ى": "a", "ة": "a", "ظ": "z",
+}
+# Letters read one way in Arabic names and another in Persian and Dari ones: Ramadan / Ramazan.
+_ARABIC_ONLY = {"ث": "th", "ذ": "dh", "ض": "d"}
+_PERSIAN_ONLY = {"ث": "s", "ذ": "z", "ض": "z"}
+_PERSIAN_MARKS = frozenset("پچژگکی")
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 _APOSTROPHES = re.compile(r"['`ʻʼʿʾ’‘]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -65,7 +79,7 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Order matters: digraphs first. Values are consonant classes; "" drops the letters.
 _DIGRAPHS = (
     ("dj", "j"), ("zh", "j"), ("kh", "k"), ("gh", "k"), ("ch", "s"), ("sh", "s"), ("th", "t"), ("dh", "d"),
-    ("ph", "f"), ("ck", "k"), ("ts", "s"), ("tz", "s"),
+    ("ph", "f"), ("ck", "k"),
 )
 _SINGLE = str.maketrans({
     "a": "", "e": "", "i": "", "o": "", "u": "", "y": "", "w": "", "v": "", "j": "",
@@ -76,11 +90,25 @@ _SOMALI = str.maketrans({"c": "", "x": "h"})
 _DOUBLE = re.compile(r"(.)\1+")
 
 
+def _romanise_arabic(text: str) -> str:
+    extra = _PERSIAN_ONLY if _PERSIAN_MARKS.intersection(text) else _ARABIC_ONLY
+    out: list[str] = []
+    for ch in text:
+        latin = _ARABIC_LETTERS.get(ch, extra.get(ch, ch))
+        # Keep two letters from reading as one digraph: ت + ه is "t-h", not "th".
+        if latin.startswith("h") and out and out[-1][-1:] in ("t", "d", "k", "g", "s", "z", "c", "p"):
+            out.append("a")
+        out.append(latin)
+    return "".join(out)
+
+
 def romanise(text: str | None) -> str:
     """Lower-case ASCII form of a name in any script, words separated by single spaces."""
     if not text:
         return ""
     text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
+    if _ARABIC_SCRIPT.search(text):
+        text = _romanise_arabic(text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     ascii_text = _APOSTROPHES.sub("", anyascii(_APOSTROPHES.sub("", stripped))).casefold()
@@ -181,7 +209,6 @@ class PersonFeatures:
     given_phon: str
     family_phon: str
     name_skels: tuple[str, ...]  # sorted distinct skeletons of every name token, aliases included
-    alias_skels: tuple[str, ...]  # sorted "given|family"-free full-name skeletons of the aliases
     dob: str  # '' when unknown
     dob_year: int | None
     dob_month: int | None
@@ -190,6 +217,7 @@ class PersonFeatures:
     sex: str
     nationality: str
     place: str
+    place_words: tuple[str, ...]  # sorted distinct words of the place
     documents: tuple[str, ...]
     phones: tuple[str, ...]
 
@@ -211,13 +239,13 @@ def features(rec: PersonRecord) -> PersonFeatures:
     skels: set[str] = set()
     for token in given + family:
         skels.update(skeleton_variants(token))
-    alias_skels: set[str] = set()
+    place = romanise(rec.place).split()
     for alias in rec.aliases:
-        tokens = name_tokens(alias)
-        skels.update(skeleton(t) for t in tokens)
-        if tokens:
-            alias_skels.add(" ".join(sorted(skeleton(t) for t in tokens)))
+        skels.update(skeleton(t) for t in name_tokens(alias))
     year, month, day = date_parts(rec.date_of_birth)
+    if rec.dob_estimated:
+        # An estimated date ("about 30" recorded as 1 January) says nothing about the month and day.
+        month = day = None
     dob = "" if year is None else f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
     return PersonFeatures(
         id=rec.id,
@@ -228,7 +256,6 @@ def features(rec: PersonRecord) -> PersonFeatures:
         given_phon=_joined(given, phonetic),
         family_phon=_joined(family, phonetic),
         name_skels=tuple(sorted(skels)),
-        alias_skels=tuple(sorted(alias_skels)),
         dob=dob,
         dob_year=year,
         dob_month=month,
@@ -236,7 +263,8 @@ def features(rec: PersonRecord) -> PersonFeatures:
         dob_estimated=rec.dob_estimated,
         sex=(rec.sex or "").strip().lower()[:1],
         nationality=(rec.nationality or "").strip().upper(),
-        place=" ".join(name_tokens(rec.place)),
+        place=" ".join(place),
+        place_words=tuple(sorted(set(place))),
         documents=tuple(sorted({n for n in (normalise_document_number(d) for d in rec.documents) if len(n) >= 4})),
         phones=tuple(sorted({p for p in (_phone(x) for x in rec.phones) if len(p) >= 6})),
     )
@@ -248,21 +276,24 @@ def _hash(kind: str, value: str) -> str:
 
 
 def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """(given, family) skeleton-variant tuples of the first given and the last family word, aliases too."""
+    """(given, family) skeleton variants of the words that identify a name, for its own name and aliases."""
     out = []
     given, family = name_tokens(rec.given_name), name_tokens(rec.family_name)
-    if given or family:
-        out.append((skeleton_variants(given[0]) if given else (),
-                    skeleton_variants(family[-1]) if family else ()))
-        # A compound given name ("Juan Carlos", "Mohamed Ali") may lose its last part in another office.
-        if len(given) > 1:
-            out.append((skeleton_variants(given[-1]), skeleton_variants(family[-1]) if family else ()))
-        if not family and len(given) > 1:
-            out.append((skeleton_variants(given[0]), skeleton_variants(given[-1])))
+    # A compound given name ("Juan Carlos") or family name ("Ramos Rivera", "Hasan Rashid") may lose its
+    # last part in another office: both the first and the last word take part.
+    givens = dict.fromkeys(given[:1] + given[-1:] + (("".join(given),) if len(given) > 1 else ()))
+    families = dict.fromkeys(f for f in (family[:1] + family[-1:]))
+    if not families and len(given) > 1:
+        givens, families = dict.fromkeys(given[:1]), dict.fromkeys(given[-1:])
+    if not givens and len(family) > 1:
+        givens, families = dict.fromkeys(family[:1]), dict.fromkeys(family[-1:])
+    for g in givens or [None]:
+        for f in families or [None]:
+            out.append((skeleton_variants(g) if g else (), skeleton_variants(f) if f else ()))
     for alias in rec.aliases:
         tokens = name_tokens(alias)
         if len(tokens) >= 2:
-            out.append(((skeleton(tokens[0]),), (skeleton(tokens[-1]),)))
+            out.append(((skeleton(tokens[0]),), (skeleton(tokens[1]),)))
         elif tokens:
             out.append(((skeleton(tokens[0]),), ()))
     return out
@@ -271,31 +302,38 @@ def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]
 def blocking_keys(rec: PersonRecord) -> set[str]:
     """Hashed keys to index one per row: a duplicate shares at least one with its original.
 
-    - ``n``: both name words (order-free, so swapped names agree) with a 4-year window of the birth year;
-    - ``g`` and ``f``: one name word with the birth month and day (order-free, so day/month swaps agree);
-    - ``N``: both name words alone — broad (a common name pair matches hundreds in a million): the only
+    - ``n``: both name skeletons (order-free, so swapped names agree) with a 4-year window of the birth year;
+    - ``x``: one name skeleton, the first consonant of the other and the year window — survives a typo in
+      the other name;
+    - ``g`` and ``f``: one name skeleton with the birth month and day (order-free, so day/month swaps agree);
+    - ``N``: both name skeletons alone — broad (a common name pair matches hundreds in a million): the only
       way to reach a record without a birth year, so look these up with a row limit;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
     """
     keys: set[str] = set()
-    year, month, day = date_parts(rec.date_of_birth)
+    feats = features(rec)
+    year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
+    buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None
     for given_vars, family_vars in _name_sets(rec):
-        pairs = [("|".join(sorted((g, f)))) for g in given_vars for f in family_vars] or list(given_vars + family_vars)
+        pairs = ["|".join(sorted((g, f))) for g in given_vars for f in family_vars] or list(given_vars + family_vars)
         for pair in pairs:
-            if year is not None:
-                for bucket in year_buckets(year):
-                    keys.add(_hash("n", f"{pair}|{bucket}"))
-            # A record without a year is reachable only through its names; the others carry the key too
-            # so that such a record finds them.
+            for bucket in buckets:
+                keys.add(_hash("n", f"{pair}|{bucket}"))
+            # Carried by dated records too, so that an undated one finds them.
             keys.add(_hash("N", pair))
+        for bucket in buckets:
+            for g in given_vars:
+                for f in family_vars:
+                    keys.add(_hash("x", f"{g}|{f[0]}|{bucket}"))
+                    keys.add(_hash("x", f"{f}|{g[0]}|{bucket}"))
         if md:
             for g in given_vars:
                 keys.add(_hash("g", f"{g}|{md}"))
             for f in family_vars:
                 keys.add(_hash("f", f"{f}|{md}"))
-    for number in features(rec).documents:
+    for number in feats.documents:
         keys.add(_hash("d", number))
-    for phone in features(rec).phones:
+    for phone in feats.phones:
         keys.add(_hash("p", phone))
     return keys
