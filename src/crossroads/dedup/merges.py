@@ -157,15 +157,19 @@ def merge_people(session: Session, *, principal: Principal, survivor_id: uuid.UU
     return merge
 
 
-def _counts(merge: PersonMerge, merged_office: uuid.UUID) -> dict[str, Any]:
+def moved_counts(merge: PersonMerge) -> dict[str, Any]:
+    """How many rows of each kind the merge moved or created: what the trail and the API show of it."""
     moved = merge.moved
     return {
-        "merge": merge.id, "survivor": str(merge.survivor_id), "merged": str(merge.merged_id),
-        "merged_office": str(merged_office), "candidate": merge.candidate_id,
         **{f.name: len(moved.get(f.name, [])) for f in FOLLOWERS},
         "names_added": len(moved.get("names_added", [])), "phone_copied": moved.get("phone_copied", False),
         "household_moved": bool(moved["households"]["merged"][0]),
     }
+
+
+def _counts(merge: PersonMerge, merged_office: uuid.UUID) -> dict[str, Any]:
+    return {"merge": merge.id, "survivor": str(merge.survivor_id), "merged": str(merge.merged_id),
+            "merged_office": str(merged_office), "candidate": merge.candidate_id, **moved_counts(merge)}
 
 
 def merges_scope(principal: Principal) -> ColumnElement[bool]:
