@@ -31,9 +31,9 @@ __all__ = [
 
 INPUT_COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
 _NATIONALITY = re.compile(r"^[A-Za-z]{3}$")
-# Blocking keys of kind N (name pair without a date) join only pairs where one side has no birth year; a key
-# shared by more records than this is a name too common to compare on names alone.
-_BROAD_KEY_LIMIT = 500
+# A broad blocking key (kinds N and S, see keys.blocking_keys) shared by more records than this is a name too
+# common to compare on alone: its pairs are left to the other keys.
+_BROAD_KEY_LIMIT = 300
 Progress = Callable[[str], None]
 
 
@@ -109,6 +109,7 @@ class BatchResult:
     clusters: list[tuple[str, str]]
     model: MatchModel
     stats: dict[str, Any] = field(default_factory=dict)
+    candidates: set[tuple[str, str]] | None = None  # every pair scored, when asked for (benchmarks)
 
 
 def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
@@ -142,17 +143,18 @@ def _SCHEMA():  # noqa: N802, ANN202
     ])
 
 
-def candidate_pairs_sql(people: str, keys: str) -> str:
+def candidate_pairs_sql(keys: str) -> str:
     """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB SQL)."""
     # Table names are ours, never input.
     return f"""
         WITH k AS (
-            SELECT k.id, k.key, p.dob_year IS NOT NULL AS dated, count(*) OVER (PARTITION BY k.key) AS size
-            FROM {keys} k JOIN {people} p USING (id)
+            SELECT id, key FROM {keys}
+            WHERE NOT (starts_with(key, 'N:') OR starts_with(key, 'S:'))
+               OR key IN (SELECT key FROM {keys} WHERE starts_with(key, 'N:') OR starts_with(key, 'S:')
+                          GROUP BY key HAVING count(*) <= {_BROAD_KEY_LIMIT})
         )
         SELECT DISTINCT '0' AS match_key, a.id AS join_key_l, b.id AS join_key_r
         FROM k a JOIN k b ON a.key = b.key AND a.id < b.id
-        WHERE NOT starts_with(a.key, 'N:') OR (NOT (a.dated AND b.dated) AND a.size <= {_BROAD_KEY_LIMIT})
     """  # noqa: S608
 
 
@@ -197,7 +199,7 @@ class _Session:
         return Linker(self.db_api.register("people"), settings, log_level=None)
 
     def register_candidates(self, linker) -> int:  # noqa: ANN001
-        self.con.execute(f"CREATE OR REPLACE TABLE candidates AS {candidate_pairs_sql('people', 'person_keys')}")
+        self.con.execute(f"CREATE OR REPLACE TABLE candidates AS {candidate_pairs_sql('person_keys')}")
         linker.table_management.register_blocked_pairs_for_predict(self.db_api.register("candidates"))
         return self.con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
 
@@ -230,7 +232,8 @@ def train_model(records: Sequence[PersonRecord], *, version: str, trained_on: st
 
 
 def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = None, train: bool = False,
-              threshold: float = 0.9, progress: Progress | None = None, seed: int = 1) -> BatchResult:
+              threshold: float = 0.9, progress: Progress | None = None, seed: int = 1,
+              keep_candidates: bool = False) -> BatchResult:
     """Score every candidate pair of these records, keep those at or above threshold, and cluster them."""
     if model is None and not train:
         raise ValueError("give a model or train one")
@@ -266,7 +269,10 @@ def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = Non
     clusters = _connected_components((r.id for r in records), ((a, b) for a, b, _ in pairs))
     stats["pairs"] = len(pairs)
     stats["batch_seconds"] = time.perf_counter() - started
-    return BatchResult(pairs=pairs, clusters=clusters, model=model, stats=stats)
+    candidates = None
+    if keep_candidates:
+        candidates = set(session.con.execute("SELECT join_key_l, join_key_r FROM candidates").fetchall())
+    return BatchResult(pairs=pairs, clusters=clusters, model=model, stats=stats, candidates=candidates)
 
 
 def _connected_components(ids: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -103,7 +103,7 @@ def train_command(
     else:
         from crossroads.dedup.synthetic import generate_labelled
 
-        records = generate_labelled(synthetic, seed=seed).records
+        records = generate_labelled(synthetic, seed=seed, contacts=True).records
         trained_on = f"synthetic: {synthetic} people with planted duplicates, seed {seed}"
     with err.status("Training") as status:
         model = train_model(records, version=version, trained_on=trained_on, seed=seed,
