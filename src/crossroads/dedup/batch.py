@@ -215,7 +215,10 @@ def _train(session: _Session, *, version: str, trained_on: str, seed: int) -> Ma
     training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e5, session.n * 20.0)), seed=seed)
     # Partial dates ("1990") would put everyone born that year in one block: EM needs blocks rich in matches.
     training.estimate_parameters_using_expectation_maximisation('l.dob = r.dob AND length(l.dob) = 10')
-    training.estimate_parameters_using_expectation_maximisation(block_on("given_skel", "family_skel", "place"))
+    # Blocking on everything but the date leaves EM one field to explain: same-named neighbours of the same
+    # sex and nationality would otherwise pass for matches that disagree on the date.
+    training.estimate_parameters_using_expectation_maximisation(
+        block_on("given_skel", "family_skel", "place", "sex", "nationality"))
     settings = linker.misc.save_model_to_json()
     return MatchModel.from_splink(settings, version=version, trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
                                   trained_on=trained_on)
