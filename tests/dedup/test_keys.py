@@ -110,7 +110,7 @@ class TestBlockingKeys:
 
     def test_different_person_shares_no_dated_key(self):
         other = PersonRecord(id="b", given_name="Mohammed", family_name="Hassan", date_of_birth="1960-07-21")
-        assert {k[0] for k in _shared(self.base, other)} == {"N"}
+        assert {k[0] for k in _shared(self.base, other)} <= {"N", "l"}
 
     def test_keys_are_short_and_hashed(self):
         keys = blocking_keys(self.base)

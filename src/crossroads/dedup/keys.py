@@ -305,9 +305,17 @@ def blocking_keys(rec: PersonRecord) -> set[str]:
     - ``n``: both name skeletons (order-free, so swapped names agree) with a 4-year window of the birth year;
     - ``x``: one name skeleton, the first consonant of the other and the year window — survives a typo in
       the other name;
-    - ``g`` and ``f``: one name skeleton with the birth month and day (order-free, so day/month swaps agree);
-    - ``N``: both name skeletons alone — broad (a common name pair matches hundreds in a million): the only
-      way to reach a record without a birth year, so look these up with a row limit;
+    - ``m``: one name skeleton (given or family: swapped names agree) with the birth month and day (order-free,
+      so day/month swaps agree);
+    - ``b``: the full birth date (day and month order-free) with one word of the place;
+    - ``l``: one name skeleton, the first consonant of the other and one word of the place — survives a
+      wrong date and a typo in the other name;
+    Broad kinds, in capitals: a common name matches hundreds in a million, so look them up with a row limit
+    (the batch skips a broad key shared by too many records):
+
+    - ``N``: both name skeletons alone — the only way to reach a record without a birth year;
+    - ``S``: one name skeleton with one word of the place — a family registered again with other given
+      names or dates;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
     """
     keys: set[str] = set()
@@ -315,6 +323,8 @@ def blocking_keys(rec: PersonRecord) -> set[str]:
     year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
     buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None
+    # Words of four letters or more: a town or a postcode, not a state code ("nsw") that half the file shares.
+    places = [w for w in feats.place_words if len(w) >= 4]
     for given_vars, family_vars in _name_sets(rec):
         pairs = ["|".join(sorted((g, f))) for g in given_vars for f in family_vars] or list(given_vars + family_vars)
         for pair in pairs:
@@ -327,11 +337,19 @@ def blocking_keys(rec: PersonRecord) -> set[str]:
                 for f in family_vars:
                     keys.add(_hash("x", f"{g}|{f[0]}|{bucket}"))
                     keys.add(_hash("x", f"{f}|{g[0]}|{bucket}"))
-        if md:
+        for word in places:
             for g in given_vars:
-                keys.add(_hash("g", f"{g}|{md}"))
-            for f in family_vars:
-                keys.add(_hash("f", f"{f}|{md}"))
+                for f in family_vars:
+                    keys.add(_hash("l", f"{g}|{f[0]}|{word}"))
+                    keys.add(_hash("l", f"{f}|{g[0]}|{word}"))
+        for name in given_vars + family_vars:
+            if md:
+                keys.add(_hash("m", f"{name}|{md}"))
+            for word in places:
+                keys.add(_hash("S", f"{name}|{word}"))
+    if md:
+        for word in places:
+            keys.add(_hash("b", f"{year}|{md}|{word}"))
     for number in feats.documents:
         keys.add(_hash("d", number))
     for phone in feats.phones:

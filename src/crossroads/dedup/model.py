@@ -27,6 +27,7 @@ FORMAT = "crossroads-dedup-model"
 DEFAULT_MODEL = "model-v1.json"
 # m or u probabilities Splink could not estimate (a level never seen) are treated as uninformative.
 _FLOOR = 1e-6
+_MIN_PROBABILITY = 1e-3
 
 
 class ModelError(ValueError):
@@ -117,8 +118,8 @@ class MatchModel:
             if spec is None:
                 raise ModelError(f"Splink model has no comparison {comparison.field}")
             non_null = [lv for lv in spec["comparison_levels"] if not lv.get("is_null_level")]
-            levels.append([(lv.get("label_for_charts", ""), lv.get("m_probability"), lv.get("u_probability"))
-                           for lv in non_null])
+            levels.append([(lv.get("label_for_charts", ""), _clamp(lv.get("m_probability")),
+                            _clamp(lv.get("u_probability"))) for lv in non_null])
         return cls(version=version, prior=settings["probability_two_random_records_match"], levels=levels,
                    trained_at=trained_at, trained_on=trained_on, splink=settings)
 
@@ -166,6 +167,12 @@ class MatchModel:
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelError(f"cannot read model {path}: {exc}") from None
         return cls.from_json(data)
+
+
+def _clamp(p: float | None) -> float | None:
+    # EM drives a level it never saw among matches to m = 0, which would make one disagreeing field (a sex
+    # recorded wrongly) veto any match; a floor keeps every field's evidence finite.
+    return None if p is None else min(max(p, _MIN_PROBABILITY), 1.0)
 
 
 def _bayes_weight(m: float | None, u: float | None) -> float:

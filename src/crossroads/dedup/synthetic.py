@@ -9,12 +9,27 @@ cut short, day and month swapped, only the year, or an estimated age.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crossroads.dedup.keys import PersonRecord
 from crossroads.people.synthetic import generate_people, transliteration_variants
 
 __all__ = ["LabelledSet", "generate_labelled"]
+
+# Places of birth by region, as a caseworker would write them; a duplicate keeps the place most of the time.
+_PLACES = {
+    "arabic": "Aleppo Damascus Homs Hama Idlib Raqqa Mosul Baghdad Basra Khartoum Omdurman Sanaa Aden Taiz Gaza "
+              "Hebron Benghazi Tripoli Daraa Kirkuk",
+    "persian": "Kabul Herat Kandahar Mazar-i-Sharif Jalalabad Ghazni Kunduz Tehran Mashhad Isfahan Shiraz Tabriz "
+               "Bamyan Helmand Baghlan",
+    "tigrinya": "Asmara Keren Massawa Mendefera Dekemhare Adi-Keyh Barentu Mekelle Adigrat Axum Shire Tessenei",
+    "somali": "Mogadishu Kismayo Baidoa Beledweyne Hargeisa Bosaso Galkayo Garowe Jowhar Marka Dadaab Jigjiga",
+    "spanish": "Caracas Maracaibo Valencia Barquisimeto Bogota Medellin Cali Cucuta Tegucigalpa San-Pedro-Sula "
+               "Guatemala Quetzaltenango San-Salvador Managua Havana",
+    "french": "Dakar Thies Touba Bamako Sikasso Conakry Kankan Abidjan Bouake Kinshasa Lubumbashi Goma Douala "
+              "Yaounde Port-au-Prince Cap-Haitien Gonaives",
+    "english": "Lagos Kano Ibadan Benin-City Enugu Accra Kumasi Freetown Bo Kenema Monrovia Port-Harcourt",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +109,27 @@ def _duplicate(rng: random.Random, base: PersonRecord, aliases: tuple[str, ...],
         elif roll < 0.40:
             dob = None
     return PersonRecord(
+        documents=tuple(d for d in base.documents if rng.random() < 0.5),
+        phones=tuple(p for p in base.phones if rng.random() < 0.4),
         id=new_id, given_name=given or None, family_name=family or None, date_of_birth=dob,
         dob_estimated=estimated, sex=base.sex if rng.random() > 0.05 else None,
-        nationality=base.nationality if rng.random() > 0.05 else None, place=base.place,
+        nationality=base.nationality if rng.random() > 0.05 else None, place=_place(rng, base.place),
     )
 
 
-def generate_labelled(n: int, *, duplicate_share: float = 0.2, seed: int = 0) -> LabelledSet:
-    """n original people, and a duplicate (sometimes two) registered for duplicate_share of them."""
+def _place(rng: random.Random, place: str | None) -> str | None:
+    roll = rng.random()
+    if place is None or roll < 0.1:
+        return None
+    return _typo(rng, place) if roll < 0.2 else place
+
+
+def generate_labelled(n: int, *, duplicate_share: float = 0.2, seed: int = 0, contacts: bool = False) -> LabelledSet:
+    """n original people, and a duplicate (sometimes two) registered for duplicate_share of them.
+
+    With contacts, records carry documents and phones too (a duplicate keeps each about half the time), as
+    the registry has them; without, only the columns of the batch CSV.
+    """
     rng = random.Random(seed + 7919)
     records: list[PersonRecord] = []
     true_pairs: set[tuple[str, str]] = set()
@@ -111,7 +139,11 @@ def generate_labelled(n: int, *, duplicate_share: float = 0.2, seed: int = 0) ->
             date_of_birth=(str(person.date_of_birth.year) if person.date_of_birth_estimated
                            else person.date_of_birth.isoformat()),
             dob_estimated=person.date_of_birth_estimated, sex=person.sex[0], nationality=person.nationality,
+            place=rng.choice(_PLACES[person.region].split()).replace("-", " ") if rng.random() < 0.9 else None,
         )
+        if contacts:
+            base = replace(base, documents=tuple(d.number for d in person.documents),
+                           phones=(person.phone,) if person.phone else ())
         records.append(base)
         if rng.random() >= duplicate_share:
             continue
