@@ -276,7 +276,8 @@ def run_benchmark(*, people: int, seed: int, threshold: float, datasets: tuple[s
 
 def _loadavg() -> list[float] | None:
     try:
-        return [float(x) for x in open("/proc/loadavg").read().split()[:3]]  # noqa: SIM115
+        with open("/proc/loadavg") as handle:
+            return [float(x) for x in handle.read().split()[:3]]
     except OSError:
         return None
 

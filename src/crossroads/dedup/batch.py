@@ -25,7 +25,7 @@ from crossroads.dedup.keys import PersonRecord, blocking_keys, features, parse_d
 from crossroads.dedup.model import MatchModel
 
 __all__ = [
-    "BatchResult", "CsvError", "INPUT_COLUMNS", "candidate_pairs_sql", "read_people_csv", "run_batch",
+    "BatchResult", "CsvError", "TrainingError", "INPUT_COLUMNS", "candidate_pairs_sql", "read_people_csv", "run_batch",
     "train_model", "write_outputs",
 ]
 
@@ -35,6 +35,10 @@ _NATIONALITY = re.compile(r"^[A-Za-z]{3}$")
 # common to compare on alone: its pairs are left to the other keys.
 _BROAD_KEY_LIMIT = 300
 Progress = Callable[[str], None]
+
+
+class TrainingError(RuntimeError):
+    """Unsupervised training could not estimate the model from these records."""
 
 
 class CsvError(ValueError):
@@ -214,11 +218,16 @@ def _train(session: _Session, *, version: str, trained_on: str, seed: int) -> Ma
     )
     training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e5, session.n * 20.0)), seed=seed)
     # Partial dates ("1990") would put everyone born that year in one block: EM needs blocks rich in matches.
-    training.estimate_parameters_using_expectation_maximisation('l.dob = r.dob AND length(l.dob) = 10')
-    # Blocking on everything but the date leaves EM one field to explain: same-named neighbours of the same
-    # sex and nationality would otherwise pass for matches that disagree on the date.
-    training.estimate_parameters_using_expectation_maximisation(
-        block_on("given_skel", "family_skel", "place", "sex", "nationality"))
+    # Blocking on everything but the date leaves EM one field to explain in the second session: same-named
+    # neighbours of the same sex and nationality would otherwise pass for matches that disagree on the date.
+    for rule in ("l.dob = r.dob AND length(l.dob) = 10",
+                 block_on("given_skel", "family_skel", "place", "sex", "nationality")):
+        try:
+            training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as exc:
+            # On a small file EM can drive a level to m = 0, which Splink refuses.
+            raise TrainingError(f"unsupervised training failed on {session.n} records ({exc}); train on more "
+                                "records or use a saved model") from None
     settings = linker.misc.save_model_to_json()
     return MatchModel.from_splink(settings, version=version, trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
                                   trained_on=trained_on)

@@ -54,7 +54,7 @@ def batch(
     = None,
 ) -> None:
     """Find likely duplicate people in a CSV; write scored pairs and, optionally, clusters."""
-    from crossroads.dedup.batch import run_batch, write_outputs
+    from crossroads.dedup.batch import TrainingError, run_batch, write_outputs
 
     if backend not in ("duckdb", "spark"):
         raise _fail(f"--backend: expected duckdb or spark, got {backend!r}")
@@ -69,12 +69,15 @@ def batch(
         def progress(message: str) -> None:
             status.update(message)
 
-        if backend == "spark":
-            from crossroads.dedup.spark import run_batch_spark
+        try:
+            if backend == "spark":
+                from crossroads.dedup.spark import run_batch_spark
 
-            result = run_batch_spark(records, model=model, train=train, threshold=threshold, progress=progress)
-        else:
-            result = run_batch(records, model=model, train=train, threshold=threshold, progress=progress)
+                result = run_batch_spark(records, model=model, train=train, threshold=threshold, progress=progress)
+            else:
+                result = run_batch(records, model=model, train=train, threshold=threshold, progress=progress)
+        except TrainingError as exc:
+            raise _fail(str(exc), 1) from None
     write_outputs(result, pairs_path=output, clusters_path=clusters)
     if train and save_model:
         result.model.save(save_model)
@@ -94,7 +97,7 @@ def train_command(
     seed: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Train a model unsupervised (Splink: u by random sampling, m by EM) and save it, versioned."""
-    from crossroads.dedup.batch import train_model
+    from crossroads.dedup.batch import TrainingError, train_model
 
     if (input_path is None) == (synthetic == 0):
         raise _fail("--input: give a CSV with --input or a size with --synthetic, one of the two")
@@ -106,8 +109,11 @@ def train_command(
         records = generate_labelled(synthetic, seed=seed, contacts=True).records
         trained_on = f"synthetic: {synthetic} people with planted duplicates, seed {seed}"
     with err.status("Training") as status:
-        model = train_model(records, version=version, trained_on=trained_on, seed=seed,
-                            progress=lambda m: status.update(m))
+        try:
+            model = train_model(records, version=version, trained_on=trained_on, seed=seed,
+                                progress=lambda m: status.update(m))
+        except TrainingError as exc:
+            raise _fail(str(exc), 1) from None
     model.save(output)
     err.print(f"model {version} trained on {len(records)} records written to {output}")
 

@@ -64,7 +64,7 @@ class Comparison:
 
     def splink(self, dialect: str) -> dict:
         fn = _FUNCTIONS[dialect]
-        levels = [{"sql_condition": self.null_sql, "label_for_charts": "missing", "is_null_level": True}]
+        levels = [{"sql_condition": _render(self.null_sql, fn), "label_for_charts": "missing", "is_null_level": True}]
         for level in self.levels:
             sql = "ELSE" if level.sql == "ELSE" else _render(level.sql, fn)
             levels.append({"sql_condition": sql, "label_for_charts": level.label})

@@ -143,6 +143,7 @@ class MatchModel:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(self.to_json(), out, indent=1, ensure_ascii=False)
                 out.write("\n")
+            os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

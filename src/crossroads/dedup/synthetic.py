@@ -109,8 +109,11 @@ def _duplicate(rng: random.Random, base: PersonRecord, aliases: tuple[str, ...],
         elif roll < 0.40:
             dob = None
     return PersonRecord(
-        documents=tuple(d for d in base.documents if rng.random() < 0.5),
-        phones=tuple(p for p in base.phones if rng.random() < 0.4),
+        # People hold several documents and change phones: a duplicate may carry a number the original lacks.
+        documents=tuple(d for d in base.documents if rng.random() < 0.5)
+        + ((f"N{rng.randrange(10 ** 8):08d}",) if base.documents and rng.random() < 0.3 else ()),
+        phones=tuple(p for p in base.phones if rng.random() < 0.4)
+        + ((f"+2547{rng.randrange(10 ** 8):08d}",) if base.phones and rng.random() < 0.3 else ()),
         id=new_id, given_name=given or None, family_name=family or None, date_of_birth=dob,
         dob_estimated=estimated, sex=base.sex if rng.random() > 0.05 else None,
         nationality=base.nationality if rng.random() > 0.05 else None, place=_place(rng, base.place),
