@@ -16,6 +16,8 @@ from crossroads.cases import routes as case_routes
 from crossroads.cases import views as case_views
 from crossroads.config import Settings
 from crossroads.db.session import get_engine
+from crossroads.dedup import routes as dedup_routes
+from crossroads.dedup import views as dedup_views
 from crossroads.people import routes as people_routes
 from crossroads.people import views as people_views
 from crossroads.web import errors
@@ -39,6 +41,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(case_routes.router)
     api.include_router(workflow_routes.router)
     api.include_router(work_routes.router)
+    api.include_router(dedup_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(people_views.router)
@@ -46,6 +49,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(programme_views.router)
     app.include_router(workflow_views.router)
     app.include_router(work_views.router)
+    app.include_router(dedup_views.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
 

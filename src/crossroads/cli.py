@@ -18,8 +18,11 @@ from rich.table import Table
 from sqlalchemy import select
 
 from crossroads.bench.cases import command as bench_cases_command
+from crossroads.bench.dedup import command as bench_dedup_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
+from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run` and `dedup activate`)
+from crossroads.dedup.cli import app as dedup_app
 from crossroads.kit.errors import DomainError
 
 # Tracebacks never show local variables: they may hold a person's data.
@@ -36,10 +39,12 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(offices_app, name="offices")
 app.add_typer(audit_app, name="audit")
+app.add_typer(dedup_app, name="dedup")
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 # The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
 bench_app.command("cases")(bench_cases_command)
+bench_app.command("dedup")(bench_dedup_command)
 
 console = Console()
 err = Console(stderr=True)

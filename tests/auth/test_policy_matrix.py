@@ -9,7 +9,10 @@ import pytest
 
 from crossroads.auth.policy import GRANTS
 from crossroads.auth.roles import Action, Role
+from crossroads.dedup.merges import merge_people
+from crossroads.dedup.service import activate_model
 from tests.factories import auth as af
+from tests.factories import dedup as df
 from tests.factories import people as pf
 from tests.helpers import token_headers
 
@@ -44,6 +47,15 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}/timeline", Action.CASE_READ, True),
     Endpoint("GET", "/api/v1/approvals", Action.CASE_TRANSITION, False),
     Endpoint("GET", "/api/v1/transfers", Action.CASE_TRANSFER, False),
+    Endpoint("POST", "/api/v1/people/check-duplicates", Action.DEDUP_CHECK, True,
+             lambda t: pf.person_payload(office_id=t["office_id"])),
+    Endpoint("GET", "/api/v1/dedup/candidates", Action.DEDUP_REVIEW, False),
+    Endpoint("GET", "/api/v1/dedup/candidates/{candidate_id}", Action.DEDUP_REVIEW, True),
+    Endpoint("POST", "/api/v1/dedup/candidates/{candidate_id}/reject", Action.DEDUP_REVIEW, True),
+    Endpoint("POST", "/api/v1/dedup/merges", Action.DEDUP_MERGE, True,
+             lambda t: {"survivor_id": t["person_id"], "merged_id": t["duplicate_id"]}, 201),
+    Endpoint("GET", "/api/v1/dedup/merges/{merge_id}", Action.DEDUP_MERGE, True),
+    Endpoint("POST", "/api/v1/dedup/merges/{merge_id}/unmerge", Action.DEDUP_MERGE, True),
     Endpoint("GET", "/api/v1/users", Action.ADMIN_MANAGE, False),
     Endpoint("GET", "/api/v1/offices", Action.ADMIN_MANAGE, False),
     Endpoint("POST", "/api/v1/organisations", Action.ADMIN_MANAGE, False,
@@ -68,7 +80,10 @@ def expected_status(role: Role, office: str | None, endpoint: Endpoint) -> set[i
 
 @pytest.fixture
 def target(db):
-    """A person and case in office A, created by A's caseworker, plus a user of each role."""
+    """A person and case in office A, created by A's caseworker, plus a user of each role.
+
+    Also in office A: a duplicate of the person on the review queue, and two other records already merged.
+    """
     world = af.world(db)
     users = {
         ("caseworker", "a"): world.users["caseworker_a"],
@@ -83,8 +98,15 @@ def target(db):
     principal = world.principal(db, "caseworker_a")
     person = pf.person(db, principal)
     case = pf.case(db, principal, person)
+    activate_model(db, actor=None, model=df.match_model())
+    duplicate = pf.person(db, principal, given_name="Jose", family_name="Munoz")
+    candidate = df.pair(db, person, duplicate)
+    merged = [df.person(db, principal, df.ORIGINAL), df.person(db, principal, df.VARIANT)]
+    merge = merge_people(db, principal=world.principal(db, "supervisor_a"), survivor_id=merged[0].id,
+                         merged_id=merged[1].id)
     db.flush()
-    return {"users": users, "person_id": str(person.id), "case_id": str(case.id), "office_id": str(world.office_a.id)}
+    return {"users": users, "person_id": str(person.id), "case_id": str(case.id), "office_id": str(world.office_a.id),
+            "duplicate_id": str(duplicate.id), "candidate_id": candidate.id, "merge_id": merge.id}
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")

@@ -32,6 +32,8 @@ _REGISTRY = frozenset(
         Action.CASE_TASK,
         Action.CASE_SERVICE,
         Action.CASE_ATTACHMENT,
+        # Everyone who registers people checks for duplicates first.
+        Action.DEDUP_CHECK,
     }
 )
 
@@ -41,7 +43,9 @@ _REGISTRY = frozenset(
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
     # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
-    Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD},
+    # Deciding that two records are one person, and merging them, is a supervisor's call.
+    Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
+                                  Action.DEDUP_MERGE},
     Role.PARTNER: frozenset(),
     Role.DATA_OFFICER: frozenset(),
     Role.DPO: frozenset({Action.AUDIT_READ}),
@@ -99,6 +103,20 @@ def people_scope(principal: Principal) -> ColumnElement[bool]:
         select(Case.id).where(Case.person_id == Person.id, Case.office_id.in_(offices))
     )
     return or_(Person.office_id.in_(offices), with_case)
+
+
+def person_visible(principal: Principal, person_id: ColumnElement) -> ColumnElement[bool]:
+    """The person this id column points at is in the user's `people_scope` (for queries over pairs)."""
+    return exists(select(Person.id).where(Person.id == person_id, people_scope(principal))
+                  .correlate_except(Person))
+
+
+def match_pairs_scope(principal: Principal, person_a_id: ColumnElement,
+                      person_b_id: ColumnElement) -> ColumnElement[bool]:
+    """Candidate pairs a supervisor reviews: at least one of the two people is in their scope."""
+    if not principal.may(Action.DEDUP_REVIEW) or not principal.office_ids:
+        return false()
+    return or_(person_visible(principal, person_a_id), person_visible(principal, person_b_id))
 
 
 def case_holder_roles() -> frozenset[Role]:

@@ -32,6 +32,9 @@ class Action(StrEnum):
     PROGRAMME_MANAGE = "programme.manage"
     ADMIN_MANAGE = "admin.manage"
     AUDIT_READ = "audit.read"
+    DEDUP_CHECK = "dedup.check"
+    DEDUP_REVIEW = "dedup.review"
+    DEDUP_MERGE = "dedup.merge"
 
 
 class OrganisationKind(StrEnum):

@@ -78,6 +78,9 @@ class Person(UUIDPrimaryKey, Timestamps, Base):
     # the case list so that "Jose" finds "José" and a Latin query finds an Arabic-script name.
     search_key: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Set while this record is merged into another person (the survivor); cleared by an unmerge. The
+    # record is kept, so a merge can always be undone, and its pages redirect to the survivor.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     names: Mapped[list[PersonName]] = relationship(

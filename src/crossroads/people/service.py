@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
+from crossroads.dedup.index import index_person
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
@@ -22,6 +23,14 @@ def person_search_key(person: Person) -> str:
 
 def name_tokens(person: Person) -> list[PersonNameToken]:
     return [PersonNameToken(person_id=person.id, token=t[:64]) for t in dict.fromkeys(person.search_key.split())]
+
+
+def refresh_name_index(session: Session, person: Person) -> None:
+    """Recompute the search key, name tokens and matching keys after the person's names changed."""
+    person.search_key = person_search_key(person)
+    session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
+    session.add_all(name_tokens(person))
+    index_person(session, person)
 
 
 def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -56,6 +65,9 @@ def register_person(session: Session, *, principal: Principal, data: PersonCreat
     session.add(person)
     session.flush()
     session.add_all(name_tokens(person))
+    # The blocking index is part of the registration: a person without keys would be invisible to the
+    # duplicate check of the next registration.
+    index_person(session, person, fresh=True)
     record_event(
         session,
         actor=principal,

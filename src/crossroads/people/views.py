@@ -16,6 +16,8 @@ from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.cases.programmes import configs_for, state_labeller
 from crossroads.cases.service import cases_of_person, list_programmes
+from crossroads.dedup.merges import merges_of_person
+from crossroads.dedup.review import open_pairs_of
 from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
@@ -100,6 +102,9 @@ def register(request: Request, form: Form, session: DbSession, principal: UiUser
 def _person_page(request: Request, session: Session, principal: Principal, person_id: uuid.UUID,
                  errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> Response:
     person = service.get_person(session, principal=principal, person_id=person_id)
+    if person.merged_into_id is not None:
+        # A merged record lives on in the survivor, whose page shows the merge and can undo it.
+        return RedirectResponse(f"/people/{person.merged_into_id}", status_code=303)
     programmes = list_programmes(session)
     cases = cases_of_person(session, principal=principal, person_id=person.id)
     configs = configs_for(session, {c.programme_version_id for c in cases})
@@ -116,6 +121,8 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "programme_names": {p.code: p.name for p in programmes},
             "errors": errors or {},
             "values": values or {},
+            "merges": merges_of_person(session, principal=principal, person_id=person.id),
+            "open_pairs": open_pairs_of(session, principal=principal, person_id=person.id),
         },
         status_code=status_code,
     )

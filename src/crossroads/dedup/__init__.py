@@ -1,0 +1,1 @@
+"""Duplicate detection: matching keys, comparisons, the trained model and the batch engine."""

@@ -1,0 +1,357 @@
+"""Matching keys of a person: romanised names, transliteration-aware skeletons, dates, blocking keys.
+
+Pure code: plain data in, plain data out. The same keys feed the online check (``blocking_keys`` rows in an
+indexed table, ``features`` for scoring) and the batch engine (columns Splink compares in SQL), so a pair
+gets the same treatment in both.
+
+Glossary:
+- *romanised*: the name in lower-case ASCII (anyascii for any script), particles such as "al-" removed;
+- *skeleton*: the romanised name reduced to consonant classes that survive transliteration — vowels,
+  semivowels (y, w, v), doubled letters and final "h" dropped, k/q/g/c merged, kh/gh/sh/th/dh/ph
+  collapsed. "Mohammed", "Muhammad" and "محمد" all give "mhmd";
+- *blocking key*: a short hashed string; two records that share one are compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+from jellyfish import metaphone
+
+from crossroads.kit.text import normalise_document_number
+
+__all__ = [
+    "PersonRecord", "PersonFeatures", "blocking_keys", "date_parts", "features", "name_tokens", "parse_date",
+    "phonetic", "romanise", "skeleton", "skeleton_variants", "year_buckets",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """The fields of a person that duplicate detection looks at."""
+
+    id: str
+    given_name: str | None = None
+    family_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    date_of_birth: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'
+    dob_estimated: bool = False
+    sex: str | None = None
+    nationality: str | None = None  # ISO 3166 alpha-3
+    place: str | None = None
+    documents: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+
+# Particles that one office writes and another drops; removing them on both sides lets them agree.
+_PARTICLES = frozenset({
+    "al", "el", "ul", "ol", "bin", "ben", "ibn", "bint", "binti", "de", "del", "della", "di", "da", "do", "dos",
+    "das", "du", "la", "le", "van", "von", "der", "den", "y",
+})
+# Arabic theophoric prefixes written joined or apart: "Abdul Rahman", "Abdulrahman", "Abd al-Rahman".
+_JOIN_WITH_NEXT = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdou", "abdu", "abu", "abou", "bd"})
+_ARABIC_ABD_SPACE = re.compile("عبد\\s+")
+# The Arabic definite article at the start of a word; its Latin forms (al-, el-) are particles above.
+_ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06FF])ال")
+# Arabic-script letters to Latin, chosen to land in the same skeleton classes as the usual Latin spellings.
+# anyascii gives Arabic values only (ظ as "dh" where Persian names write "z") and its digraphs collide with
+# letter sequences (ط + ه gives "th"), so these scripts are romanised here; anyascii does every other script.
+_ARABIC_LETTERS = {
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ع": "", "ب": "b", "پ": "p",
+    "ت": "t", "ط": "t", "ج": "j", "چ": "ch", "ح": "h", "ه": "h", "ۀ": "h", "خ": "kh", "د": "d", "ر": "r",
+    "ز": "z", "ژ": "zh", "س": "s", "ص": "s", "ش": "sh", "غ": "gh", "ف": "f", "ق": "q", "ک": "k", "ك": "k",
+    "گ": "g", "ل": "l", "م": "m", "ن": "n", "و": "u", "ی": "i", "ي": "i", "ى": "a", "ة": "a", "ظ": "z",
+}
+# Letters read one way in Arabic names and another in Persian and Dari ones: Ramadan / Ramazan.
+_ARABIC_ONLY = {"ث": "th", "ذ": "dh", "ض": "d"}
+_PERSIAN_ONLY = {"ث": "s", "ذ": "z", "ض": "z"}
+_PERSIAN_MARKS = frozenset("پچژگکی")
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_APOSTROPHES = re.compile(r"['`ʻʼʿʾ’‘]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+# Order matters: digraphs first. Values are consonant classes; "" drops the letters.
+_DIGRAPHS = (
+    ("dj", "j"), ("zh", "j"), ("kh", "k"), ("gh", "k"), ("ch", "s"), ("sh", "s"), ("th", "t"), ("dh", "d"),
+    ("ph", "f"), ("ck", "k"),
+)
+_SINGLE = str.maketrans({
+    "a": "", "e": "", "i": "", "o": "", "u": "", "y": "", "w": "", "v": "", "j": "",
+    "q": "k", "g": "k", "c": "k", "z": "s", "x": "ks",
+})
+# Somali orthography writes the ayn as "c" and the pharyngeal h as "x": Cali = Ali, Xasan = Hassan.
+_SOMALI = str.maketrans({"c": "", "x": "h"})
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def _romanise_arabic(text: str) -> str:
+    extra = _PERSIAN_ONLY if _PERSIAN_MARKS.intersection(text) else _ARABIC_ONLY
+    out: list[str] = []
+    for ch in text:
+        latin = _ARABIC_LETTERS.get(ch, extra.get(ch, ch))
+        # Keep two letters from reading as one digraph: ت + ه is "t-h", not "th".
+        if latin.startswith("h") and out and out[-1][-1:] in ("t", "d", "k", "g", "s", "z", "c", "p"):
+            out.append("a")
+        out.append(latin)
+    return "".join(out)
+
+
+def romanise(text: str | None) -> str:
+    """Lower-case ASCII form of a name in any script, words separated by single spaces."""
+    if not text:
+        return ""
+    text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
+    if _ARABIC_SCRIPT.search(text):
+        text = _romanise_arabic(text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_text = _APOSTROPHES.sub("", anyascii(_APOSTROPHES.sub("", stripped))).casefold()
+    return _NON_ALNUM.sub(" ", ascii_text).strip()
+
+
+@lru_cache(maxsize=65536)
+def name_tokens(text: str | None) -> tuple[str, ...]:
+    """Romanised words of a name without particles, with "abdul"-style prefixes joined to the next word."""
+    words = [w for w in romanise(text).split() if w not in _PARTICLES]
+    tokens: list[str] = []
+    pending = ""
+    for word in words:
+        if word in _JOIN_WITH_NEXT:
+            pending += word
+            continue
+        word = pending + word
+        pending = ""
+        # "Alhassan" = "Al-Hassan": a glued article goes too, on long words only ("Ali", "Alan" stay).
+        if len(word) >= 7 and word[:2] in ("al", "el"):
+            word = word[2:]
+        tokens.append(word)
+    if pending:
+        tokens.append(pending)
+    return tuple(tokens)
+
+
+def _skeleton(token: str, table: dict[int, str]) -> str:
+    out = token
+    for digraph, value in _DIGRAPHS:
+        out = out.replace(digraph, value)
+    out = _DOUBLE.sub(r"\1", out.translate(table).translate(_SINGLE))
+    out = out.rstrip("h") or out
+    # A name of vowels only ("Awa", "Aya") keeps its romanised form, prefixed so it cannot equal a skeleton.
+    return out or "_" + token
+
+
+@lru_cache(maxsize=65536)
+def skeleton(token: str) -> str:
+    """Transliteration-tolerant consonant skeleton of one romanised word."""
+    return _skeleton(token, {})
+
+
+@lru_cache(maxsize=65536)
+def skeleton_variants(token: str) -> tuple[str, ...]:
+    """The skeleton, and for words that may be Somali orthography (c, x) also their other reading."""
+    plain = _skeleton(token, {})
+    if "x" in token or re.search(r"c(?!h)", token):
+        somali = _skeleton(token, _SOMALI)
+        if somali != plain:
+            return plain, somali
+    return (plain,)
+
+
+@lru_cache(maxsize=65536)
+def phonetic(token: str) -> str:
+    """Metaphone code of a romanised word (jellyfish), the classic phonetic key beside our skeleton."""
+    return metaphone(token) if token else ""
+
+
+def parse_date(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) of 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; raises ValueError on anything else."""
+    if value is None or value == "":
+        return None, None, None
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(f"expected YYYY-MM-DD, YYYY-MM or YYYY, got {value!r}")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"month {month} out of range in {value!r}")
+    if day is not None and not 1 <= day <= 31:
+        raise ValueError(f"day {day} out of range in {value!r}")
+    return year, month, day
+
+
+def date_parts(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """Like parse_date, but an unreadable date counts as unknown rather than failing."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None, None, None
+
+
+def year_buckets(year: int) -> tuple[int, int]:
+    """Two overlapping 4-year windows: years at most 2 apart (an estimated age) share one of them."""
+    return year // 4, (year + 2) // 4 + 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFeatures:
+    """Precomputed comparison columns of one record; the SQL and Python comparisons read only these."""
+
+    id: str
+    given: str  # romanised tokens joined by spaces
+    family: str
+    given_skel: str  # skeletons of the tokens joined by spaces
+    family_skel: str
+    given_phon: str
+    family_phon: str
+    name_skels: tuple[str, ...]  # sorted distinct skeletons of every name token, aliases included
+    dob: str  # '' when unknown
+    dob_year: int | None
+    dob_month: int | None
+    dob_day: int | None
+    dob_estimated: bool
+    sex: str
+    nationality: str
+    place: str
+    place_words: tuple[str, ...]  # sorted distinct words of the place
+    documents: tuple[str, ...]
+    phones: tuple[str, ...]
+
+
+def _joined(tokens: tuple[str, ...], fn) -> str:  # noqa: ANN001
+    return " ".join(fn(t) for t in tokens)
+
+
+def _phone(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    # The last nine digits survive the usual writing differences: +249…, 00249…, 0….
+    return digits[-9:]
+
+
+def features(rec: PersonRecord) -> PersonFeatures:
+    """The comparison columns of a record."""
+    given = name_tokens(rec.given_name)
+    family = name_tokens(rec.family_name)
+    skels: set[str] = set()
+    for token in given + family:
+        skels.update(skeleton_variants(token))
+    place = romanise(rec.place).split()
+    for alias in rec.aliases:
+        skels.update(skeleton(t) for t in name_tokens(alias))
+    year, month, day = date_parts(rec.date_of_birth)
+    if rec.dob_estimated:
+        # An estimated date ("about 30" recorded as 1 January) says nothing about the month and day.
+        month = day = None
+    dob = "" if year is None else f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+    return PersonFeatures(
+        id=rec.id,
+        given=" ".join(given),
+        family=" ".join(family),
+        given_skel=_joined(given, skeleton),
+        family_skel=_joined(family, skeleton),
+        given_phon=_joined(given, phonetic),
+        family_phon=_joined(family, phonetic),
+        name_skels=tuple(sorted(skels)),
+        dob=dob,
+        dob_year=year,
+        dob_month=month,
+        dob_day=day,
+        dob_estimated=rec.dob_estimated,
+        sex=(rec.sex or "").strip().lower()[:1],
+        nationality=(rec.nationality or "").strip().upper(),
+        place=" ".join(place),
+        place_words=tuple(sorted(set(place))),
+        documents=tuple(sorted({n for n in (normalise_document_number(d) for d in rec.documents) if len(n) >= 4})),
+        phones=tuple(sorted({p for p in (_phone(x) for x in rec.phones) if len(p) >= 6})),
+    )
+
+
+def _hash(kind: str, value: str) -> str:
+    # Hashed so the index table holds no readable names; 60 bits keep collisions negligible at 10^7 rows.
+    return kind + ":" + hashlib.blake2b(value.encode(), digest_size=8).hexdigest()[:15]
+
+
+def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(given, family) skeleton variants of the words that identify a name, for its own name and aliases."""
+    out = []
+    given, family = name_tokens(rec.given_name), name_tokens(rec.family_name)
+    # A compound given name ("Juan Carlos") or family name ("Ramos Rivera", "Hasan Rashid") may lose its
+    # last part in another office: both the first and the last word take part.
+    givens = dict.fromkeys(given[:1] + given[-1:] + (("".join(given),) if len(given) > 1 else ()))
+    families = dict.fromkeys(f for f in (family[:1] + family[-1:]))
+    if not families and len(given) > 1:
+        givens, families = dict.fromkeys(given[:1]), dict.fromkeys(given[-1:])
+    if not givens and len(family) > 1:
+        givens, families = dict.fromkeys(family[:1]), dict.fromkeys(family[-1:])
+    for g in givens or [None]:
+        for f in families or [None]:
+            out.append((skeleton_variants(g) if g else (), skeleton_variants(f) if f else ()))
+    for alias in rec.aliases:
+        tokens = name_tokens(alias)
+        if len(tokens) >= 2:
+            out.append(((skeleton(tokens[0]),), (skeleton(tokens[1]),)))
+        elif tokens:
+            out.append(((skeleton(tokens[0]),), ()))
+    return out
+
+
+def blocking_keys(rec: PersonRecord) -> set[str]:
+    """Hashed keys to index one per row: a duplicate shares at least one with its original.
+
+    - ``n``: both name skeletons (order-free, so swapped names agree) with a 4-year window of the birth year;
+    - ``x``: one name skeleton, the first consonant of the other and the year window — survives a typo in
+      the other name;
+    - ``m``: one name skeleton (given or family: swapped names agree) with the birth month and day (order-free,
+      so day/month swaps agree);
+    - ``b``: the full birth date (day and month order-free) with one word of the place;
+    - ``l``: one name skeleton, the first consonant of the other and one word of the place — survives a
+      wrong date and a typo in the other name;
+    Broad kinds, in capitals: a common name matches hundreds in a million, so look them up with a row limit
+    (the batch skips a broad key shared by too many records):
+
+    - ``N``: both name skeletons alone — the only way to reach a record without a birth year;
+    - ``S``: one name skeleton with one word of the place — a family registered again with other given
+      names or dates;
+    - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
+    """
+    keys: set[str] = set()
+    feats = features(rec)
+    year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
+    buckets = year_buckets(year) if year is not None else ()
+    md = "|".join(str(x) for x in sorted((month, day))) if month and day else None
+    # Words of four letters or more: a town or a postcode, not a state code ("nsw") that half the file shares.
+    places = [w for w in feats.place_words if len(w) >= 4]
+    for given_vars, family_vars in _name_sets(rec):
+        pairs = ["|".join(sorted((g, f))) for g in given_vars for f in family_vars] or list(given_vars + family_vars)
+        for pair in pairs:
+            for bucket in buckets:
+                keys.add(_hash("n", f"{pair}|{bucket}"))
+            # Carried by dated records too, so that an undated one finds them.
+            keys.add(_hash("N", pair))
+        for bucket in buckets:
+            for g in given_vars:
+                for f in family_vars:
+                    keys.add(_hash("x", f"{g}|{f[0]}|{bucket}"))
+                    keys.add(_hash("x", f"{f}|{g[0]}|{bucket}"))
+        for word in places:
+            for g in given_vars:
+                for f in family_vars:
+                    keys.add(_hash("l", f"{g}|{f[0]}|{word}"))
+                    keys.add(_hash("l", f"{f}|{g[0]}|{word}"))
+        for name in given_vars + family_vars:
+            if md:
+                keys.add(_hash("m", f"{name}|{md}"))
+            for word in places:
+                keys.add(_hash("S", f"{name}|{word}"))
+    if md:
+        for word in places:
+            keys.add(_hash("b", f"{year}|{md}|{word}"))
+    for number in feats.documents:
+        keys.add(_hash("d", number))
+    for phone in feats.phones:
+        keys.add(_hash("p", phone))
+    return keys

@@ -1,0 +1,98 @@
+"""Duplicate detection on the registry: blocking keys, match models, the review queue and merges."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crossroads.db.base import Base, Timestamps, utcnow
+
+
+class CandidateStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class CandidateSource(StrEnum):
+    ONLINE = "online"
+    BATCH = "batch"
+
+
+def _enum(e: type[StrEnum]) -> Enum:
+    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
+
+
+class PersonMatchKey(Base):
+    """One blocking key of a person: the online check finds candidates by looking their keys up here."""
+
+    __tablename__ = "person_match_keys"
+    __table_args__ = (Index("ix_person_match_keys_key", "key", "person_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    # Binary collation on PostgreSQL: keys are compared byte for byte, and the index stays the cheapest kind.
+    key: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
+                                     primary_key=True)
+
+
+class MatchModelVersion(Base):
+    """A version of the match model that scored candidates; the active one scores new checks."""
+
+    __tablename__ = "match_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=False)
+
+
+class MatchCandidate(Timestamps, Base):
+    """A pair of people who may be one person, waiting for (or carrying) a supervisor's decision.
+
+    The pair is stored in a canonical order (the smaller id first) so it is unique whichever side was found.
+    """
+
+    __tablename__ = "match_candidates"
+    __table_args__ = (
+        UniqueConstraint("person_a_id", "person_b_id"),
+        Index("ix_match_candidates_status_probability", "status", "probability"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    probability: Mapped[float] = mapped_column(Float)
+    match_weight: Mapped[float] = mapped_column(Float)
+    # The engine's reasons: field, comparison level and weight; names of fields, never their values.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    model_version: Mapped[str] = mapped_column(String(64))
+    source: Mapped[CandidateSource] = mapped_column(_enum(CandidateSource))
+    status: Mapped[CandidateStatus] = mapped_column(_enum(CandidateStatus), default=CandidateStatus.OPEN)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonMerge(Base):
+    """One merge of a person into a survivor, with exactly what moved so that unmerge can put it back."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("match_candidates.id", ondelete="SET NULL"))
+    # Ids of the rows that moved to the survivor and of the rows the merge created, plus the household
+    # memberships before the merge: see merges.py for the shape.
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    merged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unmerged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    unmerged_at: Mapped[datetime | None]

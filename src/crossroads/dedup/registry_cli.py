@@ -1,0 +1,72 @@
+"""`crossroads dedup run` and `crossroads dedup activate`: the registry's commands on the engine's `dedup` app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from crossroads.dedup.cli import app
+
+err = Console(stderr=True)
+
+
+def _engine():  # noqa: ANN202
+    from crossroads.config import Settings
+    from crossroads.db import models  # noqa: F401  (every table, for the foreign keys between domains)
+    from crossroads.db.session import make_engine
+
+    return make_engine(Settings().database_url)
+
+
+def _model(path: Path | None):  # noqa: ANN202
+    from crossroads.dedup.model import MatchModel, ModelError
+
+    if path is None:
+        return None
+    try:
+        return MatchModel.load(path)
+    except ModelError as exc:
+        err.print(f"[bold red]error:[/] --model: {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("run")
+def run(
+    model_path: Annotated[Path | None, typer.Option("--model", help="Score with this saved model instead of the "
+                                                                   "active one (it is not activated).")] = None,
+    chunk: Annotated[int, typer.Option("--chunk", min=10, max=10_000, help="People per step.")] = 500,
+) -> None:
+    """Find likely duplicates across the registry (CROSSROADS_DATABASE_URL) and fill the review queue."""
+    from crossroads.db.session import unit_of_work
+    from crossroads.dedup.registry_run import run_registry
+
+    model = _model(model_path)
+    with Progress(TextColumn("Scoring the registry"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err) as bar:
+        task = bar.add_task("run", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with unit_of_work(_engine()) as session:
+            result = run_registry(session, model=model, chunk=chunk, progress=progress)
+    err.print(f"{result.people} people, {result.pairs_scored} pairs scored, {result.pairs_kept} likely duplicates: "
+              f"{result.added} new on the review queue, {result.updated} updated (model {result.model_version})")
+
+
+@app.command("activate")
+def activate(
+    model_path: Annotated[Path, typer.Option("--model", help="A model saved by `crossroads dedup train`.")],
+) -> None:
+    """Record a trained model in the database and make it the one online checks and runs score with."""
+    from crossroads.db.session import unit_of_work
+    from crossroads.dedup.service import activate_model
+
+    model = _model(model_path)
+    with unit_of_work(_engine()) as session:
+        activate_model(session, actor=None, model=model)
+    err.print(f"model {model.version} is active")

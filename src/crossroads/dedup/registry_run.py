@@ -1,0 +1,106 @@
+"""The engine over the registry itself: every person against those sharing a blocking key, into the review queue.
+
+People are taken in id order, a chunk at a time. A chunk's keys are looked up in ``person_match_keys``;
+keys so common that they would pair hundreds of people (a frequent name without a year) are left out,
+as in the online check. Each pair is scored once, from its smaller id, and queued idempotently: an open
+pair takes the newer score, a decided one keeps its decision.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crossroads.audit.service import record_event
+from crossroads.dedup.index import person_record
+from crossroads.dedup.keys import features
+from crossroads.dedup.model import MatchModel
+from crossroads.dedup.models import CandidateSource, PersonMatchKey
+from crossroads.dedup.service import PER_KEY_LIMIT, THRESHOLD, active_model, queue_pairs
+from crossroads.people.models import Person
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RunResult:
+    people: int
+    pairs_scored: int
+    pairs_kept: int
+    added: int
+    updated: int
+    model_version: str
+
+
+def _broad_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(PersonMatchKey.key).group_by(PersonMatchKey.key)
+                               .having(func.count() > PER_KEY_LIMIT)))
+
+
+def _pairs_of_chunk(session: Session, ids: list[uuid.UUID], broad: set[str]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    keys_of: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for person_id, key in session.execute(select(PersonMatchKey.person_id, PersonMatchKey.key)
+                                          .where(PersonMatchKey.person_id.in_(ids))):
+        if key not in broad:
+            keys_of[key].append(person_id)
+    pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    if not keys_of:
+        return pairs
+    for other, key in session.execute(select(PersonMatchKey.person_id, PersonMatchKey.key)
+                                      .where(PersonMatchKey.key.in_(list(keys_of)))):
+        for person_id in keys_of[key]:
+            # Each pair once: from its smaller id, whichever chunk holds the other.
+            if other > person_id:
+                pairs.add((person_id, other))
+    return pairs
+
+
+def run_registry(session: Session, *, model: MatchModel | None = None, chunk: int = CHUNK,
+                 progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Score the whole registry through the blocking index and fill the review queue (the caller commits)."""
+    model = model or active_model(session)
+    broad = _broad_keys(session)
+    live = Person.merged_into_id.is_(None)
+    total = session.scalar(select(func.count()).select_from(Person).where(live)) or 0
+    if progress:
+        progress(0, total)
+    last: uuid.UUID | None = None
+    done = scored = kept = added = updated = 0
+    while True:
+        query = select(Person.id).where(live).order_by(Person.id).limit(chunk)
+        ids = list(session.scalars(query.where(Person.id > last) if last is not None else query))
+        if not ids:
+            break
+        last = ids[-1]
+        pairs = _pairs_of_chunk(session, ids, broad)
+        involved = {p for pair in pairs for p in pair}
+        people = {
+            p.id: features(person_record(p))
+            for p in session.scalars(select(Person).where(Person.id.in_(list(involved)), live)
+                                     .options(selectinload(Person.names), selectinload(Person.documents)))
+        } if involved else {}
+        found = []
+        for a, b in pairs:
+            if a in people and b in people:
+                score = model.score(people[a], people[b])
+                scored += 1
+                if score.probability >= THRESHOLD:
+                    found.append((a, b, score))
+        kept += len(found)
+        a_count, u_count = queue_pairs(session, found, model=model, source=CandidateSource.BATCH)
+        added, updated = added + a_count, updated + u_count
+        done += len(ids)
+        # The scored people are not needed again: a bounded identity map keeps memory flat over a million.
+        session.expunge_all()
+        if progress:
+            progress(done, total)
+    record_event(session, actor=None, action="dedup.run", entity_type="match_candidate", system_actor="cli",
+                 details={"people": done, "pairs_scored": scored, "pairs_kept": kept, "added": added,
+                          "updated": updated, "model": model.version})
+    return RunResult(people=done, pairs_scored=scored, pairs_kept=kept, added=added, updated=updated,
+                     model_version=model.version)

@@ -1,0 +1,94 @@
+"""HTML pages of the review queue: pairs side by side, confirm, reject, merge and unmerge."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from crossroads.auth.policy import require
+from crossroads.auth.roles import Action
+from crossroads.dedup import merges, review
+from crossroads.dedup.models import CandidateStatus
+from crossroads.dedup.schemas import MergeIn
+from crossroads.kit.errors import DomainError
+from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+# Field names of the engine's reasons, as the pages show them.
+FIELD_LABELS = {
+    "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth", "place": "Place",
+    "sex": "Sex", "nationality": "Nationality", "documents": "Identity documents", "phones": "Phone",
+}
+
+
+@router.get("/dedup/review")
+def queue_page(request: Request, session: DbSession, principal: UiUser, status: str = "open",
+               cursor: str | None = None) -> Response:
+    require(principal, Action.DEDUP_REVIEW)
+    chosen = CandidateStatus(status) if status in set(CandidateStatus) else CandidateStatus.OPEN
+    pairs = review.list_candidates(session, principal=principal, status=chosen, cursor=cursor)
+    return render(request, "dedup/queue.html", {
+        "pairs": pairs, "status": chosen.value, "statuses": [s.value for s in CandidateStatus],
+        "next_cursor": review.next_cursor(pairs, 50), "field_labels": FIELD_LABELS})
+
+
+def _pair_page(request: Request, session: DbSession, principal: UiUser, candidate_id: int,
+               error: str | None = None, status_code: int = 200) -> Response:
+    pair = review.get_candidate(session, principal=principal, candidate_id=candidate_id)
+    return render(request, "dedup/pair.html", {"pair": pair, "c": pair.candidate, "field_labels": FIELD_LABELS,
+                                               "error": error}, status_code=status_code)
+
+
+@router.get("/dedup/review/{candidate_id}")
+def pair_page(candidate_id: int, request: Request, session: DbSession, principal: UiUser) -> Response:
+    return _pair_page(request, session, principal, candidate_id)
+
+
+def _decide(request: Request, form, session, principal, candidate_id: int, status: CandidateStatus) -> Response:  # noqa: ANN001
+    try:
+        review.decide_candidate(session, principal=principal, candidate_id=candidate_id, status=status,
+                                comment=text(form, "comment"))
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        session.rollback()
+        return _pair_page(request, session, principal, candidate_id, exc.message, exc.status_code)
+    return RedirectResponse("/dedup/review", status_code=303)
+
+
+@router.post("/dedup/review/{candidate_id}/confirm")
+def confirm(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return _decide(request, form, session, principal, candidate_id, CandidateStatus.CONFIRMED)
+
+
+@router.post("/dedup/review/{candidate_id}/reject")
+def reject(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return _decide(request, form, session, principal, candidate_id, CandidateStatus.REJECTED)
+
+
+@router.post("/dedup/review/{candidate_id}/merge")
+def merge(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    try:
+        data = MergeIn(survivor_id=text(form, "survivor_id") or "", merged_id=text(form, "merged_id") or "",
+                       candidate_id=candidate_id, comment=text(form, "comment"))
+        done = merges.merge_people(session, principal=principal, survivor_id=data.survivor_id,
+                                   merged_id=data.merged_id, candidate_id=candidate_id, comment=data.comment)
+    except ValidationError as exc:
+        message = next(iter(field_errors(exc).values()))
+        return _pair_page(request, session, principal, candidate_id, message, 422)
+    except DomainError as exc:
+        if exc.status_code in (403, 404) and exc.field != "merged_id":
+            raise
+        session.rollback()
+        return _pair_page(request, session, principal, candidate_id, exc.message, exc.status_code)
+    return RedirectResponse(f"/people/{done.survivor_id}", status_code=303)
+
+
+@router.post("/dedup/merges/{merge_id}/unmerge")
+def unmerge(merge_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    done = merges.unmerge_people(session, principal=principal, merge_id=merge_id, comment=text(form, "comment"))
+    return RedirectResponse(f"/people/{done.merged_id}", status_code=303)
