@@ -148,13 +148,13 @@ def _SCHEMA():  # noqa: N802, ANN202
 
 
 def candidate_pairs_sql(keys: str) -> str:
-    """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB SQL)."""
+    """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB and Spark SQL)."""
     # Table names are ours, never input.
     return f"""
         WITH k AS (
             SELECT id, key FROM {keys}
-            WHERE NOT (starts_with(key, 'N:') OR starts_with(key, 'S:'))
-               OR key IN (SELECT key FROM {keys} WHERE starts_with(key, 'N:') OR starts_with(key, 'S:')
+            WHERE substr(key, 1, 2) NOT IN ('N:', 'S:')
+               OR key IN (SELECT key FROM {keys} WHERE substr(key, 1, 2) IN ('N:', 'S:')
                           GROUP BY key HAVING count(*) <= {_BROAD_KEY_LIMIT})
         )
         SELECT DISTINCT '0' AS match_key, a.id AS join_key_l, b.id AS join_key_r
@@ -208,10 +208,11 @@ class _Session:
         return self.con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
 
 
-def _train(session: _Session, *, version: str, trained_on: str, seed: int) -> MatchModel:
+def _train(session, *, version: str, trained_on: str, seed: int, dialect: str = "duckdb") -> MatchModel:  # noqa: ANN001
+    """Unsupervised training on a session's people (a _Session here, or the Spark one in spark.py)."""
     from splink import block_on
 
-    linker = session.linker(_untrained_settings("duckdb"))
+    linker = session.linker(_untrained_settings(dialect))
     training = linker.training
     training.estimate_probability_two_random_records_match(
         [block_on("given_skel", "family_skel", "dob"), block_on("given_skel", "family_skel", "place")], recall=0.6,

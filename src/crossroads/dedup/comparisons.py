@@ -25,10 +25,10 @@ Test = Callable[[PersonFeatures, PersonFeatures], bool]
 _FUNCTIONS = {
     "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "overlap": "list_has_any",
                "inter": "len(list_intersect({a}, {b}))", "starts": "starts_with",
-               "contains": "list_contains"},
+               "contains": "list_contains", "quote": '"'},
     "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "overlap": "arrays_overlap",
               "inter": "size(array_intersect({a}, {b}))", "starts": "startswith",
-              "contains": "array_contains"},
+              "contains": "array_contains", "quote": "`"},  # Spark reads "x" as a string, not a column
 }
 
 
@@ -73,13 +73,13 @@ class Comparison:
 
 def _render(template: str, fn: dict[str, str]) -> str:
     # {inter(a,b)} is the only function with its arguments inside the template name.
-    out = template
+    out = template.replace('"', fn["quote"])
     while "{inter(" in out:
         start = out.index("{inter(")
         end = out.index(")}", start)
         a, b = out[start + 7:end].split(",")
         out = out[:start] + fn["inter"].format(a=a.strip(), b=b.strip()) + out[end + 2:]
-    return out.format(**{k: v for k, v in fn.items() if k != "inter"})
+    return out.format(**{k: v for k, v in fn.items() if k not in ("inter", "quote")})
 
 
 def _jw(a: str, b: str) -> float:
