@@ -32,6 +32,14 @@ class Action(StrEnum):
     PROGRAMME_MANAGE = "programme.manage"
     ADMIN_MANAGE = "admin.manage"
     AUDIT_READ = "audit.read"
+    RELEASE_READ = "release.read"
+    RELEASE_PREPARE = "release.prepare"
+    RELEASE_APPROVE = "release.approve"
+    RELEASE_DOWNLOAD = "release.download"
+    DATASET_MANAGE = "dataset.manage"
+    LEDGER_READ = "ledger.read"
+    AGREEMENT_MANAGE = "agreement.manage"
+    EXCHANGE_ISSUE = "exchange.issue"
 
 
 class OrganisationKind(StrEnum):
