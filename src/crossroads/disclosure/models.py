@@ -19,8 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
 
@@ -173,3 +175,32 @@ class ExchangePackage(UUIDPrimaryKey, Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Ciphertext only the recipient can open; kept so that the issuer can hand it over again.
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class ImmutableRecord(RuntimeError):
+    """A flush tried to change what must never change; a bug, never a user error."""
+
+
+_FINAL = (ReleaseStatus.APPROVED, ReleaseStatus.REJECTED)
+
+
+def _old_status(release: Release) -> ReleaseStatus | None:
+    history = inspect(release).attrs.status.history
+    before = history.deleted or history.unchanged
+    return before[0] if before else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    # The services have no update or delete path for these; this catches any code that tries anyway, so
+    # the ledger stays append-only and a decided release and its files stay exactly as they were decided.
+    for obj in session.deleted:
+        if isinstance(obj, LedgerEntry | ReleaseFile | Release | ExchangePackage):
+            raise ImmutableRecord(f"{type(obj).__name__} rows are never deleted")
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        if isinstance(obj, LedgerEntry | ReleaseFile | ExchangePackage):
+            raise ImmutableRecord(f"{type(obj).__name__} rows are never changed")
+        if isinstance(obj, Release) and _old_status(obj) in _FINAL:
+            raise ImmutableRecord("a decided release is never changed")
