@@ -79,7 +79,7 @@ def store_release(session: Session, *, principal: Principal, dataset: Dataset, r
                  entity_id=release.id,
                  details={"dataset": str(dataset.id), "kind": kind.value, "rows": release.row_count,
                           "columns": computed.columns, "files": sorted(files)})
-    return release
+    return _load(session, release.id)
 
 
 def _require_preparer(principal: Principal) -> None:

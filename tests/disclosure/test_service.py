@@ -1,0 +1,172 @@
+"""The release workflow: four eyes, no download before approval, immutable files with verified checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from crossroads import __version__
+from crossroads.audit.models import AuditEvent
+from crossroads.auth.roles import Role
+from crossroads.auth.schemas import UserUpdate
+from crossroads.auth.service import update_user
+from crossroads.disclosure import service
+from crossroads.disclosure.models import ImmutableRecord, ReleaseFile, ReleaseStatus
+from crossroads.kit.errors import Conflict, Forbidden
+from tests.factories import auth as af
+from tests.factories import disclosure as df
+
+
+def last_event(db, action):
+    db.commit()
+    return db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
+
+
+class TestStoreRelease:
+    def test_stores_files_with_checksums_sizes_and_software_version(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        assert release.status == ReleaseStatus.DRAFT
+        assert release.software_version == __version__
+        files = {f.name: f for f in db.scalars(select(ReleaseFile).where(ReleaseFile.release_id == release.id))}
+        assert set(files) == {"release.csv", "datapackage.json", "release.xlsx"}
+        for f in files.values():
+            content = service.verified_content(db, f)
+            assert f.size == len(content) and f.sha256 == hashlib.sha256(content).hexdigest()
+
+    def test_prepare_is_audited_with_columns_not_values(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        event = last_event(db, "disclosure.release_prepare")
+        assert event.entity_id == str(release.id)
+        assert event.details["columns"] == list(df.ROWS[0])
+        assert "ERI" not in json.dumps(event.details)
+
+    def test_counter_trafficking_microdata_gets_a_ctdc_file(self, db, officer, dpo):
+        ds = df.dataset(db, dpo, programme="counter_trafficking")
+        release = df.release(db, officer, ds)
+        assert "ctdc.csv" in {f.name for f in release.files}
+
+
+class TestSubmitRelease:
+    def test_moves_a_draft_to_pending_approval(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        assert service.submit_release(db, principal=officer, release_id=release.id).status == \
+            ReleaseStatus.PENDING_APPROVAL
+
+    def test_refuses_to_submit_twice(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        service.submit_release(db, principal=officer, release_id=release.id)
+        with pytest.raises(Conflict, match="not a draft"):
+            service.submit_release(db, principal=officer, release_id=release.id)
+
+
+class TestApproveRelease:
+    def test_dpo_approves_a_release_someone_else_prepared(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        assert release.status == ReleaseStatus.APPROVED
+        assert release.decided_by == dpo.user_id
+        assert last_event(db, "disclosure.release_approve").entity_id == str(release.id)
+
+    def test_the_preparer_can_never_approve_their_own_release(self, db, world, dataset):
+        # A data officer who prepared a release and is later made DPO still cannot decide it.
+        user = af.user(db, world.agency, Role.DATA_OFFICER)
+        preparer = af.principal(db, user)
+        release = df.release(db, preparer, dataset)
+        service.submit_release(db, principal=preparer, release_id=release.id)
+        update_user(db, actor=None, user_id=user.id, data=UserUpdate(role=Role.DPO))
+        same_person = af.principal(db, user)
+        assert same_person.may("release.approve")
+        with pytest.raises(Forbidden, match="someone other than the person who prepared it"):
+            service.approve_release(db, principal=same_person, release_id=release.id)
+
+    def test_the_schema_refuses_a_decider_equal_to_the_preparer(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        release.decided_by = release.prepared_by
+        with pytest.raises(Exception, match="four_eyes|CHECK constraint"):
+            db.flush()
+        db.rollback()
+
+    def test_data_officer_cannot_approve(self, db, officer, dataset, world):
+        other = af.principal(db, af.user(db, world.agency, Role.DATA_OFFICER))
+        release = df.release(db, other, dataset)
+        service.submit_release(db, principal=other, release_id=release.id)
+        with pytest.raises(Forbidden):
+            service.approve_release(db, principal=officer, release_id=release.id)
+
+    def test_a_draft_cannot_be_approved(self, db, officer, dpo, dataset):
+        release = df.release(db, officer, dataset)
+        with pytest.raises(Conflict, match="pending approval"):
+            service.approve_release(db, principal=dpo, release_id=release.id)
+
+    def test_a_decided_release_cannot_be_decided_again(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        with pytest.raises(Conflict):
+            service.reject_release(db, principal=dpo, release_id=release.id, comment="Changed my mind")
+
+
+class TestRejectRelease:
+    def test_records_the_comment_and_blocks_downloads(self, db, officer, dpo, dataset):
+        release = df.release(db, officer, dataset)
+        service.submit_release(db, principal=officer, release_id=release.id)
+        rejected = service.reject_release(db, principal=dpo, release_id=release.id, comment="Age bands too fine")
+        assert rejected.status == ReleaseStatus.REJECTED and rejected.decision_comment == "Age bands too fine"
+        with pytest.raises(Conflict, match="rejected"):
+            service.download_file(db, principal=officer, release_id=release.id, name="release.csv")
+
+
+class TestDownloadFile:
+    @pytest.mark.parametrize("submitted", [False, True], ids=["draft", "pending"])
+    def test_nothing_is_downloadable_before_approval(self, db, officer, dataset, submitted):
+        release = df.release(db, officer, dataset)
+        if submitted:
+            service.submit_release(db, principal=officer, release_id=release.id)
+        with pytest.raises(Conflict, match="only after a DPO approves it"):
+            service.download_file(db, principal=officer, release_id=release.id, name="release.csv")
+
+    def test_approved_files_download_and_each_download_is_audited(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        file, content = service.download_file(db, principal=officer, release_id=release.id, name="release.csv")
+        assert content.decode().splitlines()[0] == "person_id,sex,age,nationality,programme"
+        event = last_event(db, "disclosure.release_download")
+        assert event.details == {"file": "release.csv", "sha256": file.sha256, "size": file.size}
+
+    def test_xlsx_is_readable(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        _, content = service.download_file(db, principal=officer, release_id=release.id, name="release.xlsx")
+        sheet = load_workbook(io.BytesIO(content))["data"]
+        assert [c.value for c in sheet[1]] == list(df.ROWS[0])
+        assert sheet.max_row == len(df.ROWS) + 1
+
+    def test_a_file_altered_in_storage_is_refused(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        db.flush()
+        # Simulates tampering below the application, straight in the database.
+        db.execute(update(ReleaseFile.__table__).where(ReleaseFile.release_id == release.id,
+                                                       ReleaseFile.name == "release.csv")
+                   .values(content=b"person_id\nJohn Smith\n"))
+        db.expire_all()
+        with pytest.raises(Conflict, match="no longer matches its checksum"):
+            service.download_file(db, principal=officer, release_id=release.id, name="release.csv")
+
+
+class TestImmutability:
+    def test_an_approved_release_cannot_be_changed(self, db, officer, dpo, dataset):
+        release = df.approved(db, officer, dpo, dataset)
+        db.flush()
+        db.expire_all()
+        release = service.get_release(db, principal=dpo, release_id=release.id)
+        release.title = "Something else"
+        with pytest.raises(ImmutableRecord):
+            db.flush()
+        db.rollback()
+
+    def test_a_release_file_cannot_be_changed(self, db, officer, dataset):
+        release = df.release(db, officer, dataset)
+        release.files[0].sha256 = "0" * 64
+        with pytest.raises(ImmutableRecord):
+            db.flush()
+        db.rollback()
