@@ -37,24 +37,26 @@ class AnonymizationResult:
     report: dict[str, Any]
 
 
-def as_text_frame(data: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The data as a frame of strings, missing values (None, NaN) as empty strings."""
-    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
-    out = {}
-    for name in frame.columns:
-        col = frame[name]
-        if col.dtype == object and all(isinstance(v, str) for v in col.array[: min(len(col), 1000)]) \
-                and not col.isna().any():
-            out[str(name)] = col
-            continue
-        mask = col.isna()
-        text = col.map(_text, na_action="ignore").astype(object)
-        text[mask] = ""
-        out[str(name)] = text
-    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+def encode_column(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of each row and the distinct values as text; missing values (None, NaN) become the empty string."""
+    codes, uniques = pd.factorize(col, sort=False, use_na_sentinel=True)
+    codes = codes.astype(np.int64, copy=False)
+    texts = np.array([_text(u) for u in uniques], dtype=object)
+    missing = codes < 0
+    if missing.any():
+        texts = np.append(texts, "")
+        codes[missing] = len(texts) - 1
+    # Distinct values can meet as text (1 and 1.0, NaN and ""): merge them.
+    merged, distinct = pd.factorize(texts, sort=False)
+    if len(distinct) < len(texts):
+        codes = merged.astype(np.int64)[codes]
+        texts = np.asarray(distinct, dtype=object)
+    return codes, texts
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -66,7 +68,8 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
     """Release `data` under `spec`; raises Unmeetable, SpecError or HierarchyError (naming column and row)."""
     started = time.perf_counter()
     spec = spec if isinstance(spec, ReleaseSpec) else parse_spec(dict(spec))
-    frame = as_text_frame(data)
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
+    frame.columns = [str(c) for c in frame.columns]
     spec.check_columns(list(frame.columns))
     n = len(frame)
     if n == 0:
@@ -75,20 +78,21 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
 
     quasi = spec.quasi_identifiers
     report_progress("encode", 0, len(quasi) + len(spec.sensitive))
+    encoded_columns = {}
     row_codes, columns = [], []
     for i, name in enumerate(quasi):
-        codes, uniques = pd.factorize(frame[name], sort=False)
+        codes, uniques = encoded_columns[name] = encode_column(frame[name])
         try:
-            levels = build_levels(name, spec.columns[name].effective_hierarchy, np.asarray(uniques, dtype=object))
+            levels = build_levels(name, spec.columns[name].effective_hierarchy, uniques)
         except HierarchyError as exc:
-            raise _with_row(exc, frame[name]) from None
+            raise _with_row(exc, codes, uniques) from None
         columns.append(quasi_column(name, levels.names, levels.labels))
         row_codes.append(codes.astype(np.int64))
         report_progress("encode", i + 1, len(quasi) + len(spec.sensitive))
     sensitive_codes = []
     for name in spec.sensitive:
-        codes, uniques = pd.factorize(frame[name], sort=False)
-        sensitive_codes.append((name, codes.astype(np.int64), max(len(uniques), 1)))
+        codes, uniques = encoded_columns[name] = encode_column(frame[name])
+        sensitive_codes.append((name, codes, max(len(uniques), 1)))
     table, row_tuple = frequency_table(row_codes, sensitive_codes)
     report_progress("encode", len(quasi) + len(spec.sensitive), len(quasi) + len(spec.sensitive))
 
@@ -115,18 +119,19 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
     codes_by_name = dict(zip(quasi, zip(columns, row_codes, strict=True), strict=True))
     for name in frame.columns:
         col = spec.columns[name]
+        if col.role is Role.identifier and not col.pseudonymise:
+            dropped.append(name)
+            continue
+        codes, uniques = encoded_columns.get(name) or encode_column(frame[name])
         if col.role is Role.identifier:
-            if col.pseudonymise:
-                out[name] = pseudonymise(frame[name], key)[order]
-                pseudonymised.append(name)
-            else:
-                dropped.append(name)
+            out[name] = pseudonymise(uniques, key)[codes[order]]
+            pseudonymised.append(name)
         elif col.role is Role.quasi:
-            qc, codes = codes_by_name[name]
+            qc, _ = codes_by_name[name]
             lev = levels_by_name[name]
             out[name] = qc.labels[lev][qc.codes[lev][codes[order]]]
         else:
-            out[name] = frame[name].to_numpy(dtype=object)[order]
+            out[name] = uniques[codes[order]]
     released = pd.DataFrame(out)
     report_progress("release", 1, 1)
 
@@ -137,11 +142,11 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
     return AnonymizationResult(frame=released, report=report)
 
 
-def _with_row(exc: HierarchyError, column: pd.Series) -> HierarchyError:
-    hits = np.flatnonzero(column.to_numpy(dtype=object) == exc.value)
-    if not len(hits):
+def _with_row(exc: HierarchyError, codes: np.ndarray, uniques: np.ndarray) -> HierarchyError:
+    found = np.flatnonzero(uniques == exc.value)
+    if not len(found):
         return exc
-    row = int(hits[0]) + 1
+    row = int(np.flatnonzero(codes == found[0])[0]) + 1
     err = HierarchyError(f"row {row}, column {exc.column}: {exc.message.split(': ', 1)[-1]}", column=exc.column,
                          value=exc.value)
     err.extra["row"] = row
@@ -198,7 +203,7 @@ def _report(spec: ReleaseSpec, lattice: Lattice, result: SearchResult, classes: 
         "generalisation_names": {c.name: c.level_names[lev] for c, lev in zip(columns, best.levels, strict=True)},
         "hierarchy_levels": {c.name: c.level_names for c in columns},
         "information_loss": {
-            "loss": round(best.loss, 6),
+            "loss": round(float(best.loss), 6),
             "precision": round(precision, 6),
             "discernibility": int(np.sum(kept_sizes.astype(np.float64) ** 2) + (n - kept) * n),
         },

@@ -35,13 +35,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from crossroads.kit.errors import Invalid
 
 MAX_LATTICE_NODES = 20_000_000
-# Class ids are used directly as bincount bins while their radix stays below this; above it they are
-# densified with np.unique.
-DIRECT_BINS = 1 << 22
 EPS = 1e-12
 
 
@@ -93,7 +91,7 @@ class SensitivePairs:
 
 @dataclass(frozen=True)
 class FrequencyTable:
-    """Distinct quasi-identifier tuples (level-0 codes) with their record counts."""
+    """Distinct quasi-identifier tuples (level-0 codes, one row per column) with their record counts."""
 
     tuples: np.ndarray
     counts: np.ndarray
@@ -107,16 +105,35 @@ class FrequencyTable:
 def frequency_table(row_codes: Sequence[np.ndarray], sensitive_codes: Sequence[tuple[str, np.ndarray, int]] = ()) \
         -> tuple[FrequencyTable, np.ndarray]:
     """Aggregate rows (level-0 codes per quasi-identifier) to distinct tuples; also returns each row's tuple."""
-    key, _ = _combine(list(row_codes), [int(c.max()) + 1 if len(c) else 1 for c in row_codes])
-    uniq, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-    tuples = np.stack([c[first] for c in row_codes], axis=1) if row_codes else np.empty((len(uniq), 0))
+    key, radix = _combine(list(row_codes), [int(c.max()) + 1 if len(c) else 1 for c in row_codes])
+    inverse, n_tuples = _dense(key, radix)
+    counts = np.bincount(inverse, minlength=n_tuples).astype(np.int64)
+    first = np.empty(n_tuples, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    # One contiguous row per column: node evaluation gathers whole columns.
+    tuples = np.stack([c[first] for c in row_codes], axis=0)
     pairs = []
     for name, values, n_values in sensitive_codes:
-        pair_key = inverse.astype(np.int64) * n_values + values
-        pk, pc = np.unique(pair_key, return_counts=True)
-        pairs.append(SensitivePairs(name=name, tuple_index=pk // n_values, value=pk % n_values, count=pc,
-                                    n_values=n_values))
-    return FrequencyTable(tuples=tuples, counts=counts.astype(np.int64), sensitive=pairs), inverse
+        pair, n_pairs = _dense(inverse * n_values + values, radix=n_tuples * n_values)
+        keys = np.empty(n_pairs, dtype=np.int64)
+        keys[pair] = inverse * n_values + values
+        pairs.append(SensitivePairs(name=name, tuple_index=keys // n_values, value=keys % n_values,
+                                    count=np.bincount(pair, minlength=n_pairs).astype(np.int64), n_values=n_values))
+    return FrequencyTable(tuples=tuples, counts=counts, sensitive=pairs), inverse
+
+
+def _dense(key: np.ndarray, radix: int | None) -> tuple[np.ndarray, int]:
+    """Dense ids 0..n-1 for the distinct values of a non-negative integer array below `radix`.
+
+    Below a small radix, occupancy counting (O(n + radix)) is several times faster than hashing; above it,
+    pandas' hash table (O(n)) beats sorting with np.unique.
+    """
+    if radix is not None and radix <= 4 * len(key) + 4096:
+        occupied = np.bincount(key, minlength=radix) > 0
+        remap = np.cumsum(occupied) - 1
+        return remap[key], int(occupied.sum())
+    codes, uniques = pd.factorize(key, sort=False)
+    return codes.astype(np.int64, copy=False), len(uniques)
 
 
 def _combine(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
@@ -125,10 +142,9 @@ def _combine(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, i
     radix = 1
     for col, size in zip(columns, sizes, strict=True):
         if radix * size >= 1 << 62:
-            uniq, key = np.unique(key, return_inverse=True)
-            key = key.astype(np.int64)
-            radix = len(uniq)
-        key = key * size + col
+            key, radix = _dense(key, radix=None)
+        np.multiply(key, size, out=key)
+        np.add(key, col, out=key)
         radix *= size
     return key, radix
 
@@ -143,6 +159,8 @@ class Models:
 
 @dataclass
 class NodeEvaluation:
+    """One evaluated node; `loss` is exact for nodes that pass and the lower bound for those that fail."""
+
     levels: tuple[int, ...]
     satisfied: bool
     monotone_satisfied: bool
@@ -152,7 +170,7 @@ class NodeEvaluation:
 
 @dataclass
 class Classes:
-    """The equivalence classes of a node: class of each distinct tuple, class sizes, classes that fail."""
+    """The equivalence classes of a node over the rows of its source (distinct tuples, or a coarser snapshot)."""
 
     of_tuple: np.ndarray
     sizes: np.ndarray
@@ -162,6 +180,23 @@ class Classes:
     min_entropy: np.ndarray | None = None
 
 
+@dataclass(eq=False)
+class _Snapshot:
+    """The classes of an evaluated node, kept so that its generalisations are computed from its classes
+    (fewer rows) instead of from all distinct tuples — ARX keeps such snapshots for the same reason."""
+
+    levels: np.ndarray
+    reps: np.ndarray
+    counts: np.ndarray
+    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]
+    # Set while the representatives are still those of the source (gathered only when the snapshot is kept).
+    first: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.counts)
+
+
 @dataclass
 class SearchResult:
     best: NodeEvaluation | None
@@ -169,6 +204,13 @@ class SearchResult:
     nodes_checked: int
     closest: NodeEvaluation | None = None
     evaluations: list[NodeEvaluation] = field(default_factory=list)
+
+
+MAX_SNAPSHOTS = 24
+# A snapshot is only worth keeping when it is clearly smaller than the table it would replace.
+SNAPSHOT_SHARE = 0.5
+# Below this many (class, value) cells, diversity is counted on a dense grid instead of by hashing.
+GRID_CELLS = 1 << 20
 
 
 class Lattice:
@@ -186,8 +228,15 @@ class Lattice:
                           field="columns")
         n, m = table.n_rows, len(columns)
         self._norm = float(n * m) if n and m else 1.0
+        self._base = _Snapshot(levels=np.zeros(m, dtype=np.int64), reps=table.tuples, counts=table.counts,
+                               pairs=[(p.tuple_index, p.value, p.count, p.n_values) for p in table.sensitive])
+        self._snapshots: list[_Snapshot] = []
+        # The distinct tuples' codes at every level, gathered once: most evaluations near the bottom of the
+        # lattice start from the distinct tuples, and this spares them a gather per column.
+        self._base_codes = [[c.codes[lev][table.tuples[j]].astype(np.int32) for lev in range(c.height + 1)]
+                            for j, c in enumerate(columns)]
         # Per column and level: the summed cell loss of all records, the separable part of the bound.
-        self._level_loss = [np.array([float(np.dot(table.counts, c.cell_loss[lev][c.codes[lev][table.tuples[:, j]]]))
+        self._level_loss = [np.array([float(np.dot(table.counts, c.cell_loss[lev][self._base_codes[j][lev]]))
                                       for lev in range(c.height + 1)]) for j, c in enumerate(columns)]
 
     # One node
@@ -196,77 +245,98 @@ class Lattice:
         return sum(self._level_loss[j][lev] for j, lev in enumerate(levels)) / self._norm
 
     def classes(self, levels: Sequence[int], *, diversity: bool = False) -> Classes:
-        """Equivalence classes of the node and which of them fail the privacy models.
+        """Equivalence classes of the node (`of_tuple` indexes the distinct tuples) and which of them fail.
 
         With `diversity`, the distinct and entropy diversity of every class is computed whatever the models.
         """
-        t = self.table
-        gen = [c.codes[lev][t.tuples[:, j]] for j, (c, lev) in enumerate(zip(self.columns, levels, strict=True))]
+        return self._classes(self._base, np.asarray(levels, dtype=np.int64), diversity=diversity)[0]
+
+    def _classes(self, source: _Snapshot, levels: np.ndarray, *, diversity: bool = False) \
+            -> tuple[Classes, list[np.ndarray], np.ndarray, _Snapshot]:
+        if source is self._base:
+            gen = [self._base_codes[j][lev] for j, lev in enumerate(levels)]
+        else:
+            gen = [c.codes[lev][source.reps[j]] for j, (c, lev) in enumerate(zip(self.columns, levels, strict=True))]
         key, radix = _combine(gen, [c.size(lev) for c, lev in zip(self.columns, levels, strict=True)])
-        if radix > DIRECT_BINS and radix > 2 * len(key):
-            _, key = np.unique(key, return_inverse=True)
-            radix = int(key.max()) + 1 if len(key) else 0
-        of_tuple = key
-        sizes = np.bincount(of_tuple, weights=t.counts, minlength=radix).astype(np.int64)
+        of, n_classes = _dense(key, radix)
+        sizes = np.bincount(of, weights=source.counts, minlength=n_classes).astype(np.int64)
+        # One source row per class (any will do: they share the generalised codes).
+        first = np.empty(n_classes, dtype=np.int64)
+        first[of] = np.arange(len(of))
         failing = sizes < self.models.k
         min_distinct = min_entropy = None
         entropy_wanted = diversity or self.models.l_kind == "entropy"
-        if self.models.l is not None or diversity:
-            for pairs in t.sensitive:
-                distinct, entropy = self._diversity(of_tuple[pairs.tuple_index], pairs, sizes, radix, entropy_wanted)
-                min_distinct = distinct if min_distinct is None else np.minimum(min_distinct, distinct)
-                if entropy is not None:
-                    min_entropy = entropy if min_entropy is None else np.minimum(min_entropy, entropy)
+        pairs_out = []
+        for idx, value, count, n_values in source.pairs:
+            combined = of[idx] * n_values + value
+            if n_classes * n_values <= GRID_CELLS:
+                grid = np.bincount(combined, weights=count, minlength=n_classes * n_values)
+                cells = np.flatnonzero(grid)
+                agg = grid[cells]
+            else:
+                cell_ids, n_cells = _dense(combined, n_classes * n_values)
+                cells = np.empty(n_cells, dtype=np.int64)
+                cells[cell_ids] = combined
+                agg = np.bincount(cell_ids, weights=count, minlength=n_cells)
+            cls = cells // n_values
+            pairs_out.append((cls, cells % n_values, agg.astype(np.int64), n_values))
+            if self.models.l is None and not diversity:
+                continue
+            distinct = np.bincount(cls, minlength=n_classes)
+            min_distinct = distinct if min_distinct is None else np.minimum(min_distinct, distinct)
+            if entropy_wanted:
+                p = agg / sizes[cls]
+                entropy = np.bincount(cls, weights=-p * np.log(p), minlength=n_classes)
+                min_entropy = entropy if min_entropy is None else np.minimum(min_entropy, entropy)
         if self.models.l is not None and min_distinct is not None:
             failing |= min_distinct < self.models.l
         monotone_failing = failing.copy()
         if self.models.l is not None and self.models.l_kind == "entropy" and min_entropy is not None:
             failing |= min_entropy < math.log(self.models.l) - EPS
-        # Empty bins (ids no tuple maps to) are not classes; keep them out of the failing set.
-        empty = sizes == 0
-        failing[empty] = False
-        monotone_failing[empty] = False
-        return Classes(of_tuple=of_tuple, sizes=sizes, failing=failing, monotone_failing=monotone_failing,
-                       min_distinct=min_distinct, min_entropy=min_entropy)
+        snapshot = _Snapshot(levels=levels, reps=source.reps, counts=sizes, pairs=pairs_out, first=first)
+        return (Classes(of_tuple=of, sizes=sizes, failing=failing, monotone_failing=monotone_failing,
+                        min_distinct=min_distinct, min_entropy=min_entropy), gen, first, snapshot)
 
-    @staticmethod
-    def _diversity(pair_class: np.ndarray, pairs: SensitivePairs, sizes: np.ndarray, radix: int,
-                   entropy_wanted: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        combined = pair_class * pairs.n_values + pairs.value
-        if radix * pairs.n_values <= DIRECT_BINS:
-            grid = np.bincount(combined, weights=pairs.count, minlength=radix * pairs.n_values)
-            grid = grid.reshape(radix, pairs.n_values)
-            distinct = (grid > 0).sum(axis=1)
-            if not entropy_wanted:
-                return distinct, None
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p = grid / sizes[:, None]
-                terms = np.where(grid > 0, -p * np.log(np.where(grid > 0, p, 1.0)), 0.0)
-            return distinct, terms.sum(axis=1)
-        uniq, inverse = np.unique(combined, return_inverse=True)
-        cls = uniq // pairs.n_values
-        distinct = np.bincount(cls, minlength=radix)
-        if not entropy_wanted:
-            return distinct, None
-        c = np.bincount(inverse, weights=pairs.count, minlength=len(uniq))
-        p = c / sizes[cls]
-        return distinct, np.bincount(cls, weights=-p * np.log(p), minlength=radix)
+    def _source(self, levels: np.ndarray) -> _Snapshot:
+        """The smallest kept snapshot this node generalises (the distinct tuples when there is none)."""
+        best = self._base
+        for snap in self._snapshots:
+            if snap.size < best.size and np.all(snap.levels <= levels):
+                best = snap
+        return best
 
-    def evaluate(self, levels: Sequence[int]) -> NodeEvaluation:
-        cls = self.classes(levels)
+    def _keep(self, snapshot: _Snapshot) -> None:
+        if snapshot.size > SNAPSHOT_SHARE * self._base.size:
+            return
+        if snapshot.first is not None:
+            snapshot.reps = snapshot.reps[:, snapshot.first]
+            snapshot.first = None
+        self._snapshots.append(snapshot)
+        if len(self._snapshots) > MAX_SNAPSHOTS:
+            largest = max(range(len(self._snapshots)), key=lambda i: self._snapshots[i].size)
+            del self._snapshots[largest]
+
+    def evaluate(self, levels: Sequence[int], *, use_snapshots: bool = True) -> NodeEvaluation:
+        """Classes, suppression and loss of one node (rolled up from a kept snapshot unless told otherwise)."""
+        lv = np.asarray(levels, dtype=np.int64)
+        source = self._source(lv) if use_snapshots else self._base
+        cls, gen, first, snapshot = self._classes(source, lv)
+        if use_snapshots:
+            self._keep(snapshot)
         suppressed = int(cls.sizes[cls.failing].sum())
         monotone_suppressed = int(cls.sizes[cls.monotone_failing].sum())
         limit = self.models.max_suppressed_rows
-        loss = self.lower_bound(levels)
-        if suppressed:
-            m = len(self.columns)
-            t = self.table
-            mask = cls.failing[cls.of_tuple]
-            cell = np.zeros(int(mask.sum()))
-            for j, (c, lev) in enumerate(zip(self.columns, levels, strict=True)):
-                cell += c.cell_loss[lev][c.codes[lev][t.tuples[mask, j]]]
-            loss += float(np.dot(t.counts[mask], m - cell)) / self._norm
-        return NodeEvaluation(levels=tuple(int(v) for v in levels), satisfied=suppressed <= limit,
+        loss = self.lower_bound(lv)
+        # The loss only matters for nodes that pass; for the others the bound stands in.
+        if suppressed and suppressed <= limit:
+            # A suppressed record costs 1 per cell instead of its generalised cell loss; per class, not per row.
+            failing = np.flatnonzero(cls.failing)
+            rows = first[failing]
+            cell = np.zeros(len(failing))
+            for j, (c, lev) in enumerate(zip(self.columns, lv, strict=True)):
+                cell += c.cell_loss[lev][gen[j][rows]]
+            loss += float(np.dot(cls.sizes[failing], len(self.columns) - cell)) / self._norm
+        return NodeEvaluation(levels=tuple(int(v) for v in lv), satisfied=suppressed <= limit,
                               monotone_satisfied=monotone_suppressed <= limit, suppressed_rows=suppressed,
                               loss=loss)
 
@@ -348,10 +418,10 @@ class Lattice:
         return result
 
     def brute_force(self) -> SearchResult:
-        """Evaluate every node; the reference the search is tested against."""
+        """Evaluate every node from the distinct tuples; the reference the search is tested against."""
         result = SearchResult(best=None, nodes_total=self.n_nodes, nodes_checked=0)
         for row in self.node_levels():
-            ev = self.evaluate(row)
+            ev = self.evaluate(row, use_snapshots=False)
             result.nodes_checked += 1
             result.evaluations.append(ev)
             if ev.satisfied and (result.best is None or ev.loss < result.best.loss - EPS):

@@ -13,7 +13,6 @@ import math
 import secrets
 
 import numpy as np
-import pandas as pd
 
 from crossroads.disclosure.lattice import Models
 from crossroads.disclosure.spec import ReleaseSpec
@@ -34,11 +33,9 @@ def new_release_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
-def pseudonymise(values: pd.Series, key: bytes) -> np.ndarray:
-    """Keyed pseudonyms of a column; missing (empty) values stay empty. Each distinct value is hashed once."""
+def pseudonymise(values: np.ndarray, key: bytes) -> np.ndarray:
+    """Keyed pseudonyms of distinct values (text); missing (empty) values stay empty."""
     if len(key) < 16:
         raise ValueError("a pseudonym key needs at least 16 bytes")
-    codes, uniques = pd.factorize(values, sort=False)
-    digests = np.array([hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
-                        if v != "" else "" for v in uniques], dtype=object)
-    return digests[codes]
+    return np.array([hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX] if v else ""
+                     for v in values], dtype=object)
