@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
+from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +19,8 @@ from crossroads.auth.schemas import UserUpdate
 from crossroads.auth.service import update_user
 from crossroads.disclosure import service
 from crossroads.disclosure.models import ImmutableRecord, ReleaseFile, ReleaseStatus
-from crossroads.kit.errors import Conflict, Forbidden
+from crossroads.disclosure.schemas import MicrodataPrepare
+from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import auth as af
 from tests.factories import disclosure as df
 
@@ -170,3 +173,75 @@ class TestImmutability:
         with pytest.raises(ImmutableRecord):
             db.flush()
         db.rollback()
+
+
+SPEC = {"k": 3, "max_suppression": 0.2, "shuffle": True, "columns": {
+    "person_id": {"role": "identifier", "action": "pseudonym"},
+    "case_id": {"role": "identifier"},
+    "sex": {"role": "quasi"},
+    "age": {"role": "quasi", "hierarchy": {"type": "interval", "widths": [10, 20, 40]}},
+    "nationality": {"role": "quasi", "hierarchy": {"type": "m49"}},
+    "state": {"role": "sensitive"},
+}}
+
+
+def prepare(db, officer, dataset, spec=SPEC):
+    return service.prepare_microdata(db, principal=officer, data=MicrodataPrepare(
+        dataset_id=dataset.id, title="Returns by profile", spec=spec))
+
+
+@pytest.fixture
+def registry(db, world):
+    return df.registry(db, world.principal(db, "caseworker_a"))
+
+
+class TestPrepareMicrodata:
+    def test_every_combination_of_quasi_identifiers_is_shared_by_k_records(self, db, officer, dataset, registry):
+        release = prepare(db, officer, dataset)
+        file = next(f for f in release.files if f.name == "release.csv")
+        rows = list(csv.DictReader(io.StringIO(service.verified_content(db, file).decode())))
+        assert rows and release.row_count == len(rows) == release.report["rows_out"]
+        counts = Counter((r["sex"], r["age"], r["nationality"]) for r in rows)
+        assert min(counts.values()) >= 3
+        assert "case_id" not in rows[0]
+        raw_ids = {str(c.person_id) for c in registry}
+        assert not raw_ids & {r["person_id"] for r in rows}
+
+    def test_the_spec_and_report_are_stored_with_the_release(self, db, officer, dataset, registry):
+        release = prepare(db, officer, dataset)
+        assert release.spec["k"] == 3 and release.report["k_achieved"] >= 3
+        descriptor = json.loads(service.verified_content(
+            db, next(f for f in release.files if f.name == "datapackage.json")))
+        assert descriptor["method"]["k"] == 3
+        hxl = {f["name"]: f.get("hxl") for f in descriptor["resources"][0]["schema"]["fields"]}
+        assert hxl["nationality"] == "#country+code+nationality"
+
+    def test_extraction_is_audited_with_the_columns_read(self, db, officer, dataset, registry):
+        release = prepare(db, officer, dataset)
+        event = last_event(db, "disclosure.dataset_extract")
+        assert event.details["release"] == str(release.id)
+        assert set(event.details["columns"]) == set(SPEC["columns"])
+        assert event.details["rows"] == len(registry)
+
+    def test_an_unmeetable_spec_is_refused_naming_the_field(self, db, officer, dataset, registry):
+        with pytest.raises(Invalid, match="Nothing was released") as exc:
+            prepare(db, officer, dataset, {**SPEC, "k": 500, "max_suppression": 0.0})
+        assert exc.value.field == "spec.max_suppression"
+
+    def test_a_malformed_spec_names_the_key(self, db, officer, dataset, registry):
+        bad = {**SPEC, "columns": {**SPEC["columns"], "age": {"role": "quasi", "hierarchy": {"type": "interval",
+                                                                                              "widths": [20, 10]}}}}
+        with pytest.raises(Invalid) as exc:
+            prepare(db, officer, dataset, bad)
+        assert exc.value.field.startswith("spec.columns.age")
+
+    def test_a_person_identifier_must_have_the_identifier_role(self, db, officer, dataset, registry):
+        bad = {**SPEC, "columns": {**SPEC["columns"], "person_id": {"role": "insensitive"}}}
+        with pytest.raises(Invalid, match="person_id identify a person") as exc:
+            prepare(db, officer, dataset, bad)
+        assert exc.value.field == "spec.columns"
+
+    def test_an_unknown_column_is_refused(self, db, officer, dataset, registry):
+        bad = {**SPEC, "columns": {**SPEC["columns"], "given_name": {"role": "quasi"}}}
+        with pytest.raises(Invalid, match="no column given_name"):
+            prepare(db, officer, dataset, bad)

@@ -57,3 +57,17 @@ def agreement(db: Session, dpo: Principal, organisation_id: uuid.UUID, *, fields
         a = agreements.add_recipient_key(db, principal=dpo, agreement_id=a.id, data=RecipientKeyIn(
             label="Partner data desk", public_key=exchange.public_key_text(key)))
     return a
+
+
+def registry(db: Session, caseworker: Principal, n: int = 24) -> list:
+    """People and their cases in the caseworker's office: two nationalities, both sexes, ages 20 to 43."""
+    from tests.factories import people as pf
+
+    cases = []
+    for i in range(n):
+        person = pf.person(db, caseworker, given_name=f"Person{i}", sex="female" if i % 2 else "male",
+                           date_of_birth=f"{1983 + i % 24}-0{1 + i % 9}-1{i % 9}",
+                           nationality="ERI" if i % 3 else "SOM")
+        cases.append(pf.case(db, caseworker, person, programme="avrr"))
+    db.flush()
+    return cases

@@ -6,14 +6,16 @@ release workflow stores (`Computed`) and answers (`Invalid` naming the spec's fi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
+from crossroads.disclosure.anonymize import anonymize
 from crossroads.disclosure.exports import FieldMeta
 from crossroads.disclosure.models import ReleaseKind
-from crossroads.kit.errors import Invalid
+from crossroads.disclosure.spec import ReleaseSpec, SpecError
+from crossroads.disclosure.spec import parse_spec as engine_parse_spec
+from crossroads.kit.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)
@@ -27,47 +29,63 @@ class Computed:
     roles: dict[str, str]
 
 
-def parse_spec(raw: dict[str, Any]) -> Any:
-    from crossroads.disclosure.spec import ReleaseSpec
+def _jsonable(value: Any) -> Any:
+    # The engine computes with numpy; its scalars must become plain numbers before they are stored as JSON.
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
+
+def plain(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=_jsonable))
+
+
+def _in_spec(exc: Invalid) -> Invalid:
+    """The engine's error, with its field placed under the request's `spec`."""
+    field = exc.field if exc.field and exc.field != "spec" else None
+    return Invalid(exc.message, field=f"spec.{field}" if field else "spec", extra=exc.extra)
+
+
+def parse_spec(raw: dict[str, Any]) -> ReleaseSpec:
     try:
-        return ReleaseSpec.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise Invalid(first.get("msg", "is invalid").removeprefix("Value error, "),
-                      field=f"spec.{loc}" if loc else "spec") from None
+        return engine_parse_spec(raw)
+    except SpecError as exc:
+        raise _in_spec(exc) from None
 
 
-def spec_columns(spec: Any) -> dict[str, str]:
-    return {c.name: str(getattr(c.role, "value", c.role)) for c in spec.columns}
+def spec_columns(spec: ReleaseSpec) -> dict[str, str]:
+    return {name: c.role.value for name, c in spec.columns.items()}
 
 
-def spec_json(spec: Any) -> dict[str, Any]:
-    return spec.model_dump(mode="json")
+def spec_json(spec: ReleaseSpec) -> dict[str, Any]:
+    return spec.model_dump(mode="json", exclude_none=True)
 
 
-def anonymize_rows(rows: list[dict[str, Any]], spec: Any) -> Computed:
-    from crossroads.disclosure.anonymize import Unmeetable, anonymize
-
+def anonymize_rows(rows: list[dict[str, Any]], spec: ReleaseSpec) -> Computed:
+    # A fresh pseudonym key per release (the engine's default), never stored: pseudonyms of two releases
+    # cannot be joined, and nobody can map a pseudonym back to a case.
     try:
         result = anonymize(rows, spec)
-    except Unmeetable as exc:
-        raise Invalid(str(exc), field="spec") from None
-    report = dict(result.report)
-    roles = spec_columns(spec)
-    released = list(result.rows)
-    columns = list(released[0]) if released else [c for c, r in roles.items() if r != "identifier"]
-    method = {"summary": f"k-anonymity with k={spec.k}" + (f" and l-diversity with l={spec.l}" if spec.l else ""),
+    except Invalid as exc:
+        raise _in_spec(exc) from None
+    report = plain(result.report)
+    released = [{str(k): v for k, v in r.items()} for r in result.frame.to_dict(orient="records")]
+    columns = [str(c) for c in result.frame.columns]
+    l_text = f" and {spec.l_kind} l-diversity with l={spec.l}" if spec.l else ""
+    method = {"summary": f"k-anonymity with k={spec.k}{l_text}, by generalisation and suppression",
               "kind": "k-anonymity", "k": spec.k, "l": spec.l,
-              "k_achieved": report.get("k_achieved"), "l_achieved": report.get("l_achieved"),
-              "suppression_rate": report.get("suppression_rate"), "generalisation": report.get("generalisation")}
-    return Computed(rows=released, columns=columns, report=report, method=method, roles=roles)
+              **{key: report.get(key) for key in ("k_achieved", "l_achieved", "suppression_rate",
+                                                   "generalisation_names", "dropped_columns",
+                                                   "pseudonymised_columns", "max_risk", "avg_risk")}}
+    return Computed(rows=released, columns=columns, report=report, method=method, roles=spec_columns(spec))
 
 
 def dp_table(rows: list[dict[str, Any]], *, dimensions: list[str], epsilon: float, delta: float) -> Computed:
-    from crossroads.disclosure import dp
-
+    try:
+        from crossroads.disclosure import dp
+    except ImportError:
+        raise Conflict("differentially private tables are not available in this build (no DP engine)",
+                       field="kind") from None
     result = dp.histogram(rows, dimensions=dimensions, epsilon=epsilon, delta=delta)
     table = [dict(r) for r in result.rows]
     columns = list(table[0]) if table else [*dimensions, "count"]

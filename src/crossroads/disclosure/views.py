@@ -28,16 +28,15 @@ router = APIRouter(include_in_schema=False)
 # A starting point the data officer edits: direct identifiers dropped, the usual quasi-identifiers generalised.
 EXAMPLE_SPEC = {
     "k": 5,
-    "l": None,
     "max_suppression": 0.05,
-    "columns": [
-        {"name": "person_id", "role": "identifier"},
-        {"name": "sex", "role": "quasi_identifier"},
-        {"name": "age", "role": "quasi_identifier", "hierarchy": {"type": "interval", "widths": [5, 10, 20]}},
-        {"name": "nationality", "role": "quasi_identifier", "hierarchy": {"type": "region"}},
-        {"name": "programme", "role": "insensitive"},
-        {"name": "state", "role": "sensitive"},
-    ],
+    "columns": {
+        "person_id": {"role": "identifier", "action": "pseudonym"},
+        "sex": {"role": "quasi"},
+        "age": {"role": "quasi", "hierarchy": {"type": "interval", "widths": [5, 10, 20, 40]}},
+        "nationality": {"role": "quasi", "hierarchy": {"type": "m49"}},
+        "programme": {"role": "insensitive"},
+        "state": {"role": "sensitive"},
+    },
 }
 
 
