@@ -12,8 +12,8 @@ from crossroads.auth.policy import GRANTS
 from crossroads.auth.roles import Action, Role
 from crossroads.disclosure import service as disclosure
 from tests.factories import auth as af
-from tests.factories import disclosure as df
 from tests.factories import people as pf
+from tests.factories import releases as df
 from tests.helpers import token_headers
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -50,6 +51,6 @@ def test_prepare_submit_approve_by_the_dpo_then_download(page: Page, login) -> N
     expect(page.locator("#release-status")).to_have_text("Approved")
     with page.expect_download() as info:
         page.get_by_role("link", name="release.csv").click()
-    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert rows and set(rows[0]) == set(SPEC["columns"])
     assert all(len(r["person_id"]) >= 16 for r in rows)

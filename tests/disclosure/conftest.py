@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crossroads.disclosure import exchange
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 from tests.helpers import token_headers
 
 

@@ -14,7 +14,7 @@ from crossroads.audit.models import AuditEvent
 from crossroads.disclosure import agreements, exchange
 from crossroads.disclosure.schemas import PackageIssue, RecipientKeyIn
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 
 
 @pytest.fixture

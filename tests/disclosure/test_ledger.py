@@ -10,7 +10,7 @@ from crossroads.disclosure import ledger, service
 from crossroads.disclosure.models import ImmutableRecord, LedgerEntry, Release, ReleaseKind
 from crossroads.disclosure.schemas import DpTablePrepare
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 
 
 def spend(db, officer, dataset, epsilon, delta=0.0):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from crossroads.disclosure import exchange
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 
 API = "/api/v1/disclosure"
 

@@ -22,7 +22,7 @@ from crossroads.disclosure.models import ImmutableRecord, ReleaseFile, ReleaseSt
 from crossroads.disclosure.schemas import MicrodataPrepare
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import auth as af
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 
 
 def last_event(db, action):

@@ -6,7 +6,7 @@ import pytest
 
 from crossroads.disclosure import service
 from tests.factories import auth as af
-from tests.factories import disclosure as df
+from tests.factories import releases as df
 from tests.web.test_views import csrf, login
 
 
