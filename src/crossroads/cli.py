@@ -18,8 +18,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from crossroads.bench.cases import command as bench_cases_command
+from crossroads.bench.disclosure import command as bench_disclosure_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
+from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
 from crossroads.kit.errors import DomainError
 
@@ -42,6 +44,8 @@ bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 # The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
 bench_app.command("cases")(bench_cases_command)
+app.add_typer(disclosure_app, name="disclosure")
+bench_app.command("disclosure")(bench_disclosure_command)
 
 console = Console()
 err = Console(stderr=True)
