@@ -17,9 +17,9 @@ from crossroads.audit.models import AuditEvent
 from crossroads.auth.roles import Role
 from crossroads.auth.schemas import UserUpdate
 from crossroads.auth.service import update_user
-from crossroads.disclosure import service
-from crossroads.disclosure.models import ImmutableRecord, ReleaseFile, ReleaseStatus
-from crossroads.disclosure.schemas import MicrodataPrepare
+from crossroads.disclosure import ledger, service
+from crossroads.disclosure.models import ImmutableRecord, LedgerEntry, ReleaseFile, ReleaseStatus
+from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import auth as af
 from tests.factories import releases as df
@@ -245,3 +245,44 @@ class TestPrepareMicrodata:
         bad = {**SPEC, "columns": {**SPEC["columns"], "given_name": {"role": "quasi"}}}
         with pytest.raises(Invalid, match="no column given_name"):
             prepare(db, officer, dataset, bad)
+
+
+def prepare_dp(db, officer, dataset, **overrides):
+    values = {"dataset_id": dataset.id, "title": "Cases by sex", "dimensions": ["sex"], "epsilon": 0.5}
+    return service.prepare_dp_table(db, principal=officer, data=DpTablePrepare(**{**values, **overrides}))
+
+
+class TestPrepareDpTable:
+    def test_counts_every_public_key_and_charges_the_ledger(self, db, officer, dataset, registry):
+        release = prepare_dp(db, officer, dataset)
+        rows = list(csv.DictReader(io.StringIO(service.verified_content(
+            db, next(f for f in release.files if f.name == "release.csv")).decode())))
+        assert {r["sex"] for r in rows} >= {"female", "male", "other", "unknown"}
+        assert all(int(r["count"]) >= 0 for r in rows)
+        assert release.epsilon == 0.5 and release.report["accuracy"] > 0
+        assert ledger.budget_of(db, dataset).epsilon_spent == pytest.approx(0.5)
+        descriptor = json.loads(service.verified_content(
+            db, next(f for f in release.files if f.name == "datapackage.json")))
+        assert descriptor["method"]["epsilon"] == 0.5
+        assert "accuracy_statement" in descriptor["method"]
+
+    def test_the_ledger_entry_is_written_with_the_release(self, db, officer, dataset, registry):
+        release = prepare_dp(db, officer, dataset)
+        entry = db.scalar(select(LedgerEntry).where(LedgerEntry.release_id == release.id))
+        assert (entry.epsilon, entry.delta, entry.spent_by) == (0.5, 0.0, officer.user_id)
+
+    def test_a_second_table_over_the_remaining_budget_is_refused(self, db, officer, dataset, registry):
+        prepare_dp(db, officer, dataset, epsilon=0.8)
+        with pytest.raises(Conflict, match="only ε=0.2"):
+            prepare_dp(db, officer, dataset, epsilon=0.3)
+
+    def test_keys_from_the_data_need_delta_and_nothing_is_spent(self, db, officer, dataset, registry):
+        with pytest.raises(Invalid) as exc:
+            prepare_dp(db, officer, dataset, dimensions=["state"])
+        assert exc.value.field == "delta"
+        db.rollback()
+        assert ledger.budget_of(db, dataset).epsilon_spent == 0
+
+    def test_an_identifier_cannot_be_a_dimension(self, db, officer, dataset, registry):
+        with pytest.raises(Invalid, match="identifies a person"):
+            prepare_dp(db, officer, dataset, dimensions=["person_id"])

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from crossroads.disclosure.anonymize import anonymize
+from crossroads.disclosure.dp import Dimension, dp_count_table
 from crossroads.disclosure.exports import FieldMeta
 from crossroads.disclosure.models import ReleaseKind
 from crossroads.disclosure.spec import ReleaseSpec, SpecError
 from crossroads.disclosure.spec import parse_spec as engine_parse_spec
-from crossroads.kit.errors import Conflict, Invalid
+from crossroads.kit.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,24 @@ def anonymize_rows(rows: list[dict[str, Any]], spec: ReleaseSpec) -> Computed:
     return Computed(rows=released, columns=columns, report=report, method=method, roles=spec_columns(spec))
 
 
-def dp_table(rows: list[dict[str, Any]], *, dimensions: list[str], epsilon: float, delta: float) -> Computed:
-    try:
-        from crossroads.disclosure import dp
-    except ImportError:
-        raise Conflict("differentially private tables are not available in this build (no DP engine)",
-                       field="kind") from None
-    result = dp.histogram(rows, dimensions=dimensions, epsilon=epsilon, delta=delta)
-    table = [dict(r) for r in result.rows]
-    columns = list(table[0]) if table else [*dimensions, "count"]
-    report = {"epsilon_spent": result.epsilon, "delta_spent": result.delta, "accuracy": result.accuracy,
-              "cells": len(table)}
-    method = {"summary": f"differentially private counts (ε={epsilon:g}, δ={delta:g}) computed with OpenDP",
-              "kind": "differential privacy", "epsilon": epsilon, "delta": delta, "accuracy": result.accuracy}
-    return Computed(rows=table, columns=columns, report=report, method=method, roles={})
+def dp_table(rows: list[dict[str, Any]], *, dimensions: list[Dimension], epsilon: float, delta: float,
+             max_contributions: int, privacy_unit: str) -> Computed:
+    """A DP count table; each person contributes at most `max_contributions` rows (one row per case)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=[privacy_unit, *(d.column for d in dimensions)])
+    table = dp_count_table(frame, dimensions, epsilon=epsilon, delta=delta, max_contributions=max_contributions,
+                           privacy_unit=privacy_unit)
+    summary = plain(table.summary())
+    released = [{str(k): (None if pd.isna(v) else v) for k, v in r.items()}
+                for r in plain({"rows": table.frame.to_dict(orient="records")})["rows"]]
+    method = {"summary": f"differentially private counts ({summary['mechanism']}, ε={table.epsilon:g}, "
+                         f"δ={table.delta:g}) computed with OpenDP; {summary['accuracy_statement']}",
+              "kind": "differential privacy", **{k: summary[k] for k in (
+                  "epsilon", "delta", "mechanism", "accuracy", "alpha", "accuracy_statement", "threshold",
+                  "max_contributions")}}
+    return Computed(rows=released, columns=[str(c) for c in table.frame.columns], report=summary, method=method,
+                    roles={})
 
 
 def extra_field_meta(kind: ReleaseKind) -> dict[str, FieldMeta]:

@@ -22,10 +22,12 @@ from crossroads.auth.roles import Action
 from crossroads.cases.models import Case, Programme
 from crossroads.cases.programme_config import FieldType
 from crossroads.cases.programmes import current_version
+from crossroads.db.base import utcnow
+from crossroads.disclosure.dp import Dimension, country_keys
 from crossroads.disclosure.models import Dataset, DatasetSource, LedgerEntry
 from crossroads.disclosure.schemas import DatasetCreate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
-from crossroads.people.models import Person
+from crossroads.people.models import Person, Sex
 
 # Extracting more rows than this in one request would hold a web worker too long; larger releases go
 # through the CLI, which streams.
@@ -83,6 +85,45 @@ def available_columns(session: Session, dataset: Dataset) -> dict[str, Column]:
         suffix = " Several values are joined with ';'." if f.type == FieldType.MULTI_CHOICE else ""
         columns[f.name] = Column(f.name, kind, f"{f.label}.{suffix}", f"#indicator+{_hxl_attribute(f.name)}")
     return columns
+
+
+AGE_BAND = 10
+
+
+def dp_dimension(session: Session, dataset: Dataset, column: str) -> Dimension:
+    """How a DP table counts by this column: with its public key set when one exists without the data.
+
+    Keys taken from configuration (programmes, offices, workflow states, field choices) or from standards
+    (ISO countries) are public; a dimension without them needs δ > 0 for a thresholded release.
+    """
+    offered = available_columns(session, dataset)
+    if column not in offered:
+        raise Invalid(f"the dataset has no column {column}", field="dimensions")
+    if offered[column].identifier:
+        raise Invalid(f"{column} identifies a person and cannot be counted by", field="dimensions")
+    keys: tuple[str, ...] | None = None
+    if column == "sex":
+        keys = tuple(s.value for s in Sex)
+    elif column in ("nationality", "office_country"):
+        keys = country_keys()
+    elif column == "programme":
+        keys = tuple(session.scalars(select(Programme.code).order_by(Programme.code)))
+    elif column == "office":
+        keys = tuple(session.scalars(select(Office.code).order_by(Office.code)))
+    elif column == "opened_year":
+        keys = tuple(str(y) for y in range(2000, utcnow().year + 1))
+    elif column == "age":
+        return Dimension(column=column, width=AGE_BAND, start=0, stop=120)
+    elif dataset.programme is not None:
+        _, _, config = current_version(session, dataset.programme)
+        field = next((f for f in config.fields if f.name == column), None)
+        if column == "state":
+            keys = tuple(s.name for s in config.states)
+        elif field is not None and field.type == FieldType.CHOICE:
+            keys = tuple(c.value for c in field.choices or [])
+        elif field is not None and field.type == FieldType.BOOLEAN:
+            keys = ("True", "False")
+    return Dimension(column=column, keys=keys)
 
 
 def _age(born: date | None, on: date) -> int | None:

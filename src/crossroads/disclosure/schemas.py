@@ -80,7 +80,8 @@ class DpTablePrepare(_In):
     title: str = Field(min_length=1, max_length=200)
     dimensions: list[str] = Field(min_length=1, max_length=4)
     epsilon: float = Field(gt=0, le=10)
-    delta: float = Field(0.0, ge=0, lt=1e-3)
+    delta: float = Field(0.0, ge=0, lt=1e-3, description="Needed (> 0) when a dimension has no public key set.")
+    max_contributions: int = Field(1, ge=1, le=20, description="Cases counted per person at most.")
 
     @field_validator("dimensions")
     @classmethod

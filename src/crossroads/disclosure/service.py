@@ -23,7 +23,7 @@ from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
 from crossroads.disclosure import bridge, exports
 from crossroads.disclosure.bridge import Computed
-from crossroads.disclosure.datasets import available_columns, extract_rows, get_dataset
+from crossroads.disclosure.datasets import available_columns, dp_dimension, extract_rows, get_dataset
 from crossroads.disclosure.ledger import check_budget, lock_dataset, spend_budget
 from crossroads.disclosure.models import Dataset, Release, ReleaseFile, ReleaseKind, ReleaseStatus
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
@@ -113,16 +113,21 @@ def prepare_dp_table(session: Session, *, principal: Principal, data: DpTablePre
     dataset = lock_dataset(session, data.dataset_id)
     # Checked before any noise is drawn: a refused release has computed nothing and spent nothing.
     check_budget(session, dataset, epsilon=data.epsilon, delta=data.delta)
+    dimensions = [dp_dimension(session, dataset, c) for c in data.dimensions]
     release_id = uuid.uuid4()
-    rows = extract_rows(session, principal=principal, dataset=dataset, columns=data.dimensions,
+    # The person is the privacy unit: their cases beyond max_contributions are left out of the count.
+    rows = extract_rows(session, principal=principal, dataset=dataset, columns=["person_id", *data.dimensions],
                         release_id=release_id)
-    computed = bridge.dp_table(rows, dimensions=data.dimensions, epsilon=data.epsilon, delta=data.delta)
-    spec = {"dimensions": data.dimensions, "epsilon": data.epsilon, "delta": data.delta}
+    computed = bridge.dp_table(rows, dimensions=dimensions, epsilon=data.epsilon, delta=data.delta,
+                               max_contributions=data.max_contributions, privacy_unit="person_id")
+    spent_epsilon, spent_delta = computed.report["epsilon"], computed.report["delta"]
+    spec = {"dimensions": data.dimensions, "epsilon": data.epsilon, "delta": data.delta,
+            "max_contributions": data.max_contributions}
     release = store_release(session, principal=principal, dataset=dataset, release_id=release_id,
                             title=data.title, kind=ReleaseKind.DP_TABLE, spec=spec, computed=computed,
-                            epsilon=data.epsilon, delta=data.delta)
-    spend_budget(session, principal=principal, dataset=dataset, release_id=release.id, epsilon=data.epsilon,
-                 delta=data.delta)
+                            epsilon=spent_epsilon, delta=spent_delta)
+    spend_budget(session, principal=principal, dataset=dataset, release_id=release.id, epsilon=spent_epsilon,
+                 delta=spent_delta)
     return release
 
 
