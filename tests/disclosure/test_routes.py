@@ -122,3 +122,31 @@ class TestExchangeOverHttp:
             "valid_from": str(date.today()), "expires_on": str(date.today() - timedelta(days=1))})
         assert response.status_code == 422
         assert "expires_on" in response.text
+
+
+class TestDatasetSummary:
+    def test_small_cells_are_withheld_for_staff_who_see_no_cases(self, client, headers, db, world, dataset):
+        df.registry(db, world.principal(db, "caseworker_a"), n=24)
+        db.commit()
+        body = client.get(f"{API}/datasets/{dataset.id}/summary?by=nationality&by=sex",
+                          headers=headers("data_officer")).json()
+        assert body["method"] == "suppress" and body["threshold"] == 10
+        shown = [r["count"] for r in body["rows"] if r["count"] is not None]
+        assert all(c >= 10 for c in shown)
+        assert body["primary_suppressed"] >= 1
+
+    def test_round_rounds_every_count_to_the_base(self, client, headers, db, world, dataset):
+        df.registry(db, world.principal(db, "caseworker_a"), n=24)
+        db.commit()
+        body = client.get(f"{API}/datasets/{dataset.id}/summary?by=sex&method=round",
+                          headers=headers("dpo")).json()
+        assert body["rows"] and all(r["count"] % 10 == 0 for r in body["rows"])
+
+    def test_identifiers_cannot_be_counted_by(self, client, headers, dataset):
+        response = client.get(f"{API}/datasets/{dataset.id}/summary?by=person_id", headers=headers("dpo"))
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "by"
+
+    def test_caseworkers_have_no_summary(self, client, headers, dataset):
+        assert client.get(f"{API}/datasets/{dataset.id}/summary?by=sex",
+                          headers=headers("caseworker_a")).status_code == 403

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from crossroads.disclosure.anonymize import anonymize
 from crossroads.disclosure.dp import Dimension, dp_count_table
 from crossroads.disclosure.exports import FieldMeta
@@ -84,8 +86,6 @@ def anonymize_rows(rows: list[dict[str, Any]], spec: ReleaseSpec) -> Computed:
 def dp_table(rows: list[dict[str, Any]], *, dimensions: list[Dimension], epsilon: float, delta: float,
              max_contributions: int, privacy_unit: str) -> Computed:
     """A DP count table; each person contributes at most `max_contributions` rows (one row per case)."""
-    import pandas as pd
-
     frame = pd.DataFrame(rows, columns=[privacy_unit, *(d.column for d in dimensions)])
     table = dp_count_table(frame, dimensions, epsilon=epsilon, delta=delta, max_contributions=max_contributions,
                            privacy_unit=privacy_unit)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from crossroads.db.base import utcnow
 from crossroads.disclosure.dp import Dimension, country_keys
 from crossroads.disclosure.models import Dataset, DatasetSource, LedgerEntry
 from crossroads.disclosure.schemas import DatasetCreate
+from crossroads.disclosure.small_cells import protect_small_cells
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.people.models import Person, Sex
 
@@ -142,6 +144,14 @@ def extract_rows(session: Session, *, principal: Principal, dataset: Dataset, co
                  release_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """The dataset's rows with only the named columns, read for a release and audited."""
     require(principal, Action.RELEASE_PREPARE)
+    rows = _read_rows(session, dataset, columns)
+    record_event(session, actor=principal, action="disclosure.dataset_extract", entity_type="dataset",
+                 entity_id=dataset.id, details={"columns": columns, "rows": len(rows),
+                                                "release": str(release_id) if release_id else None})
+    return rows
+
+
+def _read_rows(session: Session, dataset: Dataset, columns: list[str]) -> list[dict[str, Any]]:
     offered = available_columns(session, dataset)
     unknown = [c for c in columns if c not in offered]
     if unknown:
@@ -164,10 +174,39 @@ def extract_rows(session: Session, *, principal: Principal, dataset: Dataset, co
         rows.append({c: full[c] if c in full else _value((r.data or {}).get(c)) for c in columns})
     if len(rows) > MAX_ROWS:
         raise Invalid(f"the dataset has more than {MAX_ROWS} rows; release it with the CLI", field="dataset_id")
-    record_event(session, actor=principal, action="disclosure.dataset_extract", entity_type="dataset",
-                 entity_id=dataset.id, details={"columns": columns, "rows": len(rows),
-                                                "release": str(release_id) if release_id else None})
     return rows
+
+
+# Counts from 1 to 9 are withheld (or rounded to multiples of 10) in the exact tables staff see; CTDC's
+# k=11 for public case data is of the same order.
+SMALL_CELL_THRESHOLD = 10
+
+
+def summarise(session: Session, *, principal: Principal, dataset_id: uuid.UUID, by: list[str],
+              method: str = "suppress") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Exact counts by the chosen columns, with the small-cell rule applied: what a non-case role may see."""
+    dataset = get_dataset(session, principal=principal, dataset_id=dataset_id)
+    if not 1 <= len(by) <= 3 or len(set(by)) != len(by):
+        raise Invalid("count by one to three distinct columns", field="by")
+    offered = available_columns(session, dataset)
+    identifying = [c for c in by if c in offered and offered[c].identifier]
+    if identifying:
+        raise Invalid(f"{', '.join(identifying)} identify a person and cannot be counted by", field="by")
+    rows = _read_rows(session, dataset, by)
+    counts: dict[tuple, int] = {}
+    for r in rows:
+        key = tuple("" if r[c] is None else str(r[c]) for c in by)
+        counts[key] = counts.get(key, 0) + 1
+    table = pd.DataFrame([{**dict(zip(by, k, strict=True)), "count": n} for k, n in sorted(counts.items())],
+                         columns=[*by, "count"])
+    protected = protect_small_cells(table, dimensions=by, method=method, threshold=SMALL_CELL_THRESHOLD,
+                                    base=SMALL_CELL_THRESHOLD)
+    out = [{c: (None if pd.isna(v) else (int(v) if c == "count" else v)) for c, v in r.items()}
+           for r in protected.frame.to_dict(orient="records")]
+    summary = protected.summary()
+    record_event(session, actor=principal, action="disclosure.dataset_summary", entity_type="dataset",
+                 entity_id=dataset.id, details={"by": by, "rows": len(rows), **summary})
+    return out, summary
 
 
 def create_dataset(session: Session, *, principal: Principal, data: DatasetCreate) -> Dataset:

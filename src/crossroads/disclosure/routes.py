@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
@@ -29,6 +30,7 @@ from crossroads.disclosure.schemas import (
     ReleaseBrief,
     ReleaseOut,
     SignerOut,
+    SummaryOut,
 )
 from crossroads.web.deps import ApiUser, AppSettings, DbSession
 
@@ -65,6 +67,17 @@ def create_dataset(body: DatasetCreate, session: DbSession, principal: ApiUser):
 def dataset_columns(dataset_id: uuid.UUID, session: DbSession, principal: ApiUser):
     dataset = datasets.get_dataset(session, principal=principal, dataset_id=dataset_id)
     return [ColumnOut(**c.__dict__) for c in datasets.available_columns(session, dataset).values()]
+
+
+@router.get("/datasets/{dataset_id}/summary", response_model=SummaryOut)
+def dataset_summary(dataset_id: uuid.UUID, session: DbSession, principal: ApiUser,
+                    by: Annotated[list[str], Query(max_length=3)],
+                    method: Annotated[Literal["suppress", "round"], Query()] = "suppress"):
+    """Exact counts by up to three columns, with small cells withheld (or rounded)."""
+    rows, summary = datasets.summarise(session, principal=principal, dataset_id=dataset_id, by=by, method=method)
+    return SummaryOut(by=by, rows=rows, method=summary["method"], threshold=summary["threshold"],
+                      primary_suppressed=summary["primary_suppressed"],
+                      secondary_suppressed=summary["secondary_suppressed"])
 
 
 @router.get("/datasets/{dataset_id}/ledger", response_model=LedgerOut)

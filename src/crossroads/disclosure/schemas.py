@@ -50,6 +50,16 @@ class ColumnOut(BaseModel):
     identifier: bool
 
 
+class SummaryOut(BaseModel):
+    by: list[str]
+    method: str
+    threshold: int
+    primary_suppressed: int
+    secondary_suppressed: int
+    # One row per combination present: the columns counted by, and `count` (null where withheld).
+    rows: list[dict[str, Any]]
+
+
 class LedgerEntryOut(_Out):
     id: int
     release_id: uuid.UUID
