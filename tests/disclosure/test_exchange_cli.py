@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crossroads.cli import app
+from crossroads.config import InsecureSettingsError, Settings
 from crossroads.disclosure import exchange as x
 
 runner = CliRunner()
@@ -112,3 +113,19 @@ class TestSigningKey:
         assert result.exit_code == 0
         line = next(line for line in result.stdout.splitlines() if line.startswith("ed25519:"))
         x.parse_signing_key(line)
+
+
+class TestProductionSettings:
+    SECRET = "s" * 40
+
+    def test_production_refuses_a_missing_signing_key(self):
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_EXCHANGE_SIGNING_KEY is not set"):
+            Settings(secret_key=self.SECRET, exchange_signing_key="").check_production()
+
+    def test_production_refuses_a_malformed_signing_key(self):
+        with pytest.raises(InsecureSettingsError, match="must start with 'ed25519:'"):
+            Settings(secret_key=self.SECRET, exchange_signing_key="x25519:abc").check_production()
+
+    def test_production_accepts_a_generated_signing_key(self):
+        key = x.signing_key_text(x.generate_signing_key())
+        Settings(secret_key=self.SECRET, exchange_signing_key=key).check_production()

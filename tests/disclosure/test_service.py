@@ -286,3 +286,13 @@ class TestPrepareDpTable:
     def test_an_identifier_cannot_be_a_dimension(self, db, officer, dataset, registry):
         with pytest.raises(Invalid, match="identifies a person"):
             prepare_dp(db, officer, dataset, dimensions=["person_id"])
+
+
+class TestApproveUnpublishable:
+    def test_a_release_over_its_own_risk_limit_cannot_be_approved(self, db, officer, dpo, dataset, registry):
+        # k=1 leaves unique records: every one of them is at risk, far beyond the spec's 3 % limit.
+        release = prepare(db, officer, dataset, {**SPEC, "k": 1, "max_share_at_risk": 0.0})
+        assert release.report["publishable"] is False
+        service.submit_release(db, principal=officer, release_id=release.id)
+        with pytest.raises(Conflict, match="not publishable"):
+            service.approve_release(db, principal=dpo, release_id=release.id)

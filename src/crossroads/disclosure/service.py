@@ -178,6 +178,13 @@ def _decide(session: Session, principal: Principal, release_id: uuid.UUID, statu
     if release.status != ReleaseStatus.PENDING_APPROVAL:
         raise Conflict(f"only a release pending approval can be decided; this one is {release.status.value}",
                        field="release_id")
+    if status == ReleaseStatus.APPROVED and release.report.get("publishable") is False:
+        # The spec's own risk limit: a release whose share of records at risk exceeds it is never approved.
+        report = release.report
+        raise Conflict(f"the risk report marks this release as not publishable: a share of "
+                       f"{report.get('share_at_risk')!r} of records is at risk, the spec allows less than "
+                       f"{report.get('max_share_at_risk')!r}; reject it and prepare it again with a stricter spec",
+                       field="release_id")
     release.status = status
     release.decided_by = principal.user_id
     release.decided_at = utcnow()
