@@ -25,6 +25,14 @@ def dataset(db, dpo):
 
 
 @pytest.fixture
+def draft(db, officer, dataset):
+    """A draft release, committed so that requests see it."""
+    release = df.release(db, officer, dataset)
+    db.commit()
+    return release
+
+
+@pytest.fixture
 def agency_key():
     return exchange.generate_signing_key()
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-import pytest
-
 from crossroads.disclosure import exchange
 from tests.factories import releases as df
 
 API = "/api/v1/disclosure"
 
-
-@pytest.fixture
-def draft(db, officer, dataset):
-    r = df.release(db, officer, dataset)
-    db.commit()
-    return r
 
 
 class TestDatasets:

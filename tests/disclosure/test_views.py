@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from crossroads.disclosure import service
 from tests.factories import auth as af
-from tests.factories import releases as df
 from tests.web.test_views import csrf, login
-
-
-@pytest.fixture
-def draft(db, officer, dataset):
-    r = df.release(db, officer, dataset)
-    db.commit()
-    return r
 
 
 class TestReleasesPage:
