@@ -13,6 +13,7 @@ from crossroads.disclosure.anonymize import Unmeetable, anonymize
 from crossroads.disclosure.hierarchies import HierarchyError
 from crossroads.disclosure.spec import SpecError
 from crossroads.disclosure.synthetic import ctdc_like, ctdc_spec
+from crossroads.kit.errors import Invalid
 from tests.factories.disclosure import people_frame, people_spec
 
 QUASI = ["age", "sex", "citizenship", "year_of_registration"]
@@ -141,3 +142,16 @@ def _suppressed_index(frame: pd.DataFrame, released: pd.DataFrame) -> np.ndarray
             kept.append(i)
             j += 1
     return np.setdiff1d(np.arange(len(frame)), kept)
+
+
+class TestInputHandling:
+    def test_the_callers_frame_is_left_as_it_was(self):
+        frame = people_frame(100)
+        before = frame.copy()
+        anonymize(frame, people_spec(k=2, l=None), seed=0)
+        pd.testing.assert_frame_equal(frame, before)
+
+    def test_a_duplicated_column_is_refused(self):
+        frame = pd.concat([people_frame(30), people_frame(30)[["sex"]]], axis=1)
+        with pytest.raises(Invalid, match="'sex' appears more than once"):
+            anonymize(frame, people_spec())
