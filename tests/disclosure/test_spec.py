@@ -84,3 +84,13 @@ class TestLoadSpec:
         path.write_text("- k\n")
         with pytest.raises(SpecError, match="must be a mapping"):
             load_spec(path)
+
+
+class TestHierarchyLevels:
+    @pytest.mark.parametrize("hierarchy", [{"type": "date", "levels": ["year", "month"]},
+                                           {"type": "m49", "levels": ["region", "region"]}])
+    def test_levels_out_of_order_or_repeated_are_refused(self, hierarchy):
+        with pytest.raises(SpecError, match="levels must be distinct and in the order") as caught:
+            parse_spec(people_spec(columns={"x": {"role": "quasi", "hierarchy": hierarchy},
+                                            "type_of_exploitation": {"role": "sensitive"}}))
+        assert caught.value.field == "columns.x.hierarchy.levels"
