@@ -69,7 +69,11 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
     started = time.perf_counter()
     spec = spec if isinstance(spec, ReleaseSpec) else parse_spec(dict(spec))
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
-    frame.columns = [str(c) for c in frame.columns]
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns=str)
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise Invalid(f"column {duplicated[0]!r} appears more than once", field=f"columns.{duplicated[0]}")
     spec.check_columns(list(frame.columns))
     n = len(frame)
     if n == 0:
@@ -132,7 +136,8 @@ def anonymize(data: pd.DataFrame | Iterable[Mapping[str, Any]], spec: ReleaseSpe
             out[name] = qc.labels[lev][qc.codes[lev][codes[order]]]
         else:
             out[name] = uniques[codes[order]]
-    released = pd.DataFrame(out)
+    # Object columns as built: letting pandas re-infer a string dtype for a million rows costs a copy each.
+    released = pd.DataFrame(out, dtype=object)
     report_progress("release", 1, 1)
 
     report = _report(spec, lattice, result, classes, columns, n, len(order), dropped, pseudonymised)

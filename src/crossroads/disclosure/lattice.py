@@ -111,7 +111,7 @@ def frequency_table(row_codes: Sequence[np.ndarray], sensitive_codes: Sequence[t
     first = np.empty(n_tuples, dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
     # One contiguous row per column: node evaluation gathers whole columns.
-    tuples = np.stack([c[first] for c in row_codes], axis=0)
+    tuples = np.stack([c[first] for c in row_codes], axis=0).astype(np.int32)
     pairs = []
     for name, values, n_values in sensitive_codes:
         pair, n_pairs = _dense(inverse * n_values + values, radix=n_tuples * n_values)

@@ -49,6 +49,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _in_order(levels: list[str], order: list[str]) -> list[str]:
+    """Hierarchy levels go from fine to coarse, each once."""
+    if [order.index(v) for v in levels] != sorted({order.index(v) for v in levels}):
+        raise ValueError(f"levels must be distinct and in the order {', '.join(order)}")
+    return levels
+
+
 class IntervalHierarchy(_Strict):
     """Numeric bands of growing width; values are binned from `start` (0 by default)."""
 
@@ -73,10 +80,7 @@ class DateHierarchy(_Strict):
     @field_validator("levels")
     @classmethod
     def _ordered(cls, levels: list[str]) -> list[str]:
-        order = ["month", "quarter", "year"]
-        if [order.index(v) for v in levels] != sorted({order.index(v) for v in levels}):
-            raise ValueError("levels must be distinct and in the order month, quarter, year")
-        return levels
+        return _in_order(levels, ["month", "quarter", "year"])
 
 
 class M49Hierarchy(_Strict):
@@ -89,10 +93,7 @@ class M49Hierarchy(_Strict):
     @field_validator("levels")
     @classmethod
     def _ordered(cls, levels: list[str]) -> list[str]:
-        order = ["intermediate_region", "sub_region", "region"]
-        if [order.index(v) for v in levels] != sorted({order.index(v) for v in levels}):
-            raise ValueError("levels must be distinct and in the order intermediate_region, sub_region, region")
-        return levels
+        return _in_order(levels, ["intermediate_region", "sub_region", "region"])
 
 
 class MappingHierarchy(_Strict):
