@@ -18,6 +18,8 @@ from crossroads.config import Settings
 from crossroads.db.session import get_engine
 from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
+from crossroads.disclosure import routes as disclosure_routes
+from crossroads.disclosure import views as disclosure_views
 from crossroads.people import routes as people_routes
 from crossroads.people import views as people_views
 from crossroads.web import errors
@@ -42,6 +44,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(workflow_routes.router)
     api.include_router(work_routes.router)
     api.include_router(dedup_routes.router)
+    api.include_router(disclosure_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(people_views.router)
@@ -50,6 +53,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(workflow_views.router)
     app.include_router(work_views.router)
     app.include_router(dedup_views.router)
+    app.include_router(disclosure_views.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
 

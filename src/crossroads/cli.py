@@ -23,6 +23,8 @@ from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Setting
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run` and `dedup activate`)
 from crossroads.dedup.cli import app as dedup_app
+from crossroads.disclosure.cli import app as disclosure_app
+from crossroads.disclosure.exchange_cli import app as exchange_app
 from crossroads.kit.errors import DomainError
 
 # Tracebacks never show local variables: they may hold a person's data.
@@ -40,11 +42,14 @@ app.add_typer(users_app, name="users")
 app.add_typer(offices_app, name="offices")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dedup_app, name="dedup")
+app.add_typer(disclosure_app, name="disclosure")
+app.add_typer(exchange_app, name="exchange")
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 # The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
 bench_app.command("cases")(bench_cases_command)
 bench_app.command("dedup")(bench_dedup_command)
+bench_app.command("disclosure")(bench_disclosure_command)
 
 console = Console()
 err = Console(stderr=True)
@@ -101,6 +106,7 @@ def demo(
 
     from crossroads.db.migrate import upgrade_database
     from crossroads.demo import demo_password, seed_demo
+    from crossroads.disclosure.exchange import generate_signing_key, signing_key_text
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / "crossroads.db"
@@ -112,6 +118,8 @@ def demo(
         mode="demo",
         cookie_secure=False,
         data_dir=data_dir,
+        # A fresh signing key per demo: packages it issues verify only against this run's public key.
+        exchange_signing_key=signing_key_text(generate_signing_key()),
     )
     engine = make_engine(settings.database_url)
     with console.status("Creating the database"):

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crossroads.disclosure.exchange import KeyFormatError, parse_signing_key
+
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
 DEMO_SECRET_PREFIX = "demo-only-"  # noqa: S105 - a marker, not a secret
 
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     # Lower argon2 cost only for the test suite; production keeps argon2-cffi's RFC 9106 defaults.
     argon2_fast: bool = False
     data_dir: Path = Path("./data")
+    # The agency's Ed25519 key that signs exchange packages ("ed25519:" + base64 seed; see
+    # `crossroads exchange signing-key`). Partners pin its public half.
+    exchange_signing_key: str = ""
 
     def check_production(self) -> None:
         """Refuse to serve real data with a missing, short or demo secret."""
@@ -41,6 +46,13 @@ class Settings(BaseSettings):
             raise InsecureSettingsError("CROSSROADS_SECRET_KEY is the demo secret; generate a real one")
         if len(self.secret_key) < 32:
             raise InsecureSettingsError("CROSSROADS_SECRET_KEY must be at least 32 characters")
+        if not self.exchange_signing_key:
+            raise InsecureSettingsError("CROSSROADS_EXCHANGE_SIGNING_KEY is not set; generate one with "
+                                        "`crossroads exchange signing-key`")
+        try:
+            parse_signing_key(self.exchange_signing_key)
+        except KeyFormatError as exc:
+            raise InsecureSettingsError(f"CROSSROADS_EXCHANGE_SIGNING_KEY: {exc}") from None
 
 
 @lru_cache

@@ -32,6 +32,8 @@ from crossroads.cases.service_records import add_service
 from crossroads.cases.tasks import add_task
 from crossroads.cases.work_schemas import ServiceCreate, TaskCreate
 from crossroads.db.base import utcnow
+from crossroads.disclosure.datasets import create_dataset
+from crossroads.disclosure.schemas import DatasetCreate
 from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
 from crossroads.people.service import add_household_member, register_person
@@ -73,6 +75,14 @@ NOTES = [
 
 
 _RELATIONSHIPS = {r.value: r for r in Relationship}
+
+DEMO_DATASETS = [
+    DatasetCreate(name="All cases", description="Every case with its person's sex, age and nationality.",
+                  epsilon_budget=2.0, delta_budget=1e-6),
+    DatasetCreate(name="Counter-trafficking cases", programme="counter_trafficking",
+                  description="Counter-trafficking cases, for CTDC-shaped and DP releases.",
+                  epsilon_budget=1.0, delta_budget=1e-6),
+]
 
 
 @dataclass(frozen=True)
@@ -243,4 +253,12 @@ def seed_demo(
                 add_case_note(session, principal=actor, case_id=case.id, data=NoteCreate(body=rng.choice(NOTES)))
         if progress:
             progress(1)
+    _seed_datasets(session, orgs["agency"].id)
     return logins
+
+
+def _seed_datasets(session: Session, agency_id: uuid.UUID) -> None:
+    """Two datasets with budgets, so that the demo data officer and DPO have releases to work on."""
+    dpo = Principal(user_id=None, role=Role.DPO, organisation_id=agency_id, office_ids=frozenset())
+    for data in DEMO_DATASETS:
+        create_dataset(session, principal=dpo, data=data)

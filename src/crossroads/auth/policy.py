@@ -37,6 +37,10 @@ _REGISTRY = frozenset(
     }
 )
 
+# Releases: the data officer prepares and hands out, the DPO sets budgets and agreements and decides; both
+# read releases and download approved ones. Nobody else touches de-identification at all.
+_RELEASES = frozenset({Action.RELEASE_READ, Action.RELEASE_DOWNLOAD})
+
 # Least privilege: only the roles that assist people see identities. Partners see nothing of the
 # registry until a referral shares consented fields; data officers and the DPO work on de-identified
 # data and on the audit trail; administrators manage accounts, not cases.
@@ -47,8 +51,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
                                   Action.DEDUP_MERGE},
     Role.PARTNER: frozenset(),
-    Role.DATA_OFFICER: frozenset(),
-    Role.DPO: frozenset({Action.AUDIT_READ}),
+    Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE},
+    Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
+                           Action.AGREEMENT_MANAGE},
     Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_MANAGE}),
 }
 
@@ -129,6 +134,14 @@ def require_approver(principal: Principal, requested_by: uuid.UUID | None) -> No
     require(principal, Action.CASE_APPROVE)
     if requested_by is not None and requested_by == principal.user_id:
         raise Forbidden("another supervisor must decide your own request", field="approval_id")
+
+
+def require_release_decider(principal: Principal, prepared_by: uuid.UUID) -> None:
+    """The user may decide releases, and did not prepare this one (four eyes)."""
+    require(principal, Action.RELEASE_APPROVE)
+    if principal.user_id is None or principal.user_id == prepared_by:
+        raise Forbidden("a release must be approved by someone other than the person who prepared it",
+                        field="release_id")
 
 
 def incoming_transfers_scope(principal: Principal) -> ColumnElement[bool]:

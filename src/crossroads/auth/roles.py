@@ -35,6 +35,14 @@ class Action(StrEnum):
     DEDUP_CHECK = "dedup.check"
     DEDUP_REVIEW = "dedup.review"
     DEDUP_MERGE = "dedup.merge"
+    RELEASE_READ = "release.read"
+    RELEASE_PREPARE = "release.prepare"
+    RELEASE_APPROVE = "release.approve"
+    RELEASE_DOWNLOAD = "release.download"
+    DATASET_MANAGE = "dataset.manage"
+    LEDGER_READ = "ledger.read"
+    AGREEMENT_MANAGE = "agreement.manage"
+    EXCHANGE_ISSUE = "exchange.issue"
 
 
 class OrganisationKind(StrEnum):

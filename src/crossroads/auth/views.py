@@ -47,7 +47,7 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
     if user is None:
         return render(request, "login.html", {"email": email, "error": "wrong e-mail or password"}, status_code=401)
     token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
-    landing = "/admin" if user.role == Role.ADMIN else "/cases"
+    landing = {Role.ADMIN: "/admin", Role.DATA_OFFICER: "/disclosure", Role.DPO: "/disclosure"}.get(user.role, "/cases")
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)

@@ -5,6 +5,7 @@ from crossroads.auth import models as auth_models  # noqa: F401
 from crossroads.cases import models as case_models  # noqa: F401
 from crossroads.db.base import Base
 from crossroads.dedup import models as dedup_models  # noqa: F401
+from crossroads.disclosure import models as disclosure_models  # noqa: F401
 from crossroads.people import models as people_models  # noqa: F401
 
 metadata = Base.metadata

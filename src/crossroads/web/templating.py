@@ -15,7 +15,7 @@ from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
 
 _ROOT = Path(__file__).resolve().parent.parent
-_DOMAINS = ("web", "auth", "people", "cases", "audit", "dedup")
+_DOMAINS = ("web", "auth", "people", "cases", "audit", "dedup", "disclosure")
 
 env = Environment(
     loader=ChoiceLoader([FileSystemLoader(_ROOT / d / "templates") for d in _DOMAINS]),

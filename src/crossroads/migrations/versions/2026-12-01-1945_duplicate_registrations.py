@@ -1,7 +1,7 @@
 """duplicate registrations: blocking keys, match models, review queue, merges
 
 Revision ID: b4e2d3d0e002
-Revises: d81d1ea1d7ba
+Revises: b5e2d15c0002
 Create Date: 2026-12-01 19:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from crossroads.db.base import UTCDateTime
 
 revision: str = 'b4e2d3d0e002'
-down_revision: str | None = 'd81d1ea1d7ba'
+down_revision: str | None = 'b5e2d15c0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """case person index covering the list sorts
 
 Revision ID: c3f1a2b4c5d6
-Revises: d81d1ea1d7ba
+Revises: b4e2d3d0e002
 Create Date: 2026-12-01 20:30:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'c3f1a2b4c5d6'
-down_revision: str | None = 'd81d1ea1d7ba'
+down_revision: str | None = 'b4e2d3d0e002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

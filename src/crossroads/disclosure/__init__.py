@@ -1,0 +1,1 @@
+"""Disclosure control: de-identified microdata (k-anonymity, l-diversity) and differentially private tables."""
