@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from crossroads.bench.cases import command as bench_cases_command
 from crossroads.bench.dedup import command as bench_dedup_command
+from crossroads.bench.disclosure import command as bench_disclosure_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run` and `dedup activate`)
