@@ -1,7 +1,7 @@
 """disclosure releases
 
 Revision ID: b5e2d15c0002
-Revises: d81d1ea1d7ba
+Revises: c3f1a2b4c5d6
 Create Date: 2026-12-01 19:44:04.367856
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import crossroads.db.base
 
 revision: str = 'b5e2d15c0002'
-down_revision: str | None = 'd81d1ea1d7ba'
+down_revision: str | None = 'c3f1a2b4c5d6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

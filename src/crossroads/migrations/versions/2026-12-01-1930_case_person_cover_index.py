@@ -1,7 +1,7 @@
 """case person index covering the list sorts
 
 Revision ID: c3f1a2b4c5d6
-Revises: b4e2d3d0e002
+Revises: d81d1ea1d7ba
 Create Date: 2026-12-01 20:30:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'c3f1a2b4c5d6'
-down_revision: str | None = 'b4e2d3d0e002'
+down_revision: str | None = 'd81d1ea1d7ba'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
