@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
+# Left in the system temporary directory for a human to look at after a run; not an assertion.
+SCREENSHOT = Path(tempfile.gettempdir()) / "crossroads-release-flow.png"
 DATA_OFFICER = "data@example.org"
 DPO = "dpo@example.org"
-SPEC = {"k": 2, "max_suppression": 0.5, "columns": {
+SPEC = {"k": 2, "max_suppression": 0.5, "risk_threshold": 0.5, "columns": {
     "person_id": {"role": "identifier", "action": "pseudonym"},
     "sex": {"role": "quasi"},
     "age": {"role": "quasi", "hierarchy": {"type": "interval", "widths": [10, 20, 40, 80]}},
@@ -50,6 +53,7 @@ def test_prepare_submit_approve_by_the_dpo_then_download(page: Page, login) -> N
     page.get_by_label("Comment (required to reject)").fill("Risk report checked.")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#release-status")).to_have_text("Approved")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
     with page.expect_download() as info:
         page.get_by_role("link", name="release.csv").click()
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))

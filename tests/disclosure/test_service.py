@@ -175,17 +175,9 @@ class TestImmutability:
         db.rollback()
 
 
-SPEC = {"k": 3, "max_suppression": 0.2, "shuffle": True, "columns": {
-    "person_id": {"role": "identifier", "action": "pseudonym"},
-    "case_id": {"role": "identifier"},
-    "sex": {"role": "quasi"},
-    "age": {"role": "quasi", "hierarchy": {"type": "interval", "widths": [10, 20, 40]}},
-    "nationality": {"role": "quasi", "hierarchy": {"type": "m49"}},
-    "state": {"role": "sensitive"},
-}}
 
 
-def prepare(db, officer, dataset, spec=SPEC):
+def prepare(db, officer, dataset, spec=df.SPEC):
     return service.prepare_microdata(db, principal=officer, data=MicrodataPrepare(
         dataset_id=dataset.id, title="Returns by profile", spec=spec))
 
@@ -220,29 +212,29 @@ class TestPrepareMicrodata:
         release = prepare(db, officer, dataset)
         event = last_event(db, "disclosure.dataset_extract")
         assert event.details["release"] == str(release.id)
-        assert set(event.details["columns"]) == set(SPEC["columns"])
+        assert set(event.details["columns"]) == set(df.SPEC["columns"])
         assert event.details["rows"] == len(registry)
 
     def test_an_unmeetable_spec_is_refused_naming_the_field(self, db, officer, dataset, registry):
         with pytest.raises(Invalid, match="Nothing was released") as exc:
-            prepare(db, officer, dataset, {**SPEC, "k": 500, "max_suppression": 0.0})
+            prepare(db, officer, dataset, {**df.SPEC, "k": 500, "max_suppression": 0.0})
         assert exc.value.field == "spec.max_suppression"
 
     def test_a_malformed_spec_names_the_key(self, db, officer, dataset, registry):
-        bad = {**SPEC, "columns": {**SPEC["columns"], "age": {"role": "quasi", "hierarchy": {"type": "interval",
+        bad = {**df.SPEC, "columns": {**df.SPEC["columns"], "age": {"role": "quasi", "hierarchy": {"type": "interval",
                                                                                               "widths": [20, 10]}}}}
         with pytest.raises(Invalid) as exc:
             prepare(db, officer, dataset, bad)
         assert exc.value.field.startswith("spec.columns.age")
 
     def test_a_person_identifier_must_have_the_identifier_role(self, db, officer, dataset, registry):
-        bad = {**SPEC, "columns": {**SPEC["columns"], "person_id": {"role": "insensitive"}}}
+        bad = {**df.SPEC, "columns": {**df.SPEC["columns"], "person_id": {"role": "insensitive"}}}
         with pytest.raises(Invalid, match="person_id identify a person") as exc:
             prepare(db, officer, dataset, bad)
         assert exc.value.field == "spec.columns"
 
     def test_an_unknown_column_is_refused(self, db, officer, dataset, registry):
-        bad = {**SPEC, "columns": {**SPEC["columns"], "given_name": {"role": "quasi"}}}
+        bad = {**df.SPEC, "columns": {**df.SPEC["columns"], "given_name": {"role": "quasi"}}}
         with pytest.raises(Invalid, match="no column given_name"):
             prepare(db, officer, dataset, bad)
 
@@ -291,7 +283,7 @@ class TestPrepareDpTable:
 class TestApproveUnpublishable:
     def test_a_release_over_its_own_risk_limit_cannot_be_approved(self, db, officer, dpo, dataset, registry):
         # k=1 leaves unique records: every one of them is at risk, far beyond the spec's 3 % limit.
-        release = prepare(db, officer, dataset, {**SPEC, "k": 1, "max_share_at_risk": 0.0})
+        release = prepare(db, officer, dataset, {**df.SPEC, "k": 1, "max_share_at_risk": 0.0})
         assert release.report["publishable"] is False
         service.submit_release(db, principal=officer, release_id=release.id)
         with pytest.raises(Conflict, match="not publishable"):

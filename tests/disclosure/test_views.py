@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from crossroads.disclosure import service
+from crossroads.disclosure.schemas import MicrodataPrepare
 from tests.factories import auth as af
+from tests.factories import releases as df
 from tests.web.test_views import csrf, login
 
 
@@ -52,6 +54,16 @@ class TestReleasePage:
                                data={"csrf_token": csrf(page.text), "decision": "reject"})
         assert response.status_code == 422
         assert "say why the release is rejected" in response.text
+
+    def test_microdata_report_shows_the_key_figures(self, client, world, db, officer, dataset):
+        df.registry(db, world.principal(db, "caseworker_a"))
+        release = service.prepare_microdata(db, principal=officer, data=MicrodataPrepare(
+            dataset_id=dataset.id, title="Profiles", spec=df.SPEC))
+        db.commit()
+        login(client, world.users["dpo"].email)
+        figures = client.get(f"/disclosure/releases/{release.id}").text.split('id="key-figures"')[1].split("</dl>")[0]
+        assert f"<dd>3 / {release.report['k_achieved']}</dd>" in figures
+        assert f"{release.report['rows_out']} / {release.report['suppressed_rows']}" in figures
 
     def test_download_before_approval_is_refused(self, client, world, draft):
         login(client, world.users["data_officer"].email)

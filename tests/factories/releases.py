@@ -19,6 +19,16 @@ ROWS = [
     {"person_id": "p-3", "sex": "male", "age": "20-29", "nationality": "SOM", "programme": "uasc"},
 ]
 
+# A microdata spec over the registry columns: ids pseudonymised or dropped, sex, age and nationality generalised.
+SPEC = {"k": 3, "max_suppression": 0.2, "shuffle": True, "columns": {
+    "person_id": {"role": "identifier", "action": "pseudonym"},
+    "case_id": {"role": "identifier"},
+    "sex": {"role": "quasi"},
+    "age": {"role": "quasi", "hierarchy": {"type": "interval", "widths": [10, 20, 40]}},
+    "nationality": {"role": "quasi", "hierarchy": {"type": "m49"}},
+    "state": {"role": "sensitive"},
+}}
+
 
 def dataset(db: Session, dpo: Principal, *, epsilon_budget: float = 1.0, delta_budget: float = 1e-6,
             programme: str | None = None) -> Dataset:
