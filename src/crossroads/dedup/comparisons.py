@@ -126,6 +126,10 @@ def _name(field: str, other: str) -> Comparison:
             Level("fuzzy 0.92", f'{{jw}}("{field}_l", "{field}_r") >= 0.92',
                   lambda a, b: _jw(g(a, field), g(b, field)) >= 0.92),
             Level("swapped with " + other, f"{_alike_sql(field, other)} AND {_alike_sql(other, field)}", swapped),
+            Level("first word transliteration",
+                  f'split_part("{fs}_l", \' \', 1) = split_part("{fs}_r", \' \', 1) '
+                  f'AND length(split_part("{fs}_l", \' \', 1)) >= 3',
+                  lambda a, b: _first(g(a, fs)) == _first(g(b, fs)) and len(_first(g(a, fs))) >= 3),
             Level("transliteration fuzzy 0.85", f'{{jw}}("{fs}_l", "{fs}_r") >= 0.85',
                   lambda a, b: _jw(g(a, fs), g(b, fs)) >= 0.85),
             Level("fuzzy 0.80", f'{{jw}}("{field}_l", "{field}_r") >= 0.80',
