@@ -125,7 +125,7 @@ def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
     for i, rec in enumerate(records):
         feats = features(rec)
         rows.append(feature_columns(feats))
-        for key in blocking_keys(rec):
+        for key in blocking_keys(rec, feats):
             key_ids.append(rec.id)
             key_values.append(key)
         if progress and i % 50_000 == 49_999:

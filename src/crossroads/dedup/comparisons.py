@@ -194,29 +194,24 @@ _PLACE = Comparison(
 )
 
 
-def _exact(field: str, column: str) -> Comparison:
+def _two_level(field: str, column: str, label: str, sql: str, test: Test) -> Comparison:
+    """A field that agrees one way or not at all: sex, nationality (exact), documents, phones (one shared)."""
     return Comparison(
         field=field,
         null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
         is_null=lambda a, b: not getattr(a, column) or not getattr(b, column),
-        levels=(
-            Level("exact", f'"{column}_l" = "{column}_r"', lambda a, b: getattr(a, column) == getattr(b, column)),
-            Level("else", "ELSE", lambda a, b: True),
-        ),
+        levels=(Level(label, sql, test), Level("else", "ELSE", lambda a, b: True)),
     )
 
 
-def _any_shared(field: str, column: str) -> Comparison:
-    return Comparison(
-        field=field,
-        null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
-        is_null=lambda a, b: not getattr(a, column) or not getattr(b, column),
-        levels=(
-            Level("one shared", f'{{overlap}}("{column}_l", "{column}_r")',
-                  lambda a, b: _shared(getattr(a, column), getattr(b, column)) >= 1),
-            Level("else", "ELSE", lambda a, b: True),
-        ),
-    )
+def _exact(field: str) -> Comparison:
+    return _two_level(field, field, "exact", f'"{field}_l" = "{field}_r"',
+                      lambda a, b: getattr(a, field) == getattr(b, field))
+
+
+def _any_shared(field: str) -> Comparison:
+    return _two_level(field, field, "one shared", f'{{overlap}}("{field}_l", "{field}_r")',
+                      lambda a, b: _shared(getattr(a, field), getattr(b, field)) >= 1)
 
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -224,10 +219,10 @@ COMPARISONS: tuple[Comparison, ...] = (
     _name("family", "given"),
     _DOB,
     _PLACE,
-    _exact("sex", "sex"),
-    _exact("nationality", "nationality"),
-    _any_shared("documents", "documents"),
-    _any_shared("phones", "phones"),
+    _exact("sex"),
+    _exact("nationality"),
+    _any_shared("documents"),
+    _any_shared("phones"),
 )
 
 

@@ -319,7 +319,7 @@ def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]
     return out
 
 
-def blocking_keys(rec: PersonRecord) -> set[str]:
+def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set[str]:
     """Hashed keys to index one per row: a duplicate shares at least one with its original.
 
     - ``n``: both name skeletons (order-free, so swapped names agree) with a 4-year window of the birth year;
@@ -337,9 +337,11 @@ def blocking_keys(rec: PersonRecord) -> set[str]:
     - ``S``: one name skeleton with one word of the place — a family registered again with other given
       names or dates;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
+
+    feats, when the caller already has features(rec), saves computing them again.
     """
     keys: set[str] = set()
-    feats = features(rec)
+    feats = feats or features(rec)
     year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
     buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None

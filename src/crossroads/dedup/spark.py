@@ -62,10 +62,11 @@ class _SparkSession:
 
         self.spark = spark
         schema = _schema()
-        rows = [tuple(feature_columns(features(r))[f.name] for f in schema.fields) for r in records]
+        feats = [features(r) for r in records]
+        rows = [tuple(feature_columns(f)[field.name] for field in schema.fields) for f in feats]
         self.people = spark.createDataFrame(rows, schema)
         self.people.createOrReplaceTempView("people")
-        key_rows = [(r.id, k) for r in records for k in blocking_keys(r)]
+        key_rows = [(r.id, k) for r, f in zip(records, feats, strict=True) for k in blocking_keys(r, f)]
         keys = spark.createDataFrame(key_rows, t.StructType([t.StructField("id", t.StringType()),
                                                             t.StructField("key", t.StringType())]))
         keys.createOrReplaceTempView("person_keys")
