@@ -73,6 +73,9 @@ class _SparkSession:
         self.db_api = SparkAPI(spark_session=spark)
         self.n = len(records)
 
+    def has(self, column: str) -> bool:
+        return self.people.where(f"`{column}` IS NOT NULL").limit(1).count() > 0
+
     def linker(self, settings: dict):  # noqa: ANN202
         from splink import Linker
 
