@@ -125,7 +125,7 @@ def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
     for i, rec in enumerate(records):
         feats = features(rec)
         rows.append(feature_columns(feats))
-        for key in blocking_keys(rec):
+        for key in blocking_keys(rec, feats):
             key_ids.append(rec.id)
             key_values.append(key)
         if progress and i % 50_000 == 49_999:
@@ -202,6 +202,10 @@ class _Session:
 
         return Linker(self.db_api.register("people"), settings, log_level=None)
 
+    def has(self, column: str) -> bool:
+        """Whether any record has a value in this column."""
+        return bool(self.con.execute(f'SELECT count("{column}") FROM people').fetchall()[0][0])  # noqa: S608
+
     def register_candidates(self, linker) -> int:  # noqa: ANN001
         self.con.execute(f"CREATE OR REPLACE TABLE candidates AS {candidate_pairs_sql('person_keys')}")
         linker.table_management.register_blocked_pairs_for_predict(self.db_api.register("candidates"))
@@ -221,8 +225,9 @@ def _train(session, *, version: str, trained_on: str, seed: int, dialect: str = 
     # Partial dates ("1990") would put everyone born that year in one block: EM needs blocks rich in matches.
     # Blocking on everything but the date leaves EM one field to explain in the second session: same-named
     # neighbours of the same sex and nationality would otherwise pass for matches that disagree on the date.
-    for rule in ("l.dob = r.dob AND length(l.dob) = 10",
-                 block_on("given_skel", "family_skel", "place", "sex", "nationality")):
+    # Only columns the file has: a rule on an empty column (FEBRL has no sex or nationality) blocks nothing.
+    present = [c for c in ("place", "sex", "nationality") if session.has(c)]
+    for rule in ("l.dob = r.dob AND length(l.dob) = 10", block_on("given_skel", "family_skel", *present)):
         try:
             training.estimate_parameters_using_expectation_maximisation(rule)
         except ValueError as exc:

@@ -62,15 +62,19 @@ class _SparkSession:
 
         self.spark = spark
         schema = _schema()
-        rows = [tuple(feature_columns(features(r))[f.name] for f in schema.fields) for r in records]
+        feats = [features(r) for r in records]
+        rows = [tuple(feature_columns(f)[field.name] for field in schema.fields) for f in feats]
         self.people = spark.createDataFrame(rows, schema)
         self.people.createOrReplaceTempView("people")
-        key_rows = [(r.id, k) for r in records for k in blocking_keys(r)]
+        key_rows = [(r.id, k) for r, f in zip(records, feats, strict=True) for k in blocking_keys(r, f)]
         keys = spark.createDataFrame(key_rows, t.StructType([t.StructField("id", t.StringType()),
                                                             t.StructField("key", t.StringType())]))
         keys.createOrReplaceTempView("person_keys")
         self.db_api = SparkAPI(spark_session=spark)
         self.n = len(records)
+
+    def has(self, column: str) -> bool:
+        return self.people.where(f"`{column}` IS NOT NULL").limit(1).count() > 0
 
     def linker(self, settings: dict):  # noqa: ANN202
         from splink import Linker
