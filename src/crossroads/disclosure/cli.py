@@ -97,7 +97,8 @@ def _domain_errors() -> Iterator[None]:
 
 @app.command()
 def anonymize(
-    input: Annotated[Path, typer.Argument(help="CSV with a header row; every column must be named in the spec.")],
+    input: Annotated[Path, typer.Argument(metavar="INPUT",
+                                          help="CSV with a header row; every column must be named in the spec.")],
     spec: Annotated[Path, typer.Option("--spec", help="YAML release spec (roles, hierarchies, k, l, ...).")],
     output: Annotated[Path, typer.Option("--output", help="Where the de-identified CSV goes.")],
     report: Annotated[Path, typer.Option("--report", help="Where the risk report (JSON) goes.")],
@@ -170,7 +171,7 @@ def _dimensions(by: list[str], keys: dict[str, str], bands: dict[str, str]) -> l
 
 @app.command("dp-table")
 def dp_table(
-    input: Annotated[Path, typer.Argument(help="CSV with a header row.")],
+    input: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV with a header row.")],
     by: Annotated[list[str], typer.Option("--by", help="Column to count by; repeat for several.")],
     epsilon: Annotated[float, typer.Option(help="Privacy loss of this table.")],
     output: Annotated[Path, typer.Option("--output", help="Where the noisy table (CSV) goes.")],
@@ -206,7 +207,7 @@ def dp_table(
 
 @app.command("small-cells")
 def small_cells(
-    input: Annotated[Path, typer.Argument(help="CSV table of counts with a header row.")],
+    input: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV table of counts with a header row.")],
     output: Annotated[Path, typer.Option("--output")],
     count: Annotated[str, typer.Option(help="The column holding the counts.")] = "count",
     method: Annotated[str, typer.Option(help="suppress (withhold cells under the threshold) or round.")]
