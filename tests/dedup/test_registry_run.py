@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine, unit_of_work
@@ -13,6 +13,12 @@ from crossroads.dedup.registry_run import run_registry
 from crossroads.dedup.review import decide_candidate
 from tests.factories import auth as af
 from tests.factories import dedup as df
+
+
+def registered_before_detection(db) -> None:
+    """Empty the queue registration filled, as for a registry imported before duplicate detection existed."""
+    db.execute(delete(MatchCandidate))
+    db.flush()
 
 
 def pairs(db) -> set[frozenset]:
@@ -24,6 +30,7 @@ class TestRunRegistry:
         a = df.person(db, cw, df.ORIGINAL)
         b = df.person(db, world.principal(db, "caseworker_b"), df.VARIANT)
         df.person(db, cw, df.STRANGER)
+        registered_before_detection(db)
         result = run_registry(db, chunk=10)
         assert pairs(db) == {frozenset((a.id, b.id))}
         assert (result.added, result.pairs_kept, result.model_version) == (1, 1, "test-model-1")
@@ -31,6 +38,7 @@ class TestRunRegistry:
 
     def test_a_second_run_adds_nothing_and_keeps_decisions(self, db, cw, sup):
         df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        registered_before_detection(db)
         run_registry(db)
         pair = db.scalars(select(MatchCandidate)).one()
         decide_candidate(db, principal=sup, candidate_id=pair.id, status=CandidateStatus.REJECTED)
@@ -41,11 +49,13 @@ class TestRunRegistry:
     def test_small_chunks_find_the_same_pairs(self, db, cw):
         for given in ("Mohammed", "Muhammad", "Mohamed"):
             df.person(db, cw, df.ORIGINAL, given_name=given)
+        registered_before_detection(db)
         run_registry(db, chunk=1)
         assert len(pairs(db)) == 3
 
     def test_is_audited_by_counts(self, db, cw):
         df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        registered_before_detection(db)
         run_registry(db)
         [event] = df.events(db, "dedup.run")
         assert event.details["added"] == 1 and event.details["people"] >= 2 and event.actor_role == "cli"
@@ -60,6 +70,7 @@ class TestDedupRunCommand:
             w = af.world(session)
             cw = w.principal(session, "caseworker_a")
             df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT)
+            registered_before_detection(session)
         model = tmp_path / "model.json"
         df.match_model("test-model-cli").save(model)
         env = {**os.environ, "CROSSROADS_DATABASE_URL": url}

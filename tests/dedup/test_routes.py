@@ -104,7 +104,7 @@ class TestListCandidates:
         a, b, pair = twins
         body = client.get("/api/v1/dedup/candidates", headers=headers("supervisor_a")).json()
         [item] = body["items"]
-        assert item["id"] == pair.id and item["status"] == "open" and item["source"] == "batch"
+        assert item["id"] == pair.id and item["status"] == "open" and item["source"] == "online"
         assert {item["person_a"]["id"], item["person_b"]["id"]} == {str(a.id), str(b.id)}
         assert item["reasons"] and body["next_cursor"] is None
 
