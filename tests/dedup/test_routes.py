@@ -196,7 +196,8 @@ class TestMergeRoutes:
         merge = response.json()
         assert merge["moved"] == {"cases": 0, "names": 0, "documents": 0, "names_added": 1, "phone_copied": False,
                                   "household_moved": False}
-        assert client.get(f"/api/v1/people/{b.id}", headers=headers("caseworker_a")).json()["version"] >= 1
+        merged = client.get(f"/api/v1/people/{b.id}", headers=headers("caseworker_a")).json()
+        assert merged["merged_into_id"] == str(a.id)
         undone = client.post(f"/api/v1/dedup/merges/{merge['id']}/unmerge", headers=headers("supervisor_a"))
         assert undone.status_code == 200 and undone.json()["unmerged_at"] is not None
         again = client.post(f"/api/v1/dedup/merges/{merge['id']}/unmerge", headers=headers("supervisor_a"))
