@@ -125,7 +125,7 @@ def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
     for i, rec in enumerate(records):
         feats = features(rec)
         rows.append(feature_columns(feats))
-        for key in blocking_keys(rec):
+        for key in blocking_keys(rec, feats):
             key_ids.append(rec.id)
             key_values.append(key)
         if progress and i % 50_000 == 49_999:
@@ -148,13 +148,13 @@ def _SCHEMA():  # noqa: N802, ANN202
 
 
 def candidate_pairs_sql(keys: str) -> str:
-    """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB SQL)."""
+    """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB and Spark SQL)."""
     # Table names are ours, never input.
     return f"""
         WITH k AS (
             SELECT id, key FROM {keys}
-            WHERE NOT (starts_with(key, 'N:') OR starts_with(key, 'S:'))
-               OR key IN (SELECT key FROM {keys} WHERE starts_with(key, 'N:') OR starts_with(key, 'S:')
+            WHERE substr(key, 1, 2) NOT IN ('N:', 'S:')
+               OR key IN (SELECT key FROM {keys} WHERE substr(key, 1, 2) IN ('N:', 'S:')
                           GROUP BY key HAVING count(*) <= {_BROAD_KEY_LIMIT})
         )
         SELECT DISTINCT '0' AS match_key, a.id AS join_key_l, b.id AS join_key_r
@@ -202,16 +202,21 @@ class _Session:
 
         return Linker(self.db_api.register("people"), settings, log_level=None)
 
+    def has(self, column: str) -> bool:
+        """Whether any record has a value in this column."""
+        return bool(self.con.execute(f'SELECT count("{column}") FROM people').fetchall()[0][0])  # noqa: S608
+
     def register_candidates(self, linker) -> int:  # noqa: ANN001
         self.con.execute(f"CREATE OR REPLACE TABLE candidates AS {candidate_pairs_sql('person_keys')}")
         linker.table_management.register_blocked_pairs_for_predict(self.db_api.register("candidates"))
         return self.con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
 
 
-def _train(session: _Session, *, version: str, trained_on: str, seed: int) -> MatchModel:
+def _train(session, *, version: str, trained_on: str, seed: int, dialect: str = "duckdb") -> MatchModel:  # noqa: ANN001
+    """Unsupervised training on a session's people (a _Session here, or the Spark one in spark.py)."""
     from splink import block_on
 
-    linker = session.linker(_untrained_settings("duckdb"))
+    linker = session.linker(_untrained_settings(dialect))
     training = linker.training
     training.estimate_probability_two_random_records_match(
         [block_on("given_skel", "family_skel", "dob"), block_on("given_skel", "family_skel", "place")], recall=0.6,
@@ -220,8 +225,9 @@ def _train(session: _Session, *, version: str, trained_on: str, seed: int) -> Ma
     # Partial dates ("1990") would put everyone born that year in one block: EM needs blocks rich in matches.
     # Blocking on everything but the date leaves EM one field to explain in the second session: same-named
     # neighbours of the same sex and nationality would otherwise pass for matches that disagree on the date.
-    for rule in ("l.dob = r.dob AND length(l.dob) = 10",
-                 block_on("given_skel", "family_skel", "place", "sex", "nationality")):
+    # Only columns the file has: a rule on an empty column (FEBRL has no sex or nationality) blocks nothing.
+    present = [c for c in ("place", "sex", "nationality") if session.has(c)]
+    for rule in ("l.dob = r.dob AND length(l.dob) = 10", block_on("given_skel", "family_skel", *present)):
         try:
             training.estimate_parameters_using_expectation_maximisation(rule)
         except ValueError as exc:

@@ -118,5 +118,5 @@ def train_command(
     err.print(f"model {version} trained on {len(records)} records written to {output}")
 
 
-# `crossroads dedup run` (duplicate detection over the registry, filling the review queue) is the registry
-# half of duplicate detection: it is registered on this same `app` from crossroads/dedup/service code.
+# `crossroads dedup run` — the same engine over the registry itself, filling the review queue — is the
+# registry half of duplicate detection and goes here, as `@app.command("run")`, next to batch and train.

@@ -25,10 +25,10 @@ Test = Callable[[PersonFeatures, PersonFeatures], bool]
 _FUNCTIONS = {
     "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "overlap": "list_has_any",
                "inter": "len(list_intersect({a}, {b}))", "starts": "starts_with",
-               "contains": "list_contains"},
+               "contains": "list_contains", "quote": '"'},
     "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "overlap": "arrays_overlap",
               "inter": "size(array_intersect({a}, {b}))", "starts": "startswith",
-              "contains": "array_contains"},
+              "contains": "array_contains", "quote": "`"},  # Spark reads "x" as a string, not a column
 }
 
 
@@ -73,13 +73,13 @@ class Comparison:
 
 def _render(template: str, fn: dict[str, str]) -> str:
     # {inter(a,b)} is the only function with its arguments inside the template name.
-    out = template
+    out = template.replace('"', fn["quote"])
     while "{inter(" in out:
         start = out.index("{inter(")
         end = out.index(")}", start)
         a, b = out[start + 7:end].split(",")
         out = out[:start] + fn["inter"].format(a=a.strip(), b=b.strip()) + out[end + 2:]
-    return out.format(**{k: v for k, v in fn.items() if k != "inter"})
+    return out.format(**{k: v for k, v in fn.items() if k not in ("inter", "quote")})
 
 
 def _jw(a: str, b: str) -> float:
@@ -126,6 +126,10 @@ def _name(field: str, other: str) -> Comparison:
             Level("fuzzy 0.92", f'{{jw}}("{field}_l", "{field}_r") >= 0.92',
                   lambda a, b: _jw(g(a, field), g(b, field)) >= 0.92),
             Level("swapped with " + other, f"{_alike_sql(field, other)} AND {_alike_sql(other, field)}", swapped),
+            Level("first word transliteration",
+                  f'split_part("{fs}_l", \' \', 1) = split_part("{fs}_r", \' \', 1) '
+                  f'AND length(split_part("{fs}_l", \' \', 1)) >= 3',
+                  lambda a, b: _first(g(a, fs)) == _first(g(b, fs)) and len(_first(g(a, fs))) >= 3),
             Level("transliteration fuzzy 0.85", f'{{jw}}("{fs}_l", "{fs}_r") >= 0.85',
                   lambda a, b: _jw(g(a, fs), g(b, fs)) >= 0.85),
             Level("fuzzy 0.80", f'{{jw}}("{field}_l", "{field}_r") >= 0.80',
@@ -190,29 +194,24 @@ _PLACE = Comparison(
 )
 
 
-def _exact(field: str, column: str) -> Comparison:
+def _two_level(field: str, column: str, label: str, sql: str, test: Test) -> Comparison:
+    """A field that agrees one way or not at all: sex, nationality (exact), documents, phones (one shared)."""
     return Comparison(
         field=field,
         null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
         is_null=lambda a, b: not getattr(a, column) or not getattr(b, column),
-        levels=(
-            Level("exact", f'"{column}_l" = "{column}_r"', lambda a, b: getattr(a, column) == getattr(b, column)),
-            Level("else", "ELSE", lambda a, b: True),
-        ),
+        levels=(Level(label, sql, test), Level("else", "ELSE", lambda a, b: True)),
     )
 
 
-def _any_shared(field: str, column: str) -> Comparison:
-    return Comparison(
-        field=field,
-        null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
-        is_null=lambda a, b: not getattr(a, column) or not getattr(b, column),
-        levels=(
-            Level("one shared", f'{{overlap}}("{column}_l", "{column}_r")',
-                  lambda a, b: _shared(getattr(a, column), getattr(b, column)) >= 1),
-            Level("else", "ELSE", lambda a, b: True),
-        ),
-    )
+def _exact(field: str) -> Comparison:
+    return _two_level(field, field, "exact", f'"{field}_l" = "{field}_r"',
+                      lambda a, b: getattr(a, field) == getattr(b, field))
+
+
+def _any_shared(field: str) -> Comparison:
+    return _two_level(field, field, "one shared", f'{{overlap}}("{field}_l", "{field}_r")',
+                      lambda a, b: _shared(getattr(a, field), getattr(b, field)) >= 1)
 
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -220,10 +219,10 @@ COMPARISONS: tuple[Comparison, ...] = (
     _name("family", "given"),
     _DOB,
     _PLACE,
-    _exact("sex", "sex"),
-    _exact("nationality", "nationality"),
-    _any_shared("documents", "documents"),
-    _any_shared("phones", "phones"),
+    _exact("sex"),
+    _exact("nationality"),
+    _any_shared("documents"),
+    _any_shared("phones"),
 )
 
 

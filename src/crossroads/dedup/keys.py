@@ -90,8 +90,8 @@ _SOMALI = str.maketrans({"c": "", "x": "h"})
 _DOUBLE = re.compile(r"(.)\1+")
 
 
-def _romanise_arabic(text: str) -> str:
-    extra = _PERSIAN_ONLY if _PERSIAN_MARKS.intersection(text) else _ARABIC_ONLY
+def _romanise_arabic(text: str, persian: bool) -> str:
+    extra = _PERSIAN_ONLY if persian or _PERSIAN_MARKS.intersection(text) else _ARABIC_ONLY
     out: list[str] = []
     for ch in text:
         latin = _ARABIC_LETTERS.get(ch, extra.get(ch, ch))
@@ -102,13 +102,18 @@ def _romanise_arabic(text: str) -> str:
     return "".join(out)
 
 
-def romanise(text: str | None) -> str:
-    """Lower-case ASCII form of a name in any script, words separated by single spaces."""
+def romanise(text: str | None, persian: bool = False) -> str:
+    """Lower-case ASCII form of a name in any script, words separated by single spaces.
+
+    persian reads the letters Arabic and Persian pronounce differently (ض: Ramadan, Ramazan) the Persian
+    way even in a name without a letter only Persian has; features() sets it from the other names and the
+    nationality.
+    """
     if not text:
         return ""
     text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
     if _ARABIC_SCRIPT.search(text):
-        text = _romanise_arabic(text)
+        text = _romanise_arabic(text, persian)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     ascii_text = _APOSTROPHES.sub("", anyascii(_APOSTROPHES.sub("", stripped))).casefold()
@@ -116,9 +121,9 @@ def romanise(text: str | None) -> str:
 
 
 @lru_cache(maxsize=65536)
-def name_tokens(text: str | None) -> tuple[str, ...]:
+def name_tokens(text: str | None, persian: bool = False) -> tuple[str, ...]:
     """Romanised words of a name without particles, with "abdul"-style prefixes joined to the next word."""
-    words = [w for w in romanise(text).split() if w not in _PARTICLES]
+    words = [w for w in romanise(text, persian).split() if w not in _PARTICLES]
     tokens: list[str] = []
     pending = ""
     for word in words:
@@ -127,8 +132,10 @@ def name_tokens(text: str | None) -> tuple[str, ...]:
             continue
         word = pending + word
         pending = ""
-        # "Alhassan" = "Al-Hassan": a glued article goes too, on long words only ("Ali", "Alan" stay).
-        if len(word) >= 7 and word[:2] in ("al", "el"):
+        # "Alhassan", "Alahmad" = "Al-Hassan", "Al-Ahmad": a glued article goes too, on long words only, and
+        # not before a vowel other than a ("Alioune", "Alexis" stay).
+        if word[:2] in ("al", "el") and ((len(word) >= 6 and word[2] not in "aeiouy")
+                                         or (len(word) >= 7 and word[2] == "a")):
             word = word[2:]
         tokens.append(word)
     if pending:
@@ -232,16 +239,29 @@ def _phone(number: str) -> str:
     return digits[-9:]
 
 
+_PERSIAN_NATIONALITIES = frozenset({"AFG", "IRN", "TJK"})
+
+
+def _persian(rec: PersonRecord) -> bool:
+    if (rec.nationality or "").upper() in _PERSIAN_NATIONALITIES:
+        return True
+    return any(_PERSIAN_MARKS.intersection(n) for n in (rec.given_name or "", rec.family_name or "", *rec.aliases))
+
+
+def _tokens(rec: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    persian = _persian(rec)
+    return name_tokens(rec.given_name, persian), name_tokens(rec.family_name, persian), persian
+
+
 def features(rec: PersonRecord) -> PersonFeatures:
     """The comparison columns of a record."""
-    given = name_tokens(rec.given_name)
-    family = name_tokens(rec.family_name)
+    given, family, persian = _tokens(rec)
     skels: set[str] = set()
     for token in given + family:
         skels.update(skeleton_variants(token))
     place = romanise(rec.place).split()
     for alias in rec.aliases:
-        skels.update(skeleton(t) for t in name_tokens(alias))
+        skels.update(skeleton(t) for t in name_tokens(alias, persian))
     year, month, day = date_parts(rec.date_of_birth)
     if rec.dob_estimated:
         # An estimated date ("about 30" recorded as 1 January) says nothing about the month and day.
@@ -278,7 +298,7 @@ def _hash(kind: str, value: str) -> str:
 def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """(given, family) skeleton variants of the words that identify a name, for its own name and aliases."""
     out = []
-    given, family = name_tokens(rec.given_name), name_tokens(rec.family_name)
+    given, family, persian = _tokens(rec)
     # A compound given name ("Juan Carlos") or family name ("Ramos Rivera", "Hasan Rashid") may lose its
     # last part in another office: both the first and the last word take part.
     givens = dict.fromkeys(given[:1] + given[-1:] + (("".join(given),) if len(given) > 1 else ()))
@@ -291,7 +311,7 @@ def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]
         for f in families or [None]:
             out.append((skeleton_variants(g) if g else (), skeleton_variants(f) if f else ()))
     for alias in rec.aliases:
-        tokens = name_tokens(alias)
+        tokens = name_tokens(alias, persian)
         if len(tokens) >= 2:
             out.append(((skeleton(tokens[0]),), (skeleton(tokens[1]),)))
         elif tokens:
@@ -299,7 +319,7 @@ def _name_sets(rec: PersonRecord) -> list[tuple[tuple[str, ...], tuple[str, ...]
     return out
 
 
-def blocking_keys(rec: PersonRecord) -> set[str]:
+def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set[str]:
     """Hashed keys to index one per row: a duplicate shares at least one with its original.
 
     - ``n``: both name skeletons (order-free, so swapped names agree) with a 4-year window of the birth year;
@@ -317,9 +337,11 @@ def blocking_keys(rec: PersonRecord) -> set[str]:
     - ``S``: one name skeleton with one word of the place — a family registered again with other given
       names or dates;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
+
+    feats, when the caller already has features(rec), saves computing them again.
     """
     keys: set[str] = set()
-    feats = features(rec)
+    feats = feats or features(rec)
     year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
     buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None
