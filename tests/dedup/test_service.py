@@ -60,8 +60,8 @@ class TestCheckDuplicates:
         assert candidate.visible and candidate.person_id == original.id
         assert candidate.probability >= 0.5
         reasons = {r.field: r for r in candidate.reasons}
-        assert reasons["given_name"].level_label == "swapped with family" and reasons["given_name"].agreed
-        assert reasons["date_of_birth"].level_label == "day and month swapped"
+        assert reasons["given_name"].level == "swapped with family" and reasons["given_name"].agreed
+        assert reasons["date_of_birth"].level == "day and month swapped"
         assert result.model_version == "test-model-1"
 
     def test_unrelated_person_has_no_candidates(self, db, cw):
@@ -74,7 +74,7 @@ class TestCheckDuplicates:
         [candidate] = result.candidates
         assert not candidate.visible and result.hidden == 1
         assert (candidate.person_id, candidate.given_name, candidate.probability, candidate.reasons) == (
-            None, None, None, ())
+            None, None, None, [])
 
     def test_merged_records_are_not_candidates(self, db, cw, sup):
         from crossroads.dedup.merges import merge_people

@@ -32,6 +32,8 @@ DYNAMIC = (
     N_("two words shared"),
     N_("a word shared"),
     N_("one shared"),
+    N_("first word transliteration"),
+    N_("within 2 years, a date known by its year only"),
     N_("missing"),
     # Field of a reason not labelled elsewhere
     N_("Place"),

@@ -148,13 +148,19 @@ def merge_people(session: Session, *, principal: Principal, survivor_id: uuid.UU
     if candidate is not None and candidate.status == CandidateStatus.OPEN:
         candidate.status = CandidateStatus.CONFIRMED
         candidate.decided_by, candidate.decided_at = principal.user_id, utcnow()
+    _reindex_and_record(session, principal, merge, survivor, merged, "person.merge")
+    return merge
+
+
+def _reindex_and_record(session: Session, principal: Principal, merge: PersonMerge, survivor: Person,
+                        merged: Person, action: str) -> None:
+    """Search and blocking keys of both records follow their names; the change and its audit row go together."""
     _reload(session, survivor, merged)
     refresh_name_index(session, survivor)
     refresh_name_index(session, merged)
     session.flush()
-    record_event(session, actor=principal, action="person.merge", entity_type="person", entity_id=survivor.id,
+    record_event(session, actor=principal, action=action, entity_type="person", entity_id=survivor.id,
                  office_id=survivor.office_id, details=_counts(merge, merged.office_id))
-    return merge
 
 
 def moved_counts(merge: PersonMerge) -> dict[str, Any]:
@@ -215,12 +221,7 @@ def unmerge_people(session: Session, *, principal: Principal, merge_id: int,
         # The merge was a mistake or went the wrong way: the pair goes back to the queue to be decided again.
         session.execute(update(MatchCandidate).where(MatchCandidate.id == merge.candidate_id)
                         .values(status=CandidateStatus.OPEN, decided_by=None, decided_at=None))
-    _reload(session, survivor, merged)
-    refresh_name_index(session, survivor)
-    refresh_name_index(session, merged)
-    session.flush()
-    record_event(session, actor=principal, action="person.unmerge", entity_type="person", entity_id=survivor.id,
-                 office_id=survivor.office_id, details=_counts(merge, merged.office_id))
+    _reindex_and_record(session, principal, merge, survivor, merged, "person.unmerge")
     return merge
 
 

@@ -7,8 +7,6 @@ from fastapi import APIRouter, Query
 from crossroads.dedup import merges, review, service
 from crossroads.dedup.models import CandidateStatus, PersonMerge
 from crossroads.dedup.schemas import (
-    OTHER_OFFICE,
-    CandidateOut,
     CheckOut,
     DecisionIn,
     MergeIn,
@@ -24,20 +22,10 @@ from crossroads.web.deps import ApiUser, DbSession
 router = APIRouter(tags=["duplicates"])
 
 
-def candidate_out(c: service.Candidate) -> CandidateOut:
-    if not c.visible:
-        return CandidateOut(visible=False, message=OTHER_OFFICE)
-    return CandidateOut(
-        visible=True, person_id=c.person_id, probability=c.probability, match_weight=c.match_weight,
-        given_name=c.given_name, family_name=c.family_name, date_of_birth=c.date_of_birth, sex=c.sex,
-        nationality=c.nationality, office_id=c.office_id,
-        reasons=[ReasonOut(field=r.field, level=r.level_label, agreed=r.agreed, weight=r.weight) for r in c.reasons])
-
-
 @router.post("/people/check-duplicates", response_model=CheckOut)
 def check_duplicates(body: PersonCreate, session: DbSession, principal: ApiUser):
     result = service.check_duplicates(session, principal=principal, data=body)
-    return CheckOut(candidates=[candidate_out(c) for c in result.candidates], hidden=result.hidden,
+    return CheckOut(candidates=result.candidates, hidden=result.hidden,
                     model_version=result.model_version)
 
 

@@ -23,6 +23,7 @@ from crossroads.dedup.index import person_record, record_from_data
 from crossroads.dedup.keys import PersonRecord, blocking_keys, features
 from crossroads.dedup.model import MatchModel, MatchScore, Reason, default_model
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate, MatchModelVersion
+from crossroads.dedup.schemas import OTHER_OFFICE, CandidateOut, ReasonOut
 from crossroads.people.models import IdentityDocument, Person, PersonName
 from crossroads.people.schemas import PersonCreate
 
@@ -178,25 +179,8 @@ def score_record(session: Session, principal: Principal | None, record: PersonRe
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A likely duplicate as the checking user may see it: everything if visible, only the signal if not."""
-
-    visible: bool
-    probability: float | None = None
-    match_weight: float | None = None
-    person_id: uuid.UUID | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    date_of_birth: date | None = None
-    sex: str | None = None
-    nationality: str | None = None
-    office_id: uuid.UUID | None = None
-    reasons: tuple[Reason, ...] = ()
-
-
-@dataclass(frozen=True)
 class CheckResult:
-    candidates: list[Candidate]
+    candidates: list[CandidateOut]
     model_version: str
 
     @property
@@ -204,14 +188,14 @@ class CheckResult:
         return sum(not c.visible for c in self.candidates)
 
 
-def _candidate(s: Scored) -> Candidate:
+def _candidate(s: Scored) -> CandidateOut:
     if not s.visible:
-        return Candidate(visible=False)
+        return CandidateOut(visible=False, message=OTHER_OFFICE)
     p = s.person
-    return Candidate(visible=True, probability=round(s.score.probability, 4),
-                     match_weight=round(s.score.match_weight, 2), person_id=p.id, given_name=p.given_name,
-                     family_name=p.family_name, date_of_birth=p.date_of_birth, sex=p.sex,
-                     nationality=p.nationality, office_id=p.office_id, reasons=tuple(s.score.reasons))
+    return CandidateOut(
+        visible=True, probability=round(s.score.probability, 4), match_weight=round(s.score.match_weight, 2),
+        person_id=p.id, given_name=p.given_name, family_name=p.family_name, date_of_birth=p.date_of_birth,
+        sex=p.sex, nationality=p.nationality, office_id=p.office_id, reasons=_reasons(s.score.reasons))
 
 
 def check_duplicates(session: Session, *, principal: Principal, data: PersonCreate) -> CheckResult:
@@ -240,8 +224,12 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if str(a) < str(b) else (b, a)
 
 
+def _reasons(reasons: list[Reason]) -> list[ReasonOut]:
+    return [ReasonOut(field=r.field, level=r.level_label, agreed=r.agreed, weight=r.weight) for r in reasons]
+
+
 def _reasons_json(reasons: list[Reason]) -> list[dict]:
-    return [{"field": r.field, "level": r.level_label, "agreed": r.agreed, "weight": r.weight} for r in reasons]
+    return [r.model_dump() for r in _reasons(reasons)]
 
 
 def queue_pairs(session: Session, pairs: list[tuple[uuid.UUID, uuid.UUID, MatchScore]], *, model: MatchModel,

@@ -142,6 +142,8 @@ class PersonOut(BaseModel):
     documents: list[DocumentOut]
     household_id: uuid.UUID | None
     household_relationship: Relationship | None
+    # Set while this record is merged into another person: the survivor, where its cases now are.
+    merged_into_id: uuid.UUID | None = None
     created_at: datetime
     version: int
 

@@ -11,6 +11,7 @@ from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
 from crossroads.dedup.index import index_person
+from crossroads.dedup.service import queue_duplicates_of
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
@@ -81,6 +82,7 @@ def register_person(session: Session, *, principal: Principal, data: PersonCreat
             "documents": len(data.documents),
         },
     )
+    queue_duplicates_of(session, actor=principal, person=person)
     return person
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,8 @@ from crossroads.cases.programmes import configs_for, state_labeller
 from crossroads.cases.service import cases_of_person, list_programmes
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
+from crossroads.dedup.service import check_duplicates
+from crossroads.dedup.views import FIELD_LABELS
 from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
@@ -83,11 +86,25 @@ def register_page(request: Request, session: DbSession, principal: UiUser) -> Re
     return render(request, "people/register.html", {**_form_context(session, principal), "values": {}, "errors": {}})
 
 
+def _fingerprint(data: PersonCreate) -> str:
+    """Identifies what was checked, so that a changed form is checked again before it is saved."""
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()[:24]
+
+
 @router.post("/people/new")
 def register(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    """Check for duplicates first; the form comes back with the candidates, and a second post registers."""
     require(principal, Action.PERSON_CREATE)
     try:
-        person = service.register_person(session, principal=principal, data=person_from_form(form))
+        data = person_from_form(form)
+        fingerprint = _fingerprint(data)
+        if principal.may(Action.DEDUP_CHECK) and text(form, "checked") != fingerprint:
+            result = check_duplicates(session, principal=principal, data=data)
+            if result.candidates:
+                return render(request, "people/register.html", {
+                    **_form_context(session, principal), "values": dict(form), "errors": {},
+                    "candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS})
+        person = service.register_person(session, principal=principal, data=data)
     except ValidationError as exc:
         errors = field_errors(exc)
     except DomainError as exc:
