@@ -645,6 +645,9 @@ INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
 substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;
 INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
 (md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
+SELECT match_models.version, match_models.id FROM match_models WHERE match_models.active \
+ORDER BY match_models.id DESC LIMIT 1;
+LOOKUP;
 SELECT programmes.code, programmes.name, programmes.active, programmes.current_version_id, programme_versions.id, \
 programme_versions.programme, programme_versions.version, programme_versions.created_at FROM programmes \
 JOIN programme_versions ON programme_versions.id = programmes.current_version_id \
@@ -665,7 +668,11 @@ md5(:r::text || 'p')), \
 (:seq + 2, now(), NULL, 'caseworker', 'case.open', 'case', md5(:r::text), NULL, '{"programme": "avrr"}', \
 md5(:r::text || 'p'), md5(:r::text || 'c'));
 END;
-""".replace("S.", f"{REPLAY_SCHEMA}.")
+""".replace("LOOKUP", " UNION ALL ".join(
+    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
+    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
+    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
+)).replace("S.", f"{REPLAY_SCHEMA}.")
 
 
 def run_pgbench_registration_replay(database_url: str, clients: int, seconds: float) -> dict[str, Any]:
