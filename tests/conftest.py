@@ -108,3 +108,16 @@ def world(db: Session) -> af.World:
 def cw(client: TestClient, world: af.World) -> dict[str, str]:
     """API headers of the caseworker of office A."""
     return token_headers(client, world.users["caseworker_a"].email)
+
+
+@pytest.fixture
+def headers(client, world):
+    """API headers of any user of the world by key (`headers("supervisor_a")`), logging in once per user."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def get(key: str) -> dict[str, str]:
+        if key not in cache:
+            cache[key] = token_headers(client, world.users[key].email)
+        return cache[key]
+
+    return get

@@ -13,18 +13,6 @@ CHECK = "/api/v1/people/check-duplicates"
 
 
 @pytest.fixture
-def headers(client, world):
-    cache: dict[str, dict[str, str]] = {}
-
-    def get(key: str) -> dict[str, str]:
-        if key not in cache:
-            cache[key] = token_headers(client, world.users[key].email)
-        return cache[key]
-
-    return get
-
-
-@pytest.fixture
 def sup_b(db, world):
     return af.user(db, world.agency, Role.SUPERVISOR, [world.office_b])
 

@@ -6,7 +6,6 @@ import pytest
 
 from crossroads.disclosure import exchange
 from tests.factories import releases as df
-from tests.helpers import token_headers
 
 
 @pytest.fixture
@@ -43,13 +42,3 @@ def settings(settings, agency_key):
     return settings
 
 
-@pytest.fixture
-def headers(client, world):
-    cache: dict[str, dict[str, str]] = {}
-
-    def get(key: str) -> dict[str, str]:
-        if key not in cache:
-            cache[key] = token_headers(client, world.users[key].email)
-        return cache[key]
-
-    return get

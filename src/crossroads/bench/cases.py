@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from crossroads.bench import print_result
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from rich.console import Console
@@ -899,10 +901,7 @@ def command(
     except BenchError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from None
-    if as_json:
-        print(json.dumps(result, indent=2))
-    else:
-        Console().print(_table(result))
+    print_result(result, as_json=as_json, table=_table)
 
 
 def main() -> None:

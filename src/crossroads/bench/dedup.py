@@ -21,7 +21,6 @@ online_figures(); the top-level figures are ours on the synthetic set.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -29,6 +28,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from crossroads.bench import print_result
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -318,12 +319,7 @@ def command(
         raise typer.Exit(2)
     figures = run_benchmark(people=people, seed=seed, threshold=threshold, datasets=chosen, online=online,
                             console=err)
-    if as_json:
-        print(json.dumps(figures, indent=2))
-    else:
-        from rich.console import Console as Out
-
-        Out().print(_table(figures))
+    print_result(figures, as_json=as_json, table=_table)
 
 
 def main() -> None:

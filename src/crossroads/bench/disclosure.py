@@ -14,7 +14,6 @@ Heavy imports happen inside functions: `crossroads --help` must not pay for them
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -22,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+
+from crossroads.bench import print_result
 
 GOAL_SECONDS_AT_1M = 10.0
 GOAL_DP_VS_BARE = 1.5
@@ -179,10 +180,7 @@ def command(
     from rich.console import Console
 
     result = run_benchmark(rows, seed=seed, k=k, repeat=repeat, console=Console(stderr=True))
-    if as_json:
-        print(json.dumps(result, indent=2))
-    else:
-        Console().print(_table(result))
+    print_result(result, as_json=as_json, table=_table)
 
 
 def main() -> None:
