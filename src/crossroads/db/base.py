@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so Alembic's batch mode on SQLite can find and alter them.
@@ -20,6 +21,11 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def str_enum(e: type[StrEnum]) -> Enum:
+    """A string-enum column stored as its values in a plain VARCHAR(20), the same on SQLite and PostgreSQL."""
+    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crossroads.db.base import Base, Timestamps, utcnow
+from crossroads.db.base import Base, Timestamps, str_enum, utcnow
 
 
 class CandidateStatus(StrEnum):
@@ -22,10 +22,6 @@ class CandidateStatus(StrEnum):
 class CandidateSource(StrEnum):
     ONLINE = "online"
     BATCH = "batch"
-
-
-def _enum(e: type[StrEnum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class PersonMatchKey(Base):
@@ -72,8 +68,8 @@ class MatchCandidate(Timestamps, Base):
     # The engine's reasons: field, comparison level and weight; names of fields, never their values.
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     model_version: Mapped[str] = mapped_column(String(64))
-    source: Mapped[CandidateSource] = mapped_column(_enum(CandidateSource))
-    status: Mapped[CandidateStatus] = mapped_column(_enum(CandidateStatus), default=CandidateStatus.OPEN)
+    source: Mapped[CandidateSource] = mapped_column(str_enum(CandidateSource))
+    status: Mapped[CandidateStatus] = mapped_column(str_enum(CandidateStatus), default=CandidateStatus.OPEN)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, str_enum, utcnow
 
 
 class DatasetSource(StrEnum):
@@ -44,10 +43,6 @@ class ReleaseStatus(StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(e: type[StrEnum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
-
-
 class Dataset(UUIDPrimaryKey, Timestamps, Base):
     """A source the agency releases from, with the total privacy budget its DP releases may spend."""
 
@@ -58,7 +53,7 @@ class Dataset(UUIDPrimaryKey, Timestamps, Base):
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[DatasetSource] = mapped_column(_enum(DatasetSource))
+    source: Mapped[DatasetSource] = mapped_column(str_enum(DatasetSource))
     # Only the cases of this programme, when set; counter-trafficking releases are the usual example.
     programme: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
     epsilon_budget: Mapped[float] = mapped_column(Float)
@@ -93,8 +88,8 @@ class Release(UUIDPrimaryKey, Base):
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disclosure_datasets.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ReleaseKind] = mapped_column(_enum(ReleaseKind))
-    status: Mapped[ReleaseStatus] = mapped_column(_enum(ReleaseStatus), default=ReleaseStatus.DRAFT)
+    kind: Mapped[ReleaseKind] = mapped_column(str_enum(ReleaseKind))
+    status: Mapped[ReleaseStatus] = mapped_column(str_enum(ReleaseStatus), default=ReleaseStatus.DRAFT)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
     epsilon: Mapped[float | None] = mapped_column(Float)

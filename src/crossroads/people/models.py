@@ -6,10 +6,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, str_enum, utcnow
 
 
 class Sex(StrEnum):
@@ -47,10 +47,6 @@ class Relationship(StrEnum):
     NON_RELATIVE = "non_relative"
 
 
-def _enum(e: type[StrEnum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
-
-
 class Household(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "households"
 
@@ -64,7 +60,7 @@ class Person(UUIDPrimaryKey, Timestamps, Base):
     office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"), index=True)
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
-    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex))
     date_of_birth: Mapped[date | None]
     date_of_birth_estimated: Mapped[bool] = mapped_column(default=False)
     nationality: Mapped[str | None] = mapped_column(String(3))
@@ -73,7 +69,7 @@ class Person(UUIDPrimaryKey, Timestamps, Base):
     household_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("households.id", ondelete="SET NULL"), index=True
     )
-    household_relationship: Mapped[Relationship | None] = mapped_column(_enum(Relationship))
+    household_relationship: Mapped[Relationship | None] = mapped_column(str_enum(Relationship))
     # Accent-free, case-folded, romanised forms of every name the person is known by; searched by
     # the case list so that "Jose" finds "José" and a Latin query finds an Arabic-script name.
     search_key: Mapped[str] = mapped_column(Text, default="")
@@ -100,7 +96,7 @@ class PersonName(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(400))
-    kind: Mapped[NameKind] = mapped_column(_enum(NameKind), default=NameKind.ALIAS)
+    kind: Mapped[NameKind] = mapped_column(str_enum(NameKind), default=NameKind.ALIAS)
 
     person: Mapped[Person] = relationship(back_populates="names", lazy="raise")
 
@@ -110,7 +106,7 @@ class IdentityDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    document_type: Mapped[DocumentType] = mapped_column(_enum(DocumentType))
+    document_type: Mapped[DocumentType] = mapped_column(str_enum(DocumentType))
     number: Mapped[str] = mapped_column(String(64))
     # Upper-case letters and digits only, so "a 123-456" and "A123456" match exactly.
     number_normalised: Mapped[str] = mapped_column(String(64), index=True)
