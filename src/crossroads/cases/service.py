@@ -304,13 +304,12 @@ def _query_condition(session: Session, q: str) -> Any:
             # case in scope; as a list of ids it would ship thousands of parameters each way.
             people_array = cast(select(func.array_agg(people.c[0])).scalar_subquery(), ARRAY(Uuid))
             alternatives.append(Case.person_id == any_(people_array))
-            tokens = []
-    if tokens:
-        ids = list(session.scalars(select(people.c[0]).limit(PEOPLE_LIST_LIMIT + 1)))
-        if len(ids) <= PEOPLE_LIST_LIMIT:
-            alternatives.append(Case.person_id.in_(ids) if ids else Case.id.is_(None))
         else:
-            alternatives.append(Case.person_id.in_(select(people.c[0])))
+            ids = list(session.scalars(select(people.c[0]).limit(PEOPLE_LIST_LIMIT + 1)))
+            if len(ids) <= PEOPLE_LIST_LIMIT:
+                alternatives.append(Case.person_id.in_(ids) if ids else Case.id.is_(None))
+            else:
+                alternatives.append(Case.person_id.in_(select(people.c[0])))
     if not alternatives:
         return Case.id.is_(None)
     if len(alternatives) == 1:
