@@ -14,13 +14,9 @@ import os
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import count_events, verify_chain
@@ -34,24 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("n_cases", "dialect", "clients", "seconds", "queries", "date", "machine", "durations_s",
         "search_p50_ms", "search_p95_ms", "list_p50_ms", "list_p95_ms", "open_case_p50_ms", "open_case_p95_ms",
         "registrations", "registrations_per_s", "registration_p50_ms", "registration_p95_ms", "goals_met")
-
-
-@pytest.fixture
-def bench_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bench.db'}"
-        return
-    name = f"crossroads_bench_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_smoke_run_reports_every_figure(bench_url: str):

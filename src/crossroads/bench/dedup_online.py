@@ -14,11 +14,14 @@ hours.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -26,7 +29,7 @@ from sqlalchemy import Engine, func, select, text
 
 from crossroads.audit.service import record_event
 from crossroads.bench.cases import percentile
-from crossroads.bench.seed import BenchWorld, _prefetched, _write, caseworker_email, ensure_world
+from crossroads.bench.seed import BenchWorld, _write, caseworker_email, ensure_world
 from crossroads.db.base import utcnow
 from crossroads.db.session import refresh_planner_statistics, session_factory, unit_of_work
 from crossroads.dedup.keys import PersonRecord, blocking_keys
@@ -66,6 +69,16 @@ class _Rows:
         self.documents: list[tuple] = []
         self.keys: list[tuple] = []
 
+    def trim(self, people: int) -> None:
+        """Keep the first `people` people and only their other rows."""
+        if len(self.people) <= people:
+            return
+        self.people = self.people[:people]
+        kept = {row[0] for row in self.people}
+        self.tokens = [r for r in self.tokens if r[0] in kept]
+        self.documents = [r for r in self.documents if r[0] in kept]
+        self.keys = [r for r in self.keys if r[0] in kept]
+
 
 def _rows(records: list[PersonRecord], world: BenchWorld, rng: random.Random) -> _Rows:
     rows = _Rows()
@@ -91,15 +104,39 @@ def _rows(records: list[PersonRecord], world: BenchWorld, rng: random.Random) ->
     return rows
 
 
+def _batch_rows(world: BenchWorld, seed: int, index: int, originals: int) -> _Rows:
+    """Batch `index` of a seeding run: the same rows whichever process builds it."""
+    records = generate_labelled(originals, seed=seed + index, contacts=True).records
+    return _rows(records, world, random.Random(seed * 7_919 + index))
+
+
 def _batches(missing: int, world: BenchWorld, seed: int) -> Iterator[_Rows]:
-    rng = random.Random(seed)
-    made = start = 0
-    while made < missing:
-        originals = max(1, min(BATCH, int((missing - made) / 1.2) + 1))
-        records = generate_labelled(originals, seed=seed + start, contacts=True).records[:missing - made]
-        start += 1
-        made += len(records)
-        yield _rows(records, world, rng)
+    """Batches of bench people until `missing` are made, built on every core while the database ingests."""
+    # Computing keys is pure Python (about 350 µs a person), so threads would share one core; processes
+    # build whole batches side by side, at most two ahead per process so memory stays bounded.
+    sizes: list[int] = []
+    planned = 0
+    while planned < missing:
+        originals = max(1, min(BATCH, int((missing - planned) / 1.2) + 1))
+        sizes.append(originals)
+        planned += int(originals * 1.2) + 1
+    workers = max(1, min(len(sizes), os.cpu_count() or 1))
+    made = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[_Rows]] = deque()
+        submitted = 0
+        while made < missing:
+            while submitted < len(sizes) and len(pending) < 2 * workers:
+                pending.append(pool.submit(_batch_rows, world, seed, submitted, sizes[submitted]))
+                submitted += 1
+            if not pending:
+                # The planned sizes fell short (fewer duplicates than expected): one more batch.
+                sizes.append(max(1, int((missing - made) / 1.2) + 1))
+                continue
+            rows = pending.popleft().result()
+            rows.trim(missing - made)
+            made += len(rows.people)
+            yield rows
 
 
 def count_bench_people(engine: Engine, world: BenchWorld) -> int:
@@ -120,8 +157,7 @@ def seed_people(engine: Engine, n: int, *, seed: int = 0, console: Any = None) -
         with Progress(TextColumn("Seeding people and blocking keys"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task("seed", total=missing)
-            # Python builds the next batch (keys are the costly part) while the database ingests this one.
-            for rows in _prefetched(_batches(missing, world, run_seed)):
+            for rows in _batches(missing, world, run_seed):
                 with engine.begin() as conn:
                     _write(conn, Person.__table__, PEOPLE, rows.people)
                     _write(conn, PersonNameToken.__table__, TOKENS, rows.tokens)
