@@ -69,6 +69,47 @@ class TestRegistrationCheck:
         assert "Mohammed" not in page
 
 
+def post_member(client, head_id, **extra):
+    token = csrf(client.get(f"/people/{head_id}").text)
+    member = {f"member_{k}": v for k, v in FORM.items()}
+    return client.post(f"/people/{head_id}/household", follow_redirects=False,
+                       data={**member, "relationship": "sibling", "csrf_token": token, **extra})
+
+
+class TestHouseholdMemberCheck:
+    """Adding a household member registers a person, so it is checked for duplicates the same way."""
+
+    @pytest.fixture
+    def head(self, db, cw):
+        return df.person(db, cw, {**df.ORIGINAL, "given_name": "Amina", "family_name": "Osman", "sex": "female",
+                                  "date_of_birth": "1990-02-11", "nationality": "ERI"})
+
+    def test_candidates_come_back_before_the_member_is_saved(self, as_caseworker, db, cw, head):
+        original = df.person(db, cw, df.ORIGINAL)
+        before = df.count(db, Person)
+        response = post_member(as_caseworker, head.id)
+        assert response.status_code == 200
+        page = response.text
+        assert 'id="duplicates"' in page and f'href="/people/{original.id}"' in page
+        assert "Add anyway: this is a different person" in page
+        assert 'value="Hussain"' in page and 'value="sibling" selected' in page
+        assert df.count(db, Person) == before
+
+    def test_add_anyway_saves_the_member_into_the_household(self, as_caseworker, db, cw, head):
+        df.person(db, cw, df.ORIGINAL)
+        checked = post_member(as_caseworker, head.id)
+        fingerprint = checked.text.split('name="member_checked" value="')[1].split('"')[0]
+        response = post_member(as_caseworker, head.id, member_checked=fingerprint)
+        assert response.status_code == 303 and response.headers["location"].endswith("#household")
+        member = db.scalars(select(Person).where(Person.given_name == "Hussain")).one()
+        assert member.household_id == head.household_id is not None
+
+    def test_without_candidates_the_member_is_added_at_once(self, as_caseworker, head):
+        response = post_member(as_caseworker, head.id, member_given_name="Lucía", member_family_name="Fernández",
+                               member_nationality="COL", member_date_of_birth="2001-11-30")
+        assert response.status_code == 303
+
+
 class TestReviewPages:
     def test_queue_lists_the_pair_and_the_pair_page_shows_both_records(self, as_supervisor, db, cw):
         df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)

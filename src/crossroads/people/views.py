@@ -117,7 +117,8 @@ def register(request: Request, form: Form, session: DbSession, principal: UiUser
 
 
 def _person_page(request: Request, session: Session, principal: Principal, person_id: uuid.UUID,
-                 errors: dict | None = None, values: dict | None = None, status_code: int = 200) -> Response:
+                 errors: dict | None = None, values: dict | None = None, status_code: int = 200,
+                 extra: dict | None = None) -> Response:
     person = service.get_person(session, principal=principal, person_id=person_id)
     if person.merged_into_id is not None:
         # A merged record lives on in the survivor, whose page shows the merge and can undo it.
@@ -140,6 +141,7 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "values": values or {},
             "merges": merges_of_person(session, principal=principal, person_id=person.id),
             "open_pairs": open_pairs_of(session, principal=principal, person_id=person.id),
+            **(extra or {}),
         },
         status_code=status_code,
     )
@@ -156,6 +158,13 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
     try:
         data = HouseholdMemberCreate(relationship=text(form, "relationship") or "",
                                      person=person_from_form(form, prefix="member_"))
+        # A household member is a registration too: likely duplicates are shown before the member is saved.
+        fingerprint = _fingerprint(data.person)
+        if principal.may(Action.DEDUP_CHECK) and text(form, "member_checked") != fingerprint:
+            result = check_duplicates(session, principal=principal, data=data.person)
+            if result.candidates:
+                return _person_page(request, session, principal, person_id, values=dict(form), extra={
+                    "candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS})
         service.add_household_member(session, principal=principal, person_id=person_id, data=data)
     except ValidationError as exc:
         errors = {f"member_{k}": v for k, v in field_errors(exc).items()}
