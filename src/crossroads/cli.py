@@ -22,7 +22,7 @@ from crossroads.bench.dedup import command as bench_dedup_command
 from crossroads.bench.disclosure import command as bench_disclosure_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
-from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run` and `dedup activate`)
+from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
 from crossroads.dedup.cli import app as dedup_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app

@@ -1,4 +1,4 @@
-"""`crossroads dedup run` and `crossroads dedup activate`: the registry's commands on the engine's `dedup` app."""
+"""`crossroads dedup run | activate | reindex`: the registry's commands on the engine's `dedup` app."""
 
 from __future__ import annotations
 
@@ -70,3 +70,37 @@ def activate(
     with unit_of_work(_engine()) as session:
         activate_model(session, actor=None, model=model)
     err.print(f"model {model.version} is active")
+
+
+@app.command("reindex")
+def reindex_command(
+    check: Annotated[bool, typer.Option("--check", help="Only compare a sample of people's stored keys with "
+                                                        "today's; exit 1 if any differ.")] = False,
+    sample: Annotated[int, typer.Option("--sample", min=1, max=100_000, help="People compared by --check.")] = 200,
+    chunk: Annotated[int, typer.Option("--chunk", min=10, max=50_000, help="People per step.")] = 2_000,
+) -> None:
+    """Recompute the blocking keys of everyone in the registry after an upgrade that changed their definition."""
+    from crossroads.db.session import unit_of_work
+    from crossroads.dedup.reindex import index_status, reindex
+
+    engine = _engine()
+    if check:
+        with unit_of_work(engine) as session:
+            status = index_status(session, sample=sample)
+        err.print(f"{status.people} people; {status.stale} of {status.sampled} sampled have outdated keys; "
+                  f"{status.merged_with_keys} merged records still have keys")
+        if not status.up_to_date:
+            err.print("run `crossroads dedup reindex` to bring the blocking index up to date")
+            raise typer.Exit(1)
+        return
+    with Progress(TextColumn("Reindexing blocking keys"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err) as bar:
+        task = bar.add_task("reindex", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with unit_of_work(engine) as session:
+            result = reindex(session, chunk=chunk, progress=progress)
+    err.print(f"{result.people} people, {result.changed} with new keys: {result.keys_removed} keys removed, "
+              f"{result.keys_added} added")

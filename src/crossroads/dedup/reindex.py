@@ -1,0 +1,152 @@
+"""Bringing the blocking index up to date with the key definitions of this version of Crossroads.
+
+Registration writes a person's keys as keys.blocking_keys defines them at the time. When a release changes
+that definition (a new kind of key, a different skeleton), the stored keys no longer match what a check
+computes for a new record, and candidates are missed without any error. ``index_status`` recomputes the
+keys of a sample of people and says how many differ; ``reindex`` recomputes everyone's and rewrites only
+the people whose keys changed, so running it twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from crossroads.audit.service import record_event
+from crossroads.dedup.index import person_record
+from crossroads.dedup.keys import PersonRecord, blocking_keys
+from crossroads.dedup.models import PersonMatchKey
+from crossroads.people.models import Person
+
+CHUNK = 2_000
+# Below this many people a pool of processes costs more to start than the keys take to compute.
+POOL_FROM = 20_000
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    people: int
+    sampled: int
+    stale: int
+    merged_with_keys: int
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.stale == 0 and self.merged_with_keys == 0
+
+
+@dataclass(frozen=True)
+class ReindexResult:
+    people: int
+    changed: int
+    keys_removed: int
+    keys_added: int
+
+
+def _keys_of(records: Sequence[PersonRecord]) -> list[set[str]]:
+    return [blocking_keys(r) for r in records]
+
+
+def _records(session: Session, ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, PersonRecord]]:
+    people = session.scalars(select(Person).where(Person.id.in_(ids))
+                             .options(selectinload(Person.names), selectinload(Person.documents)))
+    # A merged record keeps no keys (index_person), so nothing finds it again.
+    return [(p.id, person_record(p)) for p in people if p.merged_into_id is None]
+
+
+def _stored(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    stored: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for person_id, key in session.execute(select(PersonMatchKey.person_id, PersonMatchKey.key)
+                                          .where(PersonMatchKey.person_id.in_(ids))):
+        stored[person_id].add(key)
+    return stored
+
+
+def index_status(session: Session, *, sample: int = 200, seed: int = 0) -> IndexStatus:
+    """How many of `sample` people drawn across the registry have stored keys that differ from today's."""
+    people = session.scalar(select(func.count()).select_from(Person)) or 0
+    rng = random.Random(seed)
+    ids: list[uuid.UUID] = []
+    for _ in range(sample * 2):
+        if len(ids) >= min(sample, people):
+            break
+        # A random point in id space and the next id after it: a spread sample without reading every id.
+        point = uuid.UUID(int=rng.getrandbits(128))
+        found = session.scalar(select(Person.id).where(Person.id >= point).order_by(Person.id).limit(1))
+        if found is not None and found not in ids:
+            ids.append(found)
+    records = _records(session, ids)
+    stored = _stored(session, [i for i, _ in records])
+    expected = _keys_of([r for _, r in records])
+    stale = sum(1 for (person_id, _), keys in zip(records, expected, strict=True)
+                if stored.get(person_id, set()) != keys)
+    merged_with_keys = session.scalar(
+        select(func.count(func.distinct(PersonMatchKey.person_id)))
+        .join(Person, Person.id == PersonMatchKey.person_id).where(Person.merged_into_id.is_not(None))) or 0
+    return IndexStatus(people=people, sampled=len(records), stale=stale, merged_with_keys=merged_with_keys)
+
+
+def _chunks(session: Session, chunk: int) -> Iterator[list[uuid.UUID]]:
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Person.id).order_by(Person.id).limit(chunk)
+        ids = list(session.scalars(query.where(Person.id > last) if last is not None else query))
+        if not ids:
+            return
+        last = ids[-1]
+        yield ids
+
+
+def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, int], None] | None = None,
+            workers: int | None = None) -> ReindexResult:
+    """Recompute every person's blocking keys and rewrite those that changed (the caller commits)."""
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    workers = workers or (os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and total >= POOL_FROM else None
+    done = changed = removed = added = 0
+    if progress:
+        progress(0, total)
+    try:
+        for ids in _chunks(session, chunk):
+            records = _records(session, ids)
+            if pool is not None:
+                # Keys are pure Python, a few hundred microseconds a person: split across the cores.
+                step = max(1, len(records) // workers + 1)
+                parts = [records[i:i + step] for i in range(0, len(records), step)]
+                expected = [k for part in pool.map(_keys_of, [[r for _, r in p] for p in parts]) for k in part]
+            else:
+                expected = _keys_of([r for _, r in records])
+            stored = _stored(session, ids)
+            live = {person_id for person_id, _ in records}
+            stale_ids = [person_id for person_id in ids if person_id not in live and stored.get(person_id)]
+            rows: list[dict] = []
+            for (person_id, _), keys in zip(records, expected, strict=True):
+                if stored.get(person_id, set()) != keys:
+                    stale_ids.append(person_id)
+                    rows.extend({"person_id": person_id, "key": k} for k in sorted(keys))
+            if stale_ids:
+                removed += session.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id.in_(stale_ids))
+                                           .execution_options(synchronize_session=False)).rowcount or 0
+                if rows:
+                    session.execute(insert(PersonMatchKey), rows)
+                added += len(rows)
+                changed += len(stale_ids)
+            done += len(ids)
+            # Nothing read here is needed again: a bounded identity map keeps memory flat over a million.
+            session.expunge_all()
+            if progress:
+                progress(done, total)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    record_event(session, actor=None, action="dedup.reindex", entity_type="person_match_key", system_actor="cli",
+                 details={"people": done, "changed": changed, "keys_removed": removed, "keys_added": added})
+    return ReindexResult(people=done, changed=changed, keys_removed=removed, keys_added=added)

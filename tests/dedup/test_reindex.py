@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from crossroads.db.session import unit_of_work
+from crossroads.dedup.index import key_rows, person_record
+from crossroads.dedup.models import PersonMatchKey
+from crossroads.dedup.reindex import index_status, reindex
+from crossroads.people.models import Person
+from tests.dedup.test_registry_run import cli, migrated
+from tests.factories import auth as af
+from tests.factories import dedup as df
+
+
+def stored(db, person: Person) -> set[str]:
+    return set(db.scalars(select(PersonMatchKey.key).where(PersonMatchKey.person_id == person.id)))
+
+
+def expected(db, person: Person) -> set[str]:
+    return {row.key for row in key_rows(person.id, person_record(df.loaded(db, person.id)))}
+
+
+def outdate(db, a: Person, b: Person) -> None:
+    """Keys as an older definition wrote them: one person lost some, another has one nobody computes today."""
+    one = sorted(stored(db, a))[0]
+    db.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id == a.id, PersonMatchKey.key == one))
+    db.add(PersonMatchKey(person_id=b.id, key="x:from-an-older-definition"))
+    db.flush()
+
+
+class TestIndexStatus:
+    def test_keys_written_at_registration_are_up_to_date(self, db, cw):
+        df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        status = index_status(db, sample=1_000)
+        assert status.up_to_date and status.sampled == status.people >= 2
+
+    def test_outdated_keys_are_found_in_the_sample(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        outdate(db, a, b)
+        status = index_status(db, sample=1_000)
+        assert status.stale == 2 and not status.up_to_date
+
+
+class TestReindex:
+    def test_rewrites_only_the_people_whose_keys_changed(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        c = df.person(db, cw, df.STRANGER)
+        outdate(db, a, b)
+        result = reindex(db, chunk=1)
+        assert (result.changed, result.keys_removed) == (2, len(expected(db, a)) - 1 + len(expected(db, b)) + 1)
+        assert result.keys_added == len(expected(db, a)) + len(expected(db, b))
+        assert stored(db, a) == expected(db, a) and stored(db, b) == expected(db, b)
+        assert stored(db, c) == expected(db, c)
+        assert index_status(db, sample=1_000).up_to_date
+
+    def test_keys_computed_in_worker_processes_are_the_same(self, db, cw, monkeypatch):
+        from crossroads.dedup import reindex as module
+
+        people = [df.person(db, cw, df.ORIGINAL, given_name=g) for g in ("Mohammed", "Muhammad", "Ahmed", "Omar")]
+        for p in people:
+            db.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id == p.id))
+        monkeypatch.setattr(module, "POOL_FROM", 0)
+        result = reindex(db, workers=2, chunk=3)
+        assert result.changed == 4 and all(stored(db, p) == expected(db, p) for p in people)
+
+    def test_a_second_run_writes_nothing(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        outdate(db, a, b)
+        reindex(db)
+        again = reindex(db)
+        assert (again.changed, again.keys_removed, again.keys_added) == (0, 0, 0)
+
+    def test_a_merged_record_loses_its_keys(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        b.merged_into_id = a.id
+        db.flush()
+        assert not index_status(db, sample=1_000).up_to_date
+        result = reindex(db)
+        assert result.changed == 1 and stored(db, b) == set() and stored(db, a) == expected(db, a)
+
+    def test_is_audited_by_counts(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        outdate(db, a, b)
+        reindex(db)
+        [event] = df.events(db, "dedup.reindex")
+        assert event.details["changed"] == 2 and event.actor_role == "cli"
+
+
+class TestReindexCommand:
+    def test_check_exits_1_while_keys_are_outdated_and_0_after_reindex(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        with unit_of_work(engine) as session:
+            cw = af.world(session).principal(session, "caseworker_a")
+            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
+        check = cli(url, "reindex", "--check")
+        assert check.returncode == 1 and "2 of 2 sampled have outdated keys" in check.stderr
+        result = cli(url, "reindex")
+        assert result.returncode == 0, result.stderr
+        assert "2 people, 2 with new keys" in result.stderr
+        assert cli(url, "reindex", "--check").returncode == 0
+        engine.dispose()
