@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from crossroads.cli import app
+from crossroads.dedup.batch import _BROAD_KEY_LIMIT, candidate_pairs_sql
+from crossroads.dedup.keys import BROAD_KINDS
 from crossroads.dedup.synthetic import generate_labelled
 
 HEADER = ["id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place"]
@@ -108,3 +111,15 @@ class TestTrain:
     def test_needs_one_source(self, tmp_path):
         result = runner.invoke(app, ["dedup", "train", "--version", "v9", "--output", str(tmp_path / "m.json")])
         assert result.exit_code == 2
+
+
+class TestCandidatePairs:
+    @pytest.mark.parametrize("kind", [*BROAD_KINDS, "n"])
+    def test_a_broad_key_shared_by_too_many_records_makes_no_pairs(self, kind):
+        con = duckdb.connect()
+        crowd = [(f"c{i:03d}", f"{kind}:crowd") for i in range(_BROAD_KEY_LIMIT + 1)]
+        con.execute("CREATE TABLE person_keys (id VARCHAR, key VARCHAR)")
+        con.executemany("INSERT INTO person_keys VALUES (?, ?)", [*crowd, ("a", f"{kind}:pair"), ("b", f"{kind}:pair")])
+        pairs = {(left, right) for _, left, right in con.execute(candidate_pairs_sql("person_keys")).fetchall()}
+        assert ("a", "b") in pairs
+        assert (("c000", "c001") in pairs) == (kind not in BROAD_KINDS)

@@ -38,6 +38,9 @@ PAIRS = [
     (rec("a14", "Abdul Rahman", "Al Tamimi"), rec("b14", "عبد الرحمن", "التميمي")),
     (rec("a15", "Xasan", "Cali", "1980-02-02"), rec("b15", "Hassan", "Ali", "1980-02-02")),
     (rec("a16", None, "Hassan", "1990-03-05"), rec("b16", "Mona", None, "1990-03-05")),
+    (rec("a17", "Mutombo", "Brdgitte", "2018-01-18"), rec("b17", "Brigitte", "Mutombo", "2018")),
+    (rec("a18", "Luz", "Rios Contreras", "1989"), rec("b18", "Rosa", "Rios Contreras", "1989")),
+    (rec("a19", "Hassan", "Omar Ali"), rec("b19", "Omar", "Yusuf Hassan")),
 ]
 
 
@@ -83,8 +86,13 @@ class TestCompare:
         (PAIRS[1][0], PAIRS[1][1], "date_of_birth", "day and month swapped"),
         (PAIRS[2][0], PAIRS[2][1], "given_name", "swapped with family"),
         (PAIRS[2][0], PAIRS[2][1], "date_of_birth", "agrees as far as known"),
-        # One-consonant skeletons crossing over ("s": Aisha, Issa; "l": Ali, Layla) are not a swap.
-        (PAIRS[3][0], PAIRS[3][1], "given_name", "shares a word"),
+        # One-consonant skeletons crossing over ("s": Aisha, Issa; "l": Ali, Layla) are not a swap, nor a
+        # shared word; neither is a two-consonant one ("rs": Rosa, Rios).
+        (PAIRS[3][0], PAIRS[3][1], "given_name", "else"),
+        (PAIRS[17][0], PAIRS[17][1], "given_name", "else"),
+        (PAIRS[18][0], PAIRS[18][1], "given_name", "shares a word"),
+        (PAIRS[16][0], PAIRS[16][1], "given_name", "swapped, one fuzzy"),
+        (PAIRS[16][0], PAIRS[16][1], "family_name", "swapped, one fuzzy"),
         (PAIRS[6][0], PAIRS[6][1], "date_of_birth", "within 2 years, a date known by its year only"),
         (PAIRS[9][0], PAIRS[9][1], "documents", "one shared"),
         (PAIRS[9][0], PAIRS[9][1], "phones", "else"),

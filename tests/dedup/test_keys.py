@@ -112,6 +112,23 @@ class TestBlockingKeys:
         other = PersonRecord(id="b", given_name="Mohammed", family_name="Hassan", date_of_birth="1960-07-21")
         assert {k[0] for k in _shared(self.base, other)} <= {"N", "l"}
 
+    def test_typos_in_both_names_share_the_date_with_an_initial(self):
+        a = PersonRecord(id="a", given_name="Malakai", family_name="Warndke", date_of_birth="1914-04-10")
+        b = PersonRecord(id="b", given_name="James", family_name="Warneke", date_of_birth="1914-10-04")
+        assert {k[0] for k in _shared(a, b)} == {"I"}
+
+    def test_typos_in_both_names_and_another_date_share_the_initials_with_the_place(self):
+        a = PersonRecord(id="a", given_name="Cameron", family_name="Bisohp", date_of_birth="1972-03-19",
+                         place="Numeralla 6152")
+        b = PersonRecord(id="b", given_name="Camerln", family_name="Bishop", date_of_birth="1929-03-25",
+                         place="numeralla 6153")
+        assert {k[0] for k in _shared(a, b)} == {"T"}
+
+    def test_the_date_with_an_initial_needs_the_whole_date(self):
+        a = PersonRecord(id="a", given_name="Malakai", family_name="Warndke", date_of_birth="1914")
+        b = PersonRecord(id="b", given_name="James", family_name="Warneke", date_of_birth="1914-04-10")
+        assert not _shared(a, b)
+
     def test_keys_are_short_and_hashed(self):
         keys = blocking_keys(self.base)
         assert all(len(k) <= 17 and "mhmd" not in k for k in keys)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import pytest
 from sqlalchemy import select
 
 from crossroads.dedup.index import record_from_data
+from crossroads.dedup.model import MatchModel, ModelError, default_model
 from crossroads.dedup.models import MatchModelVersion
 from crossroads.dedup.service import (
     PER_KEY_LIMIT,
@@ -115,3 +119,14 @@ class TestActivateModel:
         assert rows["test-model-2"] is True and rows["test-model-1"] is False
         df.person(db, cw, df.ORIGINAL)
         assert check(db, cw, df.VARIANT).model_version == "test-model-2"
+
+    def test_a_recorded_model_of_older_comparison_levels_gives_way_to_the_shipped_one(self, db, cw):
+        shipped = default_model()
+        older = json.loads(resources.files("crossroads.dedup").joinpath("data", "model-v1.json").read_text("utf-8"))
+        with pytest.raises(ModelError):
+            MatchModel.from_json(older)
+        db.add(MatchModelVersion(version=older["version"], parameters=older, active=True))
+        db.flush()
+        assert active_model(db) is shipped
+        df.person(db, cw, df.ORIGINAL)
+        assert check(db, cw, df.VARIANT).model_version == shipped.version

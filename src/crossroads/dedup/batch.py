@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crossroads.dedup.comparisons import feature_columns
-from crossroads.dedup.keys import PersonRecord, blocking_keys, features, parse_date
+from crossroads.dedup.keys import BROAD_KINDS, PersonRecord, blocking_keys, features, parse_date
 from crossroads.dedup.model import MatchModel
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 
 INPUT_COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
 _NATIONALITY = re.compile(r"^[A-Za-z]{3}$")
-# A broad blocking key (kinds N and S, see keys.blocking_keys) shared by more records than this is a name too
+# A broad blocking key (keys.BROAD_KINDS, see keys.blocking_keys) shared by more records than this is a name too
 # common to compare on alone: its pairs are left to the other keys.
 _BROAD_KEY_LIMIT = 300
 Progress = Callable[[str], None]
@@ -150,11 +150,12 @@ def _SCHEMA():  # noqa: N802, ANN202
 def candidate_pairs_sql(keys: str) -> str:
     """Pairs of records sharing a blocking key, each pair once, smaller id on the left (DuckDB and Spark SQL)."""
     # Table names are ours, never input.
+    broad = ", ".join(f"'{kind}:'" for kind in BROAD_KINDS)
     return f"""
         WITH k AS (
             SELECT id, key FROM {keys}
-            WHERE substr(key, 1, 2) NOT IN ('N:', 'S:')
-               OR key IN (SELECT key FROM {keys} WHERE substr(key, 1, 2) IN ('N:', 'S:')
+            WHERE substr(key, 1, 2) NOT IN ({broad})
+               OR key IN (SELECT key FROM {keys} WHERE substr(key, 1, 2) IN ({broad})
                           GROUP BY key HAVING count(*) <= {_BROAD_KEY_LIMIT})
         )
         SELECT DISTINCT '0' AS match_key, a.id AS join_key_l, b.id AS join_key_r

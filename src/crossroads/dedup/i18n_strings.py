@@ -23,6 +23,7 @@ DYNAMIC = (
     N_("shares a word"),
     N_("else"),
     N_("swapped with given"),
+    N_("swapped, one fuzzy"),
     N_("day and month swapped"),
     N_("one digit differs"),
     N_("agrees as far as known"),

@@ -26,8 +26,8 @@ from jellyfish import metaphone
 from crossroads.kit.text import normalise_document_number
 
 __all__ = [
-    "PersonRecord", "PersonFeatures", "blocking_keys", "date_parts", "features", "name_tokens", "parse_date",
-    "phonetic", "romanise", "skeleton", "skeleton_variants", "year_buckets",
+    "BROAD_KINDS", "PersonRecord", "PersonFeatures", "blocking_keys", "date_parts", "features", "name_tokens",
+    "parse_date", "phonetic", "romanise", "skeleton", "skeleton_variants", "year_buckets",
 ]
 
 
@@ -290,6 +290,10 @@ def features(rec: PersonRecord) -> PersonFeatures:
     )
 
 
+# Kinds a common name or date makes too broad to join on unlimited (see blocking_keys).
+BROAD_KINDS = ("N", "S", "I", "T")
+
+
 def _hash(kind: str, value: str) -> str:
     # Hashed so the index table holds no readable names; 60 bits keep collisions negligible at 10^7 rows.
     return kind + ":" + hashlib.blake2b(value.encode(), digest_size=8).hexdigest()[:15]
@@ -336,6 +340,10 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
     - ``N``: both name skeletons alone — the only way to reach a record without a birth year;
     - ``S``: one name skeleton with one word of the place — a family registered again with other given
       names or dates;
+    - ``I``: the full birth date (day and month order-free) with the first consonant of one name — typos in
+      both names; broad because a date written as 1 January without being flagged as estimated is common;
+    - ``T``: the first consonants of both names (order-free) with one word of the place — typos in both
+      names and a wrong date;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
 
     feats, when the caller already has features(rec), saves computing them again.
@@ -364,9 +372,15 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
                 for f in family_vars:
                     keys.add(_hash("l", f"{g}|{f[0]}|{word}"))
                     keys.add(_hash("l", f"{f}|{g[0]}|{word}"))
+        for g in given_vars:
+            for f in family_vars:
+                initials = "|".join(sorted((g[0], f[0])))
+                for word in places:
+                    keys.add(_hash("T", f"{initials}|{word}"))
         for name in given_vars + family_vars:
             if md:
                 keys.add(_hash("m", f"{name}|{md}"))
+                keys.add(_hash("I", f"{year}|{md}|{name[0]}"))
             for word in places:
                 keys.add(_hash("S", f"{name}|{word}"))
     if md:

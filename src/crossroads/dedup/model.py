@@ -24,10 +24,14 @@ from crossroads.dedup.keys import PersonFeatures, PersonRecord, features
 __all__ = ["DEFAULT_MODEL", "MatchModel", "MatchScore", "ModelError", "Reason", "default_model"]
 
 FORMAT = "crossroads-dedup-model"
-DEFAULT_MODEL = "model-v1.json"
+DEFAULT_MODEL = "model-v2.json"
 # m or u probabilities Splink could not estimate (a level never seen) are treated as uninformative.
 _FLOOR = 1e-6
 _MIN_PROBABILITY = 1e-3
+# u comes from random sampling: a level seen in few or none of the sampled pairs (a full date of birth in
+# common, a swap) gets a u near 0. Flooring it at 1e-3 capped such an agreement at about 9 bits, below a
+# year-only agreement plus a place; 1e-4 keeps it finite and measured better (docs/benchmarks.md).
+_MIN_U = 1e-4
 
 
 class ModelError(ValueError):
@@ -118,8 +122,8 @@ class MatchModel:
             if spec is None:
                 raise ModelError(f"Splink model has no comparison {comparison.field}")
             non_null = [lv for lv in spec["comparison_levels"] if not lv.get("is_null_level")]
-            levels.append([(lv.get("label_for_charts", ""), _clamp(lv.get("m_probability")),
-                            _clamp(lv.get("u_probability"))) for lv in non_null])
+            levels.append([(lv.get("label_for_charts", ""), _clamp(lv.get("m_probability"), _MIN_PROBABILITY),
+                            _clamp(lv.get("u_probability"), _MIN_U)) for lv in non_null])
         return cls(version=version, prior=settings["probability_two_random_records_match"], levels=levels,
                    trained_at=trained_at, trained_on=trained_on, splink=settings)
 
@@ -170,10 +174,10 @@ class MatchModel:
         return cls.from_json(data)
 
 
-def _clamp(p: float | None) -> float | None:
+def _clamp(p: float | None, floor: float) -> float | None:
     # EM drives a level it never saw among matches to m = 0, which would make one disagreeing field (a sex
     # recorded wrongly) veto any match; a floor keeps every field's evidence finite.
-    return None if p is None else min(max(p, _MIN_PROBABILITY), 1.0)
+    return None if p is None else min(max(p, floor), 1.0)
 
 
 def _bayes_weight(m: float | None, u: float | None) -> float:

@@ -7,6 +7,7 @@ documents), and pure-Python scoring with the engine's model — whatever the siz
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from crossroads.auth.policy import Principal, people_scope, require, require_off
 from crossroads.auth.roles import Action
 from crossroads.dedup.index import person_record, record_from_data
 from crossroads.dedup.keys import PersonRecord, blocking_keys, features
-from crossroads.dedup.model import MatchModel, MatchScore, Reason, default_model
+from crossroads.dedup.model import MatchModel, MatchScore, ModelError, Reason, default_model
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate, MatchModelVersion
 from crossroads.dedup.schemas import OTHER_OFFICE, CandidateOut, ReasonOut
 from crossroads.people.models import IdentityDocument, Person, PersonName
@@ -35,6 +36,7 @@ MAX_SCORED = 50
 # Rows read per key: a broad key (a common name pair without a year) reads at most this many.
 PER_KEY_LIMIT = 200
 
+_log = logging.getLogger(__name__)
 _loaded: dict[str, MatchModel] = {}
 
 
@@ -47,7 +49,16 @@ def active_model(session: Session) -> MatchModel:
     model = _loaded.get(row.version)
     if model is None:
         parameters = session.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.id == row.id))
-        model = _loaded[row.version] = MatchModel.from_json(parameters)
+        try:
+            model = MatchModel.from_json(parameters)
+        except ModelError:
+            # A model recorded by an older Crossroads whose comparison levels have changed since cannot score
+            # today's gamma vectors; checks go on with the shipped model (its version is what gets recorded)
+            # until a model trained for these levels is activated.
+            _log.warning("active match model %s does not fit this version's comparisons; using the shipped %s",
+                         row.version, default_model().version)
+            model = default_model()
+        _loaded[row.version] = model
     return model
 
 
