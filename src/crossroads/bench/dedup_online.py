@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from crossroads.audit.service import record_event
+from crossroads.bench import warm_cache
 from crossroads.bench.cases import percentile
 from crossroads.bench.seed import BenchWorld, _write, caseworker_email, ensure_world
 from crossroads.db.base import utcnow
@@ -248,9 +249,10 @@ def measure_online(*, people: int, seed: int = 0, console: Any = None, checks: i
         upgrade_database(engine)
         seeded = seed_people(engine, people, seed=seed, console=console)
         world = ensure_world(engine)
+        cache = warm_cache(engine, ["people", "person_names", "identity_documents", "person_match_keys"])
         figures = time_checks(engine, world, checks=checks, seed=seed)
         return {**figures, "online_people": seeded["total"], "online_backend": engine.dialect.name,
-                "online_seed_seconds": seeded["seed_seconds"]}
+                "online_seed_seconds": seeded["seed_seconds"], "online_cache": cache}
     finally:
         if own:
             engine.dispose()
