@@ -2,7 +2,7 @@
 
 Splink's predict scores a pair with the sum this module computes — the prior's log2 odds plus the log2
 Bayes factor of the level each comparison reaches — and its query is already one CASE chain per comparison.
-Measured on 9.2 million candidate pairs (docs/benchmarks.md, "Duplicates"), nearly all of predict's time is
+Measured on 9.2 million candidate pairs (docs/benchmarks.md, "Batch scoring speed"), nearly all of predict's time is
 those CASE chains: joining the pairs to both records costs a fraction of a second, the name comparisons'
 Jaro–Winkler, split_part and list functions most of the rest. The same few names, places and spellings meet
 again and again across pairs, so a comparison's expensive levels are evaluated once per distinct pair of
@@ -16,8 +16,12 @@ values instead of once per pair of records:
   swapped names, the shared word, which involve other columns) directly, in Splink's order. A level in the
   chain is reached only when every earlier level failed, so "the first memoised level that holds is i"
   is, there, the same test as "level i holds": each pair gets the level Splink gives it;
+- expressions of one record's columns (split_part of a skeleton, length(...) >= 3) become per-record
+  columns, computed once per record; a comparison on columns no record has is one constant weight;
 - pairs are joined to records on integer row numbers, and only the weight leaves the join; the probability
   is computed for the pairs kept.
+
+Measured on the same session, this takes about two thirds of predict's time and CPU (docs/benchmarks.md).
 
 The levels' SQL and weights are read from Splink's own settings object built from the model, so this
 follows changes to the comparisons and the model; tests/dedup/test_scoring.py holds its probabilities equal
@@ -34,11 +38,11 @@ from crossroads.dedup.model import MatchModel
 
 __all__ = ["ScoringLevel", "score_pairs", "scoring_levels"]
 
-# A memo pays when values repeat across pairs. A key is widened level by level while it has at most one
-# profile per 4 records (given names: 4,448 for 123,103 records; family names 15,029; places 1,624; whole
-# names with their other field, 72,513, do not qualify); the memo is then kept only if the candidates hold
-# at most 0.4 distinct pairs of profiles per pair (given names 0.07, family names 0.28, places 0.01;
-# dates of birth, 0.55, are compared pair by pair).
+# A memo pays when values repeat across pairs. A key is widened level by level while it has at most 0.15
+# profiles per record (given names: 4,448 for 123,103 records; family names 15,029; places 1,624; full
+# dates of birth, 22,875, and whole names with the other field, 72,513, do not qualify); the memo is then
+# kept only if the candidates hold at most 0.4 distinct pairs of profiles per pair (given names 0.07,
+# family names 0.28, places 0.01, against 0.55 for dates of birth, measured on 9.2 million pairs).
 MEMO_PROFILE_SHARE = 0.15
 MEMO_PAIR_SHARE = 0.4
 
