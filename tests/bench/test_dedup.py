@@ -16,7 +16,7 @@ class TestBenchDedup:
                                           "--no-online"])
         assert result.exit_code == 0, result.output
         figures = json.loads(result.stdout[result.stdout.index("{"):])
-        for key in ("precision", "recall", "f1", "blocking_recall", "batch_seconds", "pairs_per_s",
+        for key in ("precision", "recall", "f1", "blocking_recall", "batch_seconds", "scoring_seconds", "pairs_per_s",
                     "online_p50_ms", "online_p95_ms"):
             assert key in figures
         synthetic = figures["datasets"]["synthetic"]

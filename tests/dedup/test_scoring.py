@@ -1,0 +1,97 @@
+"""The batch scoring query gives every candidate pair the probability Splink's predict gives it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from crossroads.dedup.batch import _SCHEMA, _quiet_splink, _Session
+from crossroads.dedup.model import default_model
+from crossroads.dedup.scoring import score_pairs
+from crossroads.dedup.synthetic import generate_labelled
+
+COLUMNS = [c for c in _SCHEMA().names if c != "id"]
+
+
+def _with_documents(records):
+    # Synthetic people have no documents or phones; give some of them one, shared by some duplicates, so the
+    # list comparisons are scored pair by pair too.
+    out = []
+    for i, rec in enumerate(records):
+        if i % 3 == 0:
+            rec = dataclasses.replace(rec, documents=(f"P{i // 6:05d}",), phones=(f"+4191{i % 40:07d}",))
+        out.append(rec)
+    return out
+
+
+@pytest.fixture(scope="module", params=["synthetic", "with documents"])
+def session(request):
+    _quiet_splink()
+    records = generate_labelled(3000, seed=5).records
+    if request.param == "with documents":
+        records = _with_documents(records)
+    session = _Session(records, None)
+    session.number_rows()
+    session.candidate_rows()
+    return session
+
+
+@pytest.fixture(scope="module")
+def splink_probabilities(session):
+    linker = session.linker(default_model().splink_settings("duckdb"))
+    session.register_candidates(linker)
+    table = linker.inference.predict().physical_name
+    rows = session.con.execute(f"SELECT id_l, id_r, match_probability FROM {table}").fetchall()  # noqa: S608
+    return {(a, b): p for a, b, p in rows}
+
+
+class _Recording:
+    """A DuckDB connection that remembers the statements run on it."""
+
+    def __init__(self, con):
+        self.con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def _scored(session, threshold, **memo):
+    con = _Recording(session.con)
+    table = score_pairs(con, default_model(), pairs="candidate_rows", people="scoring_people", columns=COLUMNS,
+                        threshold=threshold, out="test_scored", **memo)
+    rows = session.con.execute(
+        f"SELECT l.id, r.id, s.match_probability FROM {table} AS s JOIN scoring_people AS l ON l.rid = s.rid_l "  # noqa: S608
+        "JOIN scoring_people AS r ON r.rid = s.rid_r").fetchall()
+    return {(a, b): p for a, b, p in rows}, con.statements
+
+
+MEMO = {
+    "as configured": {},
+    "every comparison memoised": {"memo_profiles": 1.0, "memo_pairs": 1.0},
+    "nothing memoised": {"memo_profiles": 0.0},
+}
+
+
+class TestScorePairs:
+    @pytest.mark.parametrize("memo", MEMO.values(), ids=MEMO.keys())
+    def test_every_candidate_gets_splinks_probability(self, session, splink_probabilities, memo):
+        ours, _ = _scored(session, 0.0, **memo)
+        assert len(splink_probabilities) > 1000
+        assert ours.keys() == splink_probabilities.keys()
+        worst = max(abs(ours[k] - p) for k, p in splink_probabilities.items())
+        assert worst < 1e-9
+        # Not a set of trivial scores: both likely and unlikely matches are there.
+        assert min(ours.values()) < 0.01 and max(ours.values()) > 0.99
+
+    @pytest.mark.parametrize("threshold", [0.5, 0.9, 0.99])
+    def test_keeps_the_pairs_splink_keeps(self, session, splink_probabilities, threshold):
+        ours, _ = _scored(session, threshold)
+        assert ours.keys() == {k for k, p in splink_probabilities.items() if p >= threshold}
+
+    def test_forced_memo_is_built_and_dropped(self, session):
+        _, statements = _scored(session, 0.5, memo_profiles=1.0, memo_pairs=1.0)
+        assert any("CREATE OR REPLACE TEMP TABLE _memo0" in s for s in statements)
+        assert not {t for (t,) in session.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+                    if t.startswith(("_memo", "_scoring"))}
