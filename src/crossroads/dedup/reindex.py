@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -27,6 +27,8 @@ from crossroads.dedup.models import PersonMatchKey
 from crossroads.people.models import Person
 
 CHUNK = 2_000
+# Key pairs per DELETE statement: bound parameters stay well under SQLite's limit of 32,766.
+DELETE_BATCH = 5_000
 # Below this many people a pool of processes costs more to start than the keys take to compute.
 POOL_FROM = 20_000
 
@@ -126,19 +128,27 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
                 expected = _keys_of([r for _, r in records])
             stored = _stored(session, ids)
             live = {person_id for person_id, _ in records}
-            stale_ids = [person_id for person_id in ids if person_id not in live and stored.get(person_id)]
-            rows: list[dict] = []
+            # Only the difference is written: a release that adds a kind of key leaves every existing key
+            # in place, and rewriting all of them would cost a million-person registry gigabytes of writes.
+            obsolete = [(person_id, k) for person_id in ids if person_id not in live
+                        for k in stored.get(person_id, ())]
+            missing: list[dict] = []
+            touched = {person_id for person_id, _ in obsolete}
             for (person_id, _), keys in zip(records, expected, strict=True):
-                if stored.get(person_id, set()) != keys:
-                    stale_ids.append(person_id)
-                    rows.extend({"person_id": person_id, "key": k} for k in sorted(keys))
-            if stale_ids:
-                removed += session.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id.in_(stale_ids))
-                                           .execution_options(synchronize_session=False)).rowcount or 0
-                if rows:
-                    session.execute(insert(PersonMatchKey), rows)
-                added += len(rows)
-                changed += len(stale_ids)
+                have = stored.get(person_id, set())
+                if have != keys:
+                    touched.add(person_id)
+                    obsolete.extend((person_id, k) for k in have - keys)
+                    missing.extend({"person_id": person_id, "key": k} for k in sorted(keys - have))
+            for i in range(0, len(obsolete), DELETE_BATCH):
+                part = obsolete[i:i + DELETE_BATCH]
+                session.execute(delete(PersonMatchKey).where(tuple_(PersonMatchKey.person_id, PersonMatchKey.key)
+                                                             .in_(part)).execution_options(synchronize_session=False))
+            if missing:
+                session.execute(insert(PersonMatchKey), missing)
+            removed += len(obsolete)
+            added += len(missing)
+            changed += len(touched)
             done += len(ids)
             # Nothing read here is needed again: a bounded identity map keeps memory flat over a million.
             session.expunge_all()
