@@ -101,3 +101,18 @@ class TestReindexCommand:
         assert "2 people, 2 with new keys" in result.stderr
         assert cli(url, "reindex", "--check").returncode == 0
         engine.dispose()
+
+    def test_a_registry_run_over_outdated_keys_warns(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        with unit_of_work(engine) as session:
+            cw = af.world(session).principal(session, "caseworker_a")
+            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
+        model = tmp_path / "model.json"
+        df.match_model("test-model-cli").save(model)
+        stale = cli(url, "run", "--model", str(model))
+        assert stale.returncode == 0, stale.stderr
+        assert "2 of 2 sampled people have outdated blocking keys" in stale.stderr
+        assert cli(url, "reindex").returncode == 0
+        fresh = cli(url, "run", "--model", str(model))
+        assert fresh.returncode == 0 and "outdated" not in fresh.stderr
+        engine.dispose()
