@@ -91,19 +91,26 @@ def _fingerprint(data: PersonCreate) -> str:
     return hashlib.sha256(data.model_dump_json().encode()).hexdigest()[:24]
 
 
+def _duplicates_first(session: Session, principal: Principal, data: PersonCreate, checked: str | None) -> dict | None:
+    """The candidates to show before saving, unless this very data was already checked and shown."""
+    fingerprint = _fingerprint(data)
+    if not principal.may(Action.DEDUP_CHECK) or checked == fingerprint:
+        return None
+    result = check_duplicates(session, principal=principal, data=data)
+    if not result.candidates:
+        return None
+    return {"candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS}
+
+
 @router.post("/people/new")
 def register(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     """Check for duplicates first; the form comes back with the candidates, and a second post registers."""
     require(principal, Action.PERSON_CREATE)
     try:
         data = person_from_form(form)
-        fingerprint = _fingerprint(data)
-        if principal.may(Action.DEDUP_CHECK) and text(form, "checked") != fingerprint:
-            result = check_duplicates(session, principal=principal, data=data)
-            if result.candidates:
-                return render(request, "people/register.html", {
-                    **_form_context(session, principal), "values": dict(form), "errors": {},
-                    "candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS})
+        if shown := _duplicates_first(session, principal, data, text(form, "checked")):
+            return render(request, "people/register.html",
+                          {**_form_context(session, principal), "values": dict(form), "errors": {}, **shown})
         person = service.register_person(session, principal=principal, data=data)
     except ValidationError as exc:
         errors = field_errors(exc)
@@ -159,12 +166,8 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
         data = HouseholdMemberCreate(relationship=text(form, "relationship") or "",
                                      person=person_from_form(form, prefix="member_"))
         # A household member is a registration too: likely duplicates are shown before the member is saved.
-        fingerprint = _fingerprint(data.person)
-        if principal.may(Action.DEDUP_CHECK) and text(form, "member_checked") != fingerprint:
-            result = check_duplicates(session, principal=principal, data=data.person)
-            if result.candidates:
-                return _person_page(request, session, principal, person_id, values=dict(form), extra={
-                    "candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS})
+        if shown := _duplicates_first(session, principal, data.person, text(form, "member_checked")):
+            return _person_page(request, session, principal, person_id, values=dict(form), extra=shown)
         service.add_household_member(session, principal=principal, person_id=person_id, data=data)
     except ValidationError as exc:
         errors = {f"member_{k}": v for k, v in field_errors(exc).items()}
