@@ -35,6 +35,7 @@ from crossroads.db.base import utcnow
 from crossroads.db.session import refresh_planner_statistics, session_factory, unit_of_work
 from crossroads.dedup.keys import PersonRecord, blocking_keys
 from crossroads.dedup.models import PersonMatchKey
+from crossroads.dedup.reindex import spread_sample
 from crossroads.dedup.synthetic import generate_labelled
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
@@ -179,18 +180,9 @@ def seed_people(engine: Engine, n: int, *, seed: int = 0, console: Any = None) -
 
 
 def _sample(engine: Engine, world: BenchWorld, count: int, seed: int) -> list[uuid.UUID]:
-    """People spread over the registry: random points in id space, each the next id after it."""
-    rng = random.Random(seed)
-    office_ids = world.office_ids
-    found: list[uuid.UUID] = []
+    """Bench people spread over the registry."""
     with engine.connect() as conn:
-        while len(found) < count:
-            point = uuid.UUID(int=rng.getrandbits(128))
-            person_id = conn.scalar(select(Person.id).where(Person.id >= point, Person.office_id.in_(office_ids))
-                                    .order_by(Person.id).limit(1))
-            if person_id is not None and person_id not in found:
-                found.append(person_id)
-    return found
+        return spread_sample(conn, count, seed=seed, where=[Person.office_id.in_(world.office_ids)])
 
 
 def time_checks(engine: Engine, world: BenchWorld, *, checks: int = DEFAULT_CHECKS, seed: int = 0) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Registration writes a person's keys as keys.blocking_keys defines them at the time. When a release changes
 that definition (a new kind of key, a different skeleton), the stored keys no longer match what a check
 computes for a new record, and candidates are missed without any error. ``index_status`` recomputes the
-keys of a sample of people and says how many differ; ``reindex`` recomputes everyone's and rewrites only
-the people whose keys changed, so running it twice writes nothing the second time.
+keys of a sample of people and says how many differ; ``reindex`` recomputes everyone's and writes only the
+keys that changed, so running it twice writes nothing the second time.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -72,19 +73,27 @@ def _stored(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[s
     return stored
 
 
+def spread_sample(conn: Session | Connection, count: int, *, seed: int = 0, where: Sequence[Any] = (),
+                  tries: int | None = None) -> list[uuid.UUID]:
+    """Up to `count` people spread over the registry, without reading every id: random points in id space,
+    each the next person's id after it (uuid4 ids are uniform, so every person is about equally likely).
+    A small registry needs many tries to reach its last people; `tries` bounds them (4 × count by default)."""
+    rng = random.Random(seed)
+    found: dict[uuid.UUID, None] = {}
+    for _ in range(tries if tries is not None else count * 4):
+        if len(found) >= count:
+            break
+        point = uuid.UUID(int=rng.getrandbits(128))
+        person_id = conn.scalar(select(Person.id).where(Person.id >= point, *where).order_by(Person.id).limit(1))
+        if person_id is not None:
+            found[person_id] = None
+    return list(found)
+
+
 def index_status(session: Session, *, sample: int = 200, seed: int = 0) -> IndexStatus:
     """How many of `sample` people drawn across the registry have stored keys that differ from today's."""
     people = session.scalar(select(func.count()).select_from(Person)) or 0
-    rng = random.Random(seed)
-    ids: list[uuid.UUID] = []
-    for _ in range(sample * 2):
-        if len(ids) >= min(sample, people):
-            break
-        # A random point in id space and the next id after it: a spread sample without reading every id.
-        point = uuid.UUID(int=rng.getrandbits(128))
-        found = session.scalar(select(Person.id).where(Person.id >= point).order_by(Person.id).limit(1))
-        if found is not None and found not in ids:
-            ids.append(found)
+    ids = spread_sample(session, min(sample, people), seed=seed, tries=sample * 2)
     records = _records(session, ids)
     stored = _stored(session, [i for i, _ in records])
     expected = _keys_of([r for _, r in records])
