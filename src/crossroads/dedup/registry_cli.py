@@ -46,13 +46,6 @@ def run(
     from crossroads.dedup.reindex import index_status
 
     model = _model(model_path)
-    engine = _engine()
-    with unit_of_work(engine) as session:
-        status = index_status(session, sample=50)
-    if status.stale:
-        # The run finds pairs through the stored keys: out-of-date keys miss pairs without any error.
-        err.print(f"[bold yellow]warning:[/] {status.stale} of {status.sampled} sampled people have outdated "
-                  "blocking keys; run `crossroads dedup reindex` first or this run will miss pairs", soft_wrap=True)
     with Progress(TextColumn("Scoring the registry"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err) as bar:
         task = bar.add_task("run", total=None)
@@ -60,7 +53,13 @@ def run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with unit_of_work(engine) as session:
+        with unit_of_work(_engine()) as session:
+            status = index_status(session, sample=50)
+            if status.stale:
+                # The run finds pairs through the stored keys: out-of-date keys miss pairs without any error.
+                err.print(f"[bold yellow]warning:[/] {status.stale} of {status.sampled} sampled people have "
+                          "outdated blocking keys; run `crossroads dedup reindex` first or this run will miss "
+                          "pairs", soft_wrap=True)
             result = run_registry(session, model=model, chunk=chunk, progress=progress)
     err.print(f"{result.people} people, {result.pairs_scored} pairs scored, {result.pairs_kept} likely duplicates: "
               f"{result.added} new on the review queue, {result.updated} updated (model {result.model_version})")
