@@ -41,6 +41,7 @@ PAIRS = [
     (rec("a17", "Mutombo", "Brdgitte", "2018-01-18"), rec("b17", "Brigitte", "Mutombo", "2018")),
     (rec("a18", "Luz", "Rios Contreras", "1989"), rec("b18", "Rosa", "Rios Contreras", "1989")),
     (rec("a19", "Hassan", "Omar Ali"), rec("b19", "Omar", "Yusuf Hassan")),
+    (rec("a20", "Tesfay", "Haile", "1970-05-04"), rec("b20", "Tesfay", "Haile", "1972")),
 ]
 
 
@@ -93,7 +94,10 @@ class TestCompare:
         (PAIRS[18][0], PAIRS[18][1], "given_name", "shares a word"),
         (PAIRS[16][0], PAIRS[16][1], "given_name", "swapped, one fuzzy"),
         (PAIRS[16][0], PAIRS[16][1], "family_name", "swapped, one fuzzy"),
-        (PAIRS[6][0], PAIRS[6][1], "date_of_birth", "within 2 years, a date known by its year only"),
+        # Two estimates (an estimated age counts as its year) against an estimate and a known date.
+        (PAIRS[6][0], PAIRS[6][1], "date_of_birth", "within 2 years, both known by the year only"),
+        (PAIRS[19][0], PAIRS[19][1], "date_of_birth", "within 2 years, a date known by its year only"),
+        (PAIRS[17][0], PAIRS[17][1], "date_of_birth", "same year, both known by the year only"),
         (PAIRS[9][0], PAIRS[9][1], "documents", "one shared"),
         (PAIRS[9][0], PAIRS[9][1], "phones", "else"),
         (PAIRS[14][0], PAIRS[14][1], "family_name", "fuzzy 0.80"),

@@ -185,9 +185,16 @@ _DOB = Comparison(
               _dob_swapped),
         Level("one digit differs", 'length("dob_l") = 10 AND length("dob_r") = 10 AND {lev}("dob_l", "dob_r") <= 1',
               _dob_typo),
+        # Two estimates of the same year, and an estimate against a date someone knew, are different
+        # evidence: the share of people known by the year only is not the share of duplicates that are.
+        Level("same year, both known by the year only", 'length("dob_l") = 4 AND "dob_l" = "dob_r"',
+              lambda a, b: len(a.dob) == 4 and a.dob == b.dob),
         Level("agrees as far as known", '{starts}("dob_l", "dob_r") OR {starts}("dob_r", "dob_l")',
               lambda a, b: a.dob.startswith(b.dob) or b.dob.startswith(a.dob)),
         Level("same year", '"dob_year_l" = "dob_year_r"', lambda a, b: a.dob_year == b.dob_year),
+        Level("within 2 years, both known by the year only",
+              'abs("dob_year_l" - "dob_year_r") <= 2 AND length("dob_l") = 4 AND length("dob_r") = 4',
+              lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and len(a.dob) == 4 and len(b.dob) == 4),  # type: ignore[operator]
         Level("within 2 years, a date known by its year only",
               'abs("dob_year_l" - "dob_year_r") <= 2 AND (length("dob_l") = 4 OR length("dob_r") = 4)',
               lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and (len(a.dob) == 4 or len(b.dob) == 4)),  # type: ignore[operator]

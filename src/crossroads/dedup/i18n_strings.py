@@ -35,6 +35,8 @@ DYNAMIC = (
     N_("one shared"),
     N_("first word transliteration"),
     N_("within 2 years, a date known by its year only"),
+    N_("same year, both known by the year only"),
+    N_("within 2 years, both known by the year only"),
     N_("missing"),
     # Field of a reason not labelled elsewhere
     N_("Place"),

@@ -24,7 +24,7 @@ from crossroads.dedup.keys import PersonFeatures, PersonRecord, features
 __all__ = ["DEFAULT_MODEL", "MatchModel", "MatchScore", "ModelError", "Reason", "default_model"]
 
 FORMAT = "crossroads-dedup-model"
-DEFAULT_MODEL = "model-v2.json"
+DEFAULT_MODEL = "model-v3.json"
 # m or u probabilities Splink could not estimate (a level never seen) are treated as uninformative.
 _FLOOR = 1e-6
 _MIN_PROBABILITY = 1e-3
