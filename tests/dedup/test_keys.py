@@ -124,6 +124,11 @@ class TestBlockingKeys:
                          place="numeralla 6153")
         assert {k[0] for k in _shared(a, b)} == {"T"}
 
+    def test_a_typo_on_the_first_consonant_shares_the_last_one_with_the_year(self):
+        a = PersonRecord(id="a", given_name="Ebenezer", family_name="Asante", date_of_birth="1987")
+        b = PersonRecord(id="b", given_name="Ebenezer", family_name="Aante", date_of_birth="1987")
+        assert {k[0] for k in _shared(a, b)} == {"X"}
+
     def test_the_date_with_an_initial_needs_the_whole_date(self):
         a = PersonRecord(id="a", given_name="Malakai", family_name="Warndke", date_of_birth="1914")
         b = PersonRecord(id="b", given_name="James", family_name="Warneke", date_of_birth="1914-04-10")

@@ -291,7 +291,7 @@ def features(rec: PersonRecord) -> PersonFeatures:
 
 
 # Kinds a common name or date makes too broad to join on unlimited (see blocking_keys).
-BROAD_KINDS = ("N", "S", "I", "T")
+BROAD_KINDS = ("N", "S", "I", "T", "X")
 
 
 def _hash(kind: str, value: str) -> str:
@@ -344,6 +344,8 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
       both names; broad because a date written as 1 January without being flagged as estimated is common;
     - ``T``: the first consonants of both names (order-free) with one word of the place — typos in both
       names and a wrong date;
+    - ``X``: like ``x`` with the other name's last consonant — a typo that took the first one ("Asante",
+      "Aante"); broad because a last consonant is one of a few (n, d, m, r) far more often than a first;
     - ``d`` and ``p``: a document number or a phone number, exact after normalisation.
 
     feats, when the caller already has features(rec), saves computing them again.
@@ -367,6 +369,8 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
                 for f in family_vars:
                     keys.add(_hash("x", f"{g}|{f[0]}|{bucket}"))
                     keys.add(_hash("x", f"{f}|{g[0]}|{bucket}"))
+                    keys.add(_hash("X", f"{g}|{f[-1]}|{bucket}"))
+                    keys.add(_hash("X", f"{f}|{g[-1]}|{bucket}"))
         for word in places:
             for g in given_vars:
                 for f in family_vars:
