@@ -398,6 +398,7 @@ def _prune(con, plan: _Plan, *, pairs: str, prior: float, constants: dict[int, f
     """
     scored = plan.scored(constants)
     stages = [[i for i in scored if i not in plan.keys], *([i] for i in sorted(plan.keys, key=plan.profiles.get))]
+    stages = [stage for stage in stages if stage]
     most = {i: max(lv.weight for lv in plan.comparisons[i]) for i in scored}
     fixed = prior + sum(constants.values())
     carried: list[str] = []  # columns of the stage tables: _w{i}, and _g{i} for the chains still to evaluate
