@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from crossroads.dedup.batch import _SCHEMA, _quiet_splink, _Session
 from crossroads.dedup.model import default_model
-from crossroads.dedup.scoring import score_pairs
+from crossroads.dedup.scoring import _necessary, score_pairs
 from crossroads.dedup.synthetic import generate_labelled
 
 COLUMNS = [c for c in _SCHEMA().names if c != "id"]
@@ -50,11 +51,14 @@ class _Recording:
     """A DuckDB connection that remembers the statements run on it."""
 
     def __init__(self, con):
-        self.con, self.statements = con, []
+        self.con, self.statements, self.stage_rows = con, [], []
 
     def execute(self, sql, *args):
         self.statements.append(sql)
-        return self.con.execute(sql, *args)
+        result = self.con.execute(sql, *args)
+        if stage := re.search(r"CREATE OR REPLACE TEMP TABLE (_scoring_stage\d+)", sql):
+            self.stage_rows.append(self.con.execute(f"SELECT count(*) FROM {stage[1]}").fetchall()[0][0])  # noqa: S608
+        return result
 
 
 def _scored(session, threshold, **memo):
@@ -64,7 +68,7 @@ def _scored(session, threshold, **memo):
     rows = session.con.execute(
         f"SELECT l.id, r.id, s.match_probability FROM {table} AS s JOIN scoring_people AS l ON l.rid = s.rid_l "  # noqa: S608
         "JOIN scoring_people AS r ON r.rid = s.rid_r").fetchall()
-    return {(a, b): p for a, b, p in rows}, con.statements
+    return {(a, b): p for a, b, p in rows}, con
 
 
 MEMO = {
@@ -90,8 +94,43 @@ class TestScorePairs:
         ours, _ = _scored(session, threshold)
         assert ours.keys() == {k for k, p in splink_probabilities.items() if p >= threshold}
 
+    @pytest.mark.parametrize("memo", MEMO.values(), ids=MEMO.keys())
+    @pytest.mark.parametrize("threshold", [0.0, 0.01, 0.5, 0.9, 0.99, 0.9999, 0.999999, 1.0])
+    def test_pruning_keeps_every_pair_that_reaches_the_threshold(self, session, memo, threshold):
+        pruned, _ = _scored(session, threshold, **memo)
+        everything, _ = _scored(session, threshold, prune=False, **memo)
+        assert pruned.keys() == everything.keys()
+        assert all(pruned[k] == everything[k] for k in pruned)
+
+    def test_pruning_drops_pairs_before_their_costly_levels(self, session):
+        kept, con = _scored(session, 0.9)
+        stages = [s for s in con.statements if "CREATE OR REPLACE TEMP TABLE _scoring_stage" in s]
+        assert len(stages) >= 2
+        # The first stage reads no Jaro-Winkler similarity: the names' costly levels wait for the pairs left.
+        assert "JARO_WINKLER" not in stages[0].upper()
+        candidates = session.con.execute("SELECT count(*) FROM candidate_rows").fetchall()[0][0]
+        assert con.stage_rows == sorted(con.stage_rows, reverse=True)
+        assert len(kept) <= con.stage_rows[-1] < candidates / 2
+
+    def test_no_pruning_at_threshold_zero(self, session):
+        _, con = _scored(session, 0.0)
+        assert not con.stage_rows
+
     def test_forced_memo_is_built_and_dropped(self, session):
-        _, statements = _scored(session, 0.5, memo_profiles=1.0, memo_pairs=1.0)
-        assert any("CREATE OR REPLACE TEMP TABLE _memo0" in s for s in statements)
+        _, con = _scored(session, 0.5, memo_profiles=1.0, memo_pairs=1.0)
+        assert any("CREATE OR REPLACE TEMP TABLE _memo0" in s for s in con.statements)
         assert not {t for (t,) in session.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
                     if t.startswith(("_memo", "_scoring"))}
+
+
+class TestNecessary:
+    @pytest.mark.parametrize(("condition", "needed"), [
+        ('"a_l" = "b_r" AND jaro_winkler_similarity("x_l", "y_r") >= 0.9', '"a_l" = "b_r"'),
+        ('("a_l" = "b_r" AND jaro_winkler_similarity("x_l", "y_r") >= 0.9) OR ("c_l" = "d_r" AND "e_l")',
+         '"a_l" = "b_r" OR ("c_l" = "d_r" AND "e_l")'),
+        ('jaro_winkler_similarity("x_l", "y_r") >= 0.9 OR "a_l" = "b_r"', None),
+        ('levenshtein("x_l", "x_r") <= 1', None),
+        ('"n_l" AND "n_r" AND levenshtein("x_l", "x_r") <= 1', '"n_l" AND "n_r"'),
+    ])
+    def test_cheap_conjuncts_a_costly_condition_needs(self, condition, needed):
+        assert _necessary(condition) == needed
