@@ -426,7 +426,9 @@ def _prune(con, plan: _Plan, *, pairs: str, prior: float, constants: dict[int, f
         outer = ["rid_l", "rid_r", *kept, *weights, f"{' + '.join(['_bound_s' if n else '0.0', *bounds])} AS _bound"]
         carried = kept + [f"_w{i}" for i in stage if terms[i] == f"_w{i}"]
         known = " + ".join([_sql_float(fixed), *(c for c in carried if c.startswith("_w"))])
-        later = sum(most[i] for later_stage in stages[n + 1:] for i in later_stage)
+        # The bound is summed in another order than the final weight; a margin far above rounding error keeps
+        # a pair whose weight lands on the threshold itself (the final filter is exact).
+        later = sum(most[i] for later_stage in stages[n + 1:] for i in later_stage) + 1e-9
         name = f"_scoring_stage{n}"
         plan.temporary.append(name)
         con.execute(f"""
