@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from crossroads.db.session import unit_of_work
 from crossroads.dedup.index import key_rows, person_record
@@ -39,6 +39,12 @@ class TestIndexStatus:
         outdate(db, a, b)
         status = index_status(db, sample=1_000)
         assert status.stale == 2 and not status.up_to_date
+
+    def test_a_registry_no_larger_than_the_sample_is_checked_whole(self, db, cw):
+        a, b = df.person(db, cw, df.ORIGINAL), df.person(db, cw, df.VARIANT)
+        outdate(db, a, b)
+        status = index_status(db, sample=db.scalar(select(func.count()).select_from(Person)))
+        assert status.sampled == status.people and status.stale == status.people
 
 
 class TestReindex:
