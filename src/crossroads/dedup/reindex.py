@@ -76,8 +76,9 @@ def _stored(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[s
 def spread_sample(conn: Session | Connection, count: int, *, seed: int = 0, where: Sequence[Any] = (),
                   tries: int | None = None) -> list[uuid.UUID]:
     """Up to `count` people spread over the registry, without reading every id: random points in id space,
-    each the next person's id after it (uuid4 ids are uniform, so every person is about equally likely).
-    A small registry needs many tries to reach its last people; `tries` bounds them (4 × count by default)."""
+    each the next person's id after it, wrapping around past the last (uuid4 ids are uniform, so every person
+    is about equally likely). Drawing nearly all of a small registry takes many tries, as repeats pile up;
+    `tries` bounds them (4 × count by default)."""
     rng = random.Random(seed)
     found: dict[uuid.UUID, None] = {}
     for _ in range(tries if tries is not None else count * 4):
@@ -85,7 +86,7 @@ def spread_sample(conn: Session | Connection, count: int, *, seed: int = 0, wher
             break
         point = uuid.UUID(int=rng.getrandbits(128))
         person_id = conn.scalar(select(Person.id).where(Person.id >= point, *where).order_by(Person.id).limit(1))
-        if person_id is None:  # past the last id: wrap around, so the first person's gap counts too
+        if person_id is None:  # past the last id: the first person's share is the gap before it, wrapped
             person_id = conn.scalar(select(Person.id).where(*where).order_by(Person.id).limit(1))
         if person_id is not None:
             found[person_id] = None
@@ -95,8 +96,8 @@ def spread_sample(conn: Session | Connection, count: int, *, seed: int = 0, wher
 def index_status(session: Session, *, sample: int = 200, seed: int = 0) -> IndexStatus:
     """How many of `sample` people drawn across the registry have stored keys that differ from today's."""
     people = session.scalar(select(func.count()).select_from(Person)) or 0
-    # A registry no larger than the sample is checked whole: random points would need many tries to land
-    # before its smallest id.
+    # A registry no larger than the sample is checked whole: random points would draw the same few people
+    # again and again before reaching every one of them.
     ids = (list(session.scalars(select(Person.id))) if people <= sample
            else spread_sample(session, sample, seed=seed, tries=sample * 2))
     records = _records(session, ids)
