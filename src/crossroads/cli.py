@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from crossroads.bench.cases import command as bench_cases_command
 from crossroads.bench.dedup import command as bench_dedup_command
+from crossroads.bench.dedup_ceiling import command as bench_dedup_ceiling_command
 from crossroads.bench.disclosure import command as bench_disclosure_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
@@ -50,6 +51,7 @@ app.add_typer(bench_app, name="bench")
 # The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
 bench_app.command("cases")(bench_cases_command)
 bench_app.command("dedup")(bench_dedup_command)
+bench_app.command("dedup-ceiling")(bench_dedup_ceiling_command)
 bench_app.command("disclosure")(bench_disclosure_command)
 
 console = Console()
