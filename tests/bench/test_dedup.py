@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from crossroads.bench.dedup import quality, recall_at_precision
+from crossroads.bench.dedup import quality, recall_at_precision, synthetic_set
 from crossroads.cli import app
 
 
@@ -23,6 +23,15 @@ class TestBenchDedup:
         assert synthetic["ours"]["f1"] > 0.8 and synthetic["ours"]["blocking_recall"] > 0.95
         assert 0 < synthetic["splink"]["f1"] <= 1
         assert figures["machine"]["cpus"]
+
+    def test_names_dates_places_leaves_sex_and_nationality_out(self):
+        records, truth = synthetic_set(500, 1, names_dates_places=True)
+        full, same_truth = synthetic_set(500, 1)
+        assert truth == same_truth and [r.id for r in records] == [r.id for r in full]
+        assert any(r.sex and r.nationality for r in full)
+        assert not any(r.sex or r.nationality for r in records)
+        assert [(r.given_name, r.date_of_birth, r.place) for r in records] == [
+            (r.given_name, r.date_of_birth, r.place) for r in full]
 
     def test_unknown_dataset_is_refused(self):
         result = CliRunner().invoke(app, ["bench", "dedup", "--dataset", "nope"])
