@@ -60,7 +60,7 @@ def _jw(a: str, b: str) -> float:
 
 
 def similarities(a: PersonFeatures, b: PersonFeatures) -> list[float]:
-    """Name features of a pair beyond its levels, as categories: Jaro–Winkler six ways, binned, and shared words.
+    """Name features of a pair beyond its levels, as categories: Jaro–Winkler seven ways, binned, and shared words.
 
     The Jaro–Winkler similarities are of the given names, the family names (as written and as skeletons),
     the crossed skeletons (swaps) and all words of both names sorted; -1 where a side is empty. The last
