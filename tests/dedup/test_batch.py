@@ -92,6 +92,16 @@ class TestBatch:
         assert message in " ".join(result.output.split())
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
+    @pytest.mark.parametrize(("column", "value"), [("date_of_birth", "05/03/1990"), ("date_of_birth", "1990-13-01"),
+                                                   ("nationality", "Venezuela"), ("id", "A-77")])
+    def test_a_refusal_names_the_row_without_quoting_the_person_data(self, tmp_path, column, value):
+        row = dict(zip(HEADER, ["A-77", "Ana", "Lopez", "1990", "f", "VEN", ""], strict=True))
+        rows = [list(row.values()), list({**row, "id": "A-78", column: value}.values())]
+        result = runner.invoke(app, ["dedup", "batch", "--input", str(write_csv(tmp_path / "in.csv", rows)),
+                                     "--output", str(tmp_path / "out.csv")])
+        assert result.exit_code == 2 and f"row 3, column {column}" in " ".join(result.output.split())
+        assert value not in result.output
+
     def test_missing_input_file_is_refused(self, tmp_path):
         result = runner.invoke(app, ["dedup", "batch", "--input", str(tmp_path / "none.csv"), "--output",
                                      str(tmp_path / "out.csv")])

@@ -100,9 +100,9 @@ class TestAnonymize:
     def test_a_bad_value_names_its_row_and_column(self):
         frame = people_frame(50)
         frame.loc[17, "citizenship"] = "Narnia"
-        with pytest.raises(HierarchyError, match=r"row 18, column citizenship: 'Narnia' is not an ISO") as caught:
+        with pytest.raises(HierarchyError, match=r"row 18, column citizenship: not an ISO") as caught:
             anonymize(frame, people_spec())
-        assert caught.value.extra["row"] == 18
+        assert caught.value.extra == {"row": 18} and "Narnia" not in caught.value.message
 
     def test_a_column_without_a_role_is_refused(self):
         frame = people_frame(50).assign(phone="+216 555")

@@ -90,7 +90,7 @@ class TestAnonymizeCommand:
         frame.to_csv(files / "in.csv", index=False)
         result = run(*anonymize_args(files))
         assert result.returncode == 2
-        assert "row 10, column age: 'unknown' is not a number" in result.stderr
+        assert "row 10, column age: not a number" in result.stderr and "unknown" not in result.stderr
         assert not (files / "out.csv").exists()
 
     def test_a_missing_input_is_named(self, files):

@@ -97,14 +97,14 @@ def _record(row_no: int, v: dict[str, str], seen: dict[str, int]) -> PersonRecor
     if not v["id"]:
         raise CsvError(row_no, "id", "empty; every row needs an id")
     if v["id"] in seen:
-        raise CsvError(row_no, "id", f"{v['id']!r} already used on row {seen[v['id']]}")
+        raise CsvError(row_no, "id", f"already used on row {seen[v['id']]}")
     seen[v["id"]] = row_no
     try:
         parse_date(v["date_of_birth"])
     except ValueError as exc:
         raise CsvError(row_no, "date_of_birth", str(exc)) from None
     if v["nationality"] and not _NATIONALITY.match(v["nationality"]):
-        raise CsvError(row_no, "nationality", f"expected an ISO 3166 alpha-3 code, got {v['nationality']!r}")
+        raise CsvError(row_no, "nationality", "expected an ISO 3166 alpha-3 code")
     return PersonRecord(
         id=v["id"], given_name=v["given_name"] or None, family_name=v["family_name"] or None,
         date_of_birth=v["date_of_birth"] or None, sex=v["sex"] or None, nationality=v["nationality"] or None,

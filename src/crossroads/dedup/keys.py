@@ -177,17 +177,20 @@ def phonetic(token: str) -> str:
 
 
 def parse_date(value: str | None) -> tuple[int | None, int | None, int | None]:
-    """(year, month, day) of 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; raises ValueError on anything else."""
+    """(year, month, day) of 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; raises ValueError on anything else.
+
+    The message does not quote the value: it is a person's date of birth, and the caller names the row.
+    """
     if value is None or value == "":
         return None, None, None
     match = _DATE.match(value)
     if not match:
-        raise ValueError(f"expected YYYY-MM-DD, YYYY-MM or YYYY, got {value!r}")
+        raise ValueError("expected YYYY-MM-DD, YYYY-MM or YYYY")
     year, month, day = (int(g) if g else None for g in match.groups())
     if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"month {month} out of range in {value!r}")
+        raise ValueError("the month is not between 01 and 12")
     if day is not None and not 1 <= day <= 31:
-        raise ValueError(f"day {day} out of range in {value!r}")
+        raise ValueError("the day is not between 01 and 31")
     return year, month, day
 
 

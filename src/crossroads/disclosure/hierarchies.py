@@ -31,10 +31,14 @@ MISSING = ""
 
 
 class HierarchyError(Invalid):
-    """A value the column's hierarchy cannot generalise; `field` is the column, `value` the value."""
+    """A value the column's hierarchy cannot generalise; `field` is the column, `value` the value.
+
+    The value stays out of the message and the response (it is a person's data); the caller uses it to
+    find the row it came from and names that instead.
+    """
 
     def __init__(self, message: str, *, column: str, value: str) -> None:
-        super().__init__(message, field=column, extra={"value": value})
+        super().__init__(message, field=column)
         self.column = column
         self.value = value
 
@@ -85,9 +89,9 @@ def _interval_levels(column: str, h: IntervalHierarchy, values: np.ndarray) -> t
         try:
             numbers[i] = float(v)
         except ValueError:
-            raise HierarchyError(f"{column}: {v!r} is not a number", column=column, value=v) from None
+            raise HierarchyError(f"{column}: not a number", column=column, value=v) from None
         if not math.isfinite(numbers[i]):
-            raise HierarchyError(f"{column}: {v!r} is not a finite number", column=column, value=v)
+            raise HierarchyError(f"{column}: not a finite number", column=column, value=v)
     if not len(values):
         return [_width_name(w) for w in h.widths], [np.empty(0, dtype=object) for _ in h.widths]
     integral = bool(np.all(numbers == np.floor(numbers))) and all(float(w).is_integer() for w in h.widths) \
@@ -140,7 +144,7 @@ def _date_levels(column: str, h: DateHierarchy, values: np.ndarray) -> tuple[lis
         try:
             parsed.append(date.fromisoformat(v))
         except ValueError:
-            raise HierarchyError(f"{column}: {v!r} is not a date (YYYY-MM-DD)", column=column, value=v) from None
+            raise HierarchyError(f"{column}: not a date (YYYY-MM-DD)", column=column, value=v) from None
     make = {"month": lambda d: f"{d.year:04d}-{d.month:02d}",
             "quarter": lambda d: f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}",
             "year": lambda d: f"{d.year:04d}"}
@@ -178,7 +182,7 @@ def _m49_levels(column: str, h: M49Hierarchy, values: np.ndarray) -> tuple[list[
     for v in values:
         area = table.get(v.strip().upper())
         if area is None:
-            raise HierarchyError(f"{column}: {v!r} is not an ISO 3166 alpha-3 country code", column=column, value=v)
+            raise HierarchyError(f"{column}: not an ISO 3166 alpha-3 country code", column=column, value=v)
         areas.append(area)
 
     def label(area: M49Area, level: str) -> str:
@@ -200,7 +204,7 @@ def _mapping_levels(column: str, h: MappingHierarchy, values: np.ndarray) -> tup
     for i, mapping in enumerate(h.level_maps(), start=1):
         unmapped = [v for v in dict.fromkeys(current) if v not in mapping]
         if unmapped:
-            raise HierarchyError(f"{column}: level {i} of the mapping hierarchy has no label for {unmapped[0]!r}",
+            raise HierarchyError(f"{column}: level {i} of the mapping hierarchy has no label for this value",
                                  column=column, value=unmapped[0])
         current = np.array([mapping[v] for v in current], dtype=object)
         levels.append(current)
