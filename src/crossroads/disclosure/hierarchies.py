@@ -204,7 +204,10 @@ def _mapping_levels(column: str, h: MappingHierarchy, values: np.ndarray) -> tup
     for i, mapping in enumerate(h.level_maps(), start=1):
         unmapped = [v for v in dict.fromkeys(current) if v not in mapping]
         if unmapped:
-            raise HierarchyError(f"{column}: level {i} of the mapping hierarchy has no label for this value",
+            # Level 1 maps the data's own values, which stay unquoted (the caller names the row); a later
+            # level maps the labels of the spec's level before, which the error names.
+            what = "this value" if i == 1 else repr(unmapped[0])
+            raise HierarchyError(f"{column}: level {i} of the mapping hierarchy has no label for {what}",
                                  column=column, value=unmapped[0])
         current = np.array([mapping[v] for v in current], dtype=object)
         levels.append(current)
