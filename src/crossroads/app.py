@@ -11,9 +11,12 @@ from sqlalchemy import Engine
 from crossroads import __version__
 from crossroads.auth import routes as auth_routes
 from crossroads.auth import views as auth_views
-from crossroads.cases import programme_views, work_routes, work_views, workflow_routes, workflow_views
 from crossroads.cases import routes as case_routes
 from crossroads.cases import views as case_views
+from crossroads.cases.work import routes as work_routes
+from crossroads.cases.work import views as work_views
+from crossroads.cases.workflow import routes as workflow_routes
+from crossroads.cases.workflow import views as workflow_views
 from crossroads.config import Settings
 from crossroads.db.session import get_engine
 from crossroads.dedup import routes as dedup_routes
@@ -22,6 +25,8 @@ from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
 from crossroads.people import routes as people_routes
 from crossroads.people import views as people_views
+from crossroads.programmes import routes as programme_routes
+from crossroads.programmes import views as programme_views
 from crossroads.web import errors
 from crossroads.web.middleware import SecurityHeadersAndAccessLog
 
@@ -40,6 +45,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_routes.router)
     api.include_router(people_routes.router)
+    api.include_router(programme_routes.router)
     api.include_router(case_routes.router)
     api.include_router(workflow_routes.router)
     api.include_router(work_routes.router)

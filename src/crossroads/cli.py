@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
+from crossroads import models  # noqa: F401  (every table, for the foreign keys between domains)
 from crossroads.bench.cases import command as bench_cases_command
 from crossroads.bench.dedup import command as bench_dedup_command
 from crossroads.bench.dedup_ceiling import command as bench_dedup_ceiling_command
@@ -109,7 +110,7 @@ def demo(
 
     from crossroads.db.migrate import upgrade_database
     from crossroads.demo import demo_password, seed_demo
-    from crossroads.disclosure.exchange import generate_signing_key, signing_key_text
+    from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / "crossroads.db"

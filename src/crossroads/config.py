@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crossroads.disclosure.exchange import KeyFormatError, parse_signing_key
+from crossroads.disclosure.engine.exchange import KeyFormatError, parse_signing_key
 
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
 DEMO_SECRET_PREFIX = "demo-only-"  # noqa: S105 - a marker, not a secret

@@ -18,19 +18,11 @@ from crossroads.auth.policy import Principal
 from crossroads.auth.roles import OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate
 from crossroads.cases.models import Case
-from crossroads.cases.programme_config import (
-    FieldDef,
-    FieldErrors,
-    FieldType,
-    ProgrammeConfig,
-    check_transition,
-    validate_data,
-)
 from crossroads.cases.schemas import CaseCreate, NoteCreate
 from crossroads.cases.service import add_case_note, case_config, open_case
-from crossroads.cases.service_records import add_service
-from crossroads.cases.tasks import add_task
-from crossroads.cases.work_schemas import ServiceCreate, TaskCreate
+from crossroads.cases.work.assistance import record_assistance
+from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
+from crossroads.cases.work.tasks import add_task
 from crossroads.db.base import utcnow
 from crossroads.disclosure.datasets import create_dataset
 from crossroads.disclosure.schemas import DatasetCreate
@@ -38,6 +30,14 @@ from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
 from crossroads.people.service import add_household_member, register_person
 from crossroads.people.synthetic import SyntheticPerson, generate_households
+from crossroads.programmes.config import (
+    FieldDef,
+    FieldErrors,
+    FieldType,
+    ProgrammeConfig,
+    check_transition,
+    validate_data,
+)
 
 DEMO_DOMAIN = "example.org"
 
@@ -187,7 +187,7 @@ def _work(session: Session, actor: Principal, case: Case, rng: random.Random) ->
     config = case_config(session, case)
     if config.services and rng.random() < 0.4:
         delivered = rng.random() < 0.6
-        add_service(session, principal=actor, case_id=case.id, data=ServiceCreate(
+        record_assistance(session, principal=actor, case_id=case.id, data=AssistanceCreate(
             service_code=rng.choice(config.services).code, status="delivered" if delivered else "planned",
             delivered_date=today - timedelta(days=rng.randint(1, 90)) if delivered else None,
             planned_date=None if delivered else today + timedelta(days=rng.randint(1, 60)),

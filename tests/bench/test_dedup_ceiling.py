@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from crossroads.bench.dedup_ceiling import recall_at, similarities
 from crossroads.cli import app
-from crossroads.dedup.keys import PersonRecord, features
+from crossroads.dedup.engine.keys import PersonRecord, features
 
 
 def _pair(a: tuple[str, str], b: tuple[str, str]) -> list[float]:

@@ -6,8 +6,8 @@ from importlib import resources
 import pytest
 from sqlalchemy import select
 
+from crossroads.dedup.engine.model import MatchModel, ModelError, default_model
 from crossroads.dedup.index import record_from_data
-from crossroads.dedup.model import MatchModel, ModelError, default_model
 from crossroads.dedup.models import MatchModelVersion
 from crossroads.dedup.service import (
     PER_KEY_LIMIT,
@@ -122,7 +122,8 @@ class TestActivateModel:
 
     def test_a_recorded_model_of_older_comparison_levels_gives_way_to_the_shipped_one(self, db, cw):
         shipped = default_model()
-        older = json.loads(resources.files("crossroads.dedup").joinpath("data", "model-v1.json").read_text("utf-8"))
+        data = resources.files("crossroads.dedup.engine").joinpath("data", "model-v1.json")
+        older = json.loads(data.read_text("utf-8"))
         with pytest.raises(ModelError):
             MatchModel.from_json(older)
         db.add(MatchModelVersion(version=older["version"], parameters=older, active=True))

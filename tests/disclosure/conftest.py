@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crossroads.disclosure import exchange
+from crossroads.disclosure.engine import exchange
 from tests.factories import releases as df
 
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from crossroads.audit.models import AuditEvent
-from crossroads.disclosure import agreements, exchange
+from crossroads.disclosure import agreements
+from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue, RecipientKeyIn
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import releases as df

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from crossroads.cli import app
 from crossroads.config import InsecureSettingsError, Settings
-from crossroads.disclosure import exchange as x
+from crossroads.disclosure.engine import exchange as x
 
 runner = CliRunner()
 

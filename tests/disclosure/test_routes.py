@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from crossroads.disclosure import exchange
+from crossroads.disclosure.engine import exchange
 from tests.factories import releases as df
 
 API = "/api/v1/disclosure"

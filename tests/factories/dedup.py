@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.models import AuditEvent
 from crossroads.auth.policy import Principal
-from crossroads.dedup.comparisons import COMPARISONS
+from crossroads.dedup.engine.comparisons import COMPARISONS
+from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.index import person_record
-from crossroads.dedup.model import MatchModel
 from crossroads.dedup.models import CandidateSource, MatchCandidate, PersonMatchKey
 from crossroads.people.models import Person
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from crossroads.auth.policy import Principal
-from crossroads.disclosure import agreements, datasets, exchange, service
+from crossroads.disclosure import agreements, datasets, service
 from crossroads.disclosure.bridge import Computed
+from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.models import Dataset, Release, ReleaseKind, SharingAgreement
 from crossroads.disclosure.schemas import AgreementCreate, DatasetCreate, RecipientKeyIn
 

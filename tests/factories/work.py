@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from crossroads.audit.models import AuditEvent
 from crossroads.auth.policy import Principal
-from crossroads.cases import attachments, links, service_records, tasks
-from crossroads.cases.models import Case, CaseAttachment, CaseService, CaseTask
-from crossroads.cases.work_schemas import LinkKind, ServiceCreate, TaskCreate
+from crossroads.cases.models import Case
+from crossroads.cases.work import assistance, attachments, links, tasks
+from crossroads.cases.work.models import CaseAssistance, CaseAttachment, CaseTask
+from crossroads.cases.work.schemas import AssistanceCreate, LinkKind, TaskCreate
 from crossroads.db.base import utcnow
 from tests.factories import people as pf
 
@@ -57,9 +58,10 @@ def task(db: Session, principal: Principal, c: Case, *, title: str = "Call the e
     return t
 
 
-def service(db: Session, principal: Principal, c: Case, code: str = "return_counselling", **overrides) -> CaseService:
-    s = service_records.add_service(db, principal=principal, case_id=c.id,
-                                    data=ServiceCreate(service_code=code, **overrides))
+def service(db: Session, principal: Principal, c: Case, code: str = "return_counselling",
+            **overrides) -> CaseAssistance:
+    s = assistance.record_assistance(db, principal=principal, case_id=c.id,
+                                    data=AssistanceCreate(service_code=code, **overrides))
     db.commit()
     return s
 

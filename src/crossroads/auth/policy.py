@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from crossroads.auth.roles import Action, Role
-from crossroads.cases.models import Case, CaseTransfer
+from crossroads.cases.models import Case
+from crossroads.cases.workflow.models import CaseTransfer
 from crossroads.kit.errors import Forbidden, Invalid
 from crossroads.people.models import Person
 

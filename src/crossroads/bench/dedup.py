@@ -38,7 +38,7 @@ from crossroads.bench import print_result
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from crossroads.dedup.keys import PersonRecord
+    from crossroads.dedup.engine.keys import PersonRecord
 
 DEFAULT_THRESHOLD = 0.9
 GOALS = {"febrl4_f1": 0.96, "febrl3_f1": 0.93, "synthetic_recall_at_precision_0_98": 0.95,
@@ -66,7 +66,7 @@ def synthetic_set(people: int, seed: int, *, names_dates_places: bool = False
     """The labelled synthetic set; with names_dates_places, sex and nationality blanked as FEBRL lacks them."""
     from dataclasses import replace
 
-    from crossroads.dedup.synthetic import generate_labelled
+    from crossroads.dedup.engine.synthetic import generate_labelled
 
     labelled = generate_labelled(people, seed=seed)
     records = labelled.records
@@ -76,7 +76,7 @@ def synthetic_set(people: int, seed: int, *, names_dates_places: bool = False
 
 
 def _febrl_date(value: Any) -> str | None:
-    from crossroads.dedup.keys import parse_date
+    from crossroads.dedup.engine.keys import parse_date
 
     text = str(value).strip() if value is not None else ""
     if len(text) != 8 or not text.isdigit():
@@ -92,7 +92,7 @@ def _febrl_date(value: Any) -> str | None:
 
 
 def _febrl_records(frame) -> list[PersonRecord]:  # noqa: ANN001
-    from crossroads.dedup.keys import PersonRecord
+    from crossroads.dedup.engine.keys import PersonRecord
 
     def text(v: Any) -> str | None:
         return None if v is None or v != v or str(v).strip() == "" else str(v).strip()  # v != v: NaN
@@ -154,7 +154,7 @@ def recall_at_precision(scored: list[tuple[str, str, float]], truth: set[tuple[s
 
 def run_ours(records: list[PersonRecord], truth: set[tuple[str, str]], threshold: float, seed: int,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    from crossroads.dedup.batch import run_batch
+    from crossroads.dedup.engine.batch import run_batch
 
     floor = min(threshold, 0.5)
     result = run_batch(records, train=True, threshold=floor, progress=progress, seed=seed, keep_candidates=True)

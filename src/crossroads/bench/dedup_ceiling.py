@@ -36,7 +36,7 @@ from crossroads.bench import print_result
 from crossroads.bench.dedup import recall_at_precision
 
 if TYPE_CHECKING:
-    from crossroads.dedup.keys import PersonFeatures
+    from crossroads.dedup.engine.keys import PersonFeatures
 
 TARGET_PRECISION = 0.98
 # Jaro–Winkler similarities are cut into these bins, each an indicator, as comparison levels cut them.
@@ -117,10 +117,10 @@ def _cross_validated(columns: list[list[float]], labels: list[bool], folds: list
 
 def measure_ceiling(*, people: int, seed: int) -> dict[str, Any]:
     """The four recalls at precision 0.98 on N synthetic people (see the module's docstring)."""
-    from crossroads.dedup.batch import run_batch
-    from crossroads.dedup.comparisons import compare
-    from crossroads.dedup.keys import features
-    from crossroads.dedup.synthetic import generate_labelled
+    from crossroads.dedup.engine.batch import run_batch
+    from crossroads.dedup.engine.comparisons import compare
+    from crossroads.dedup.engine.keys import features
+    from crossroads.dedup.engine.synthetic import generate_labelled
 
     labelled = generate_labelled(people, seed=seed)
     result = run_batch(labelled.records, train=True, threshold=0.0, seed=seed)

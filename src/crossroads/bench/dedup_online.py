@@ -2,7 +2,7 @@
 
 ``measure_online(people=N, seed=S, console=C)`` (called by ``crossroads bench dedup``) makes sure the
 database at CROSSROADS_DATABASE_URL holds N synthetic bench people with their blocking keys — seeding the
-missing ones in bulk, with planted duplicates from crossroads.dedup.synthetic (other transliterations,
+missing ones in bulk, with planted duplicates from crossroads.dedup.engine.synthetic (other transliterations,
 typos, swapped names, approximate dates) — then times M checks of sampled people against the rest of the
 registry, each as a request would run it: its own session, ``find_candidates`` (blocking-key lookup,
 candidates' fields, scoring with the active model, the audit row) and the commit.
@@ -33,10 +33,10 @@ from crossroads.bench.cases import percentile
 from crossroads.bench.seed import BenchWorld, _write, caseworker_email, ensure_world
 from crossroads.db.base import utcnow
 from crossroads.db.session import refresh_planner_statistics, session_factory, unit_of_work
-from crossroads.dedup.keys import PersonRecord, blocking_keys
+from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
+from crossroads.dedup.engine.synthetic import generate_labelled
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.dedup.reindex import spread_sample
-from crossroads.dedup.synthetic import generate_labelled
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 
@@ -230,8 +230,8 @@ def time_checks(engine: Engine, world: BenchWorld, *, checks: int = DEFAULT_CHEC
 def measure_online(*, people: int, seed: int = 0, console: Any = None, checks: int = DEFAULT_CHECKS,
                    engine: Engine | None = None) -> dict[str, Any]:
     """Seed (if needed) and time the online check; the figures `crossroads bench dedup` prints."""
+    from crossroads import models  # noqa: F401  (every table, for the foreign keys between domains)
     from crossroads.config import Settings
-    from crossroads.db import models  # noqa: F401  (every table, for the foreign keys between domains)
     from crossroads.db.migrate import upgrade_database
     from crossroads.db.session import make_engine
 

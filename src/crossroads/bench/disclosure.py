@@ -5,7 +5,7 @@ case records (crossroads/disclosure/synthetic.py), anonymises them in memory wit
 the type of exploitation, at most 5% suppression, over seven quasi-identifiers (gender, age, citizenship,
 country of exploitation, year of registration, data source, recruiter relationship), and then releases one
 DP histogram — counts by citizenship (ISO keys) × gender × 10-year age band at ε = 1 — twice: through
-`crossroads.disclosure.dp.dp_count_table`, and written directly against OpenDP (the same encoding and
+`crossroads.disclosure.engine.dp.dp_count_table`, and written directly against OpenDP (the same encoding and
 measurement without our checks, calibration search, accuracy and result table). Each DP figure is the best
 of `--repeat` runs. No database; nothing is written.
 
@@ -31,7 +31,7 @@ GENDERS = ("Female", "Male", "Trans/Transgender/NonConforming")
 
 
 def _dp_dimensions() -> list:
-    from crossroads.disclosure.dp import Dimension, country_keys
+    from crossroads.disclosure.engine.dp import Dimension, country_keys
 
     return [Dimension("citizenship", keys=country_keys()), Dimension("gender", keys=GENDERS),
             Dimension("age", width=10, start=0, stop=90)]
@@ -43,7 +43,7 @@ def bare_opendp(frame: Any, epsilon: float) -> Any:
     import opendp.prelude as dp
     import pandas as pd
 
-    from crossroads.disclosure.dp import band_keys, band_label, country_keys
+    from crossroads.disclosure.engine.dp import band_keys, band_label, country_keys
 
     dp.enable_features("contrib")
     key_sets = [country_keys(), GENDERS, band_keys(10, 0, 90)]
@@ -80,9 +80,9 @@ def run_benchmark(rows: int, *, seed: int = 0, k: int = 11, repeat: int = 3, con
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from crossroads.disclosure.anonymize import anonymize
-    from crossroads.disclosure.dp import dp_count_table
-    from crossroads.disclosure.synthetic import ctdc_like, ctdc_spec
+    from crossroads.disclosure.engine.anonymize import anonymize
+    from crossroads.disclosure.engine.dp import dp_count_table
+    from crossroads.disclosure.engine.synthetic import ctdc_like, ctdc_spec
 
     console = console or Console(stderr=True)
     load_before = os.getloadavg()

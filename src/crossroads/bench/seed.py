@@ -28,14 +28,15 @@ from crossroads.auth import service as auth_service
 from crossroads.auth.models import Office, Organisation, User
 from crossroads.auth.roles import OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate
-from crossroads.cases.models import Case, CaseFlag, Programme
-from crossroads.cases.programmes import current_version
+from crossroads.cases.models import Case, CaseFlag
 from crossroads.db.base import utcnow
 from crossroads.db.session import unit_of_work
 from crossroads.demo import PROGRAMME_WEIGHTS
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import IdentityDocument, Person, PersonName, PersonNameToken
 from crossroads.people.synthetic import SyntheticPerson, generate_people
+from crossroads.programmes.models import Programme
+from crossroads.programmes.service import current_version
 
 BENCH_ORGANISATION = "Crossroads Bench Agency"
 OFFICE_PREFIX = "BENCH"

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from crossroads.cases.programme_config import FieldType, ProgrammeConfig
+from crossroads.programmes.config import FieldType, ProgrammeConfig
 
 PREFIX = "field_"
 

@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crossroads.db.base import Base, Timestamps, UUIDPrimaryKey, utcnow
 from crossroads.people.models import Person
-
-
-class Programme(Base):
-    __tablename__ = "programmes"
-
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    # The version new cases open under; existing cases stay on the version they opened with.
-    current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme_versions.id", use_alter=True, name="fk_programmes_current_version")
-    )
-
-
-class ProgrammeVersion(Base):
-    """An immutable configuration of a programme: case form, workflow and services catalogue."""
-
-    __tablename__ = "programme_versions"
-    __table_args__ = (UniqueConstraint("programme", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
-    version: Mapped[int]
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    comment: Mapped[str | None] = mapped_column(String(500))
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Case(UUIDPrimaryKey, Timestamps, Base):
@@ -101,101 +73,3 @@ class CaseFlag(Base):
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-
-
-class CaseApproval(Base):
-    """A transition that needs a supervisor's approval, pending until decided."""
-
-    __tablename__ = "case_approvals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    from_state: Mapped[str] = mapped_column(String(40))
-    to_state: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    comment: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None]
-    decision_comment: Mapped[str | None] = mapped_column(Text)
-
-
-class CaseTransfer(Base):
-    """A request to move a case to another caseworker or office; the receiver accepts or declines."""
-
-    __tablename__ = "case_transfers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    from_office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"))
-    to_office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id"), index=True)
-    to_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    reason: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None]
-    decision_comment: Mapped[str | None] = mapped_column(Text)
-
-
-class CaseTask(Base):
-    __tablename__ = "case_tasks"
-    __table_args__ = (Index("ix_case_tasks_open_due", "completed_at", "due_date"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(300))
-    due_date: Mapped[date | None]
-    assigned_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    completed_at: Mapped[datetime | None]
-    completed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-
-
-class CaseService(Base):
-    """A service in the case's plan, and its delivery: what, when, by whom, at what cost."""
-
-    __tablename__ = "case_services"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    service_code: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(12), default="planned")
-    planned_date: Mapped[date | None]
-    delivered_date: Mapped[date | None]
-    provider: Mapped[str | None] = mapped_column(String(200))
-    delivered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    currency: Mapped[str | None] = mapped_column(String(3))
-    notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class CaseAttachment(UUIDPrimaryKey, Base):
-    """A file kept with the case, in the database so that it shares the case's transaction and scope."""
-
-    __tablename__ = "case_attachments"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class CaseLink(Base):
-    """Cases of one family or household, linked both ways."""
-
-    __tablename__ = "case_links"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
-    linked_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
-                                                      primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), default="family")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

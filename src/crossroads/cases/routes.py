@@ -1,15 +1,13 @@
-"""JSON API for programmes, cases and case notes."""
+"""JSON API for cases and case notes."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 
-from crossroads.cases import programmes as programme_service
 from crossroads.cases import service
 from crossroads.cases.schemas import (
     CaseCreate,
@@ -19,7 +17,6 @@ from crossroads.cases.schemas import (
     CaseUpdate,
     NoteCreate,
     NoteOut,
-    ProgrammeOut,
     RegistrationCreate,
     RegistrationOut,
 )
@@ -28,37 +25,6 @@ from crossroads.people.schemas import PersonOut
 from crossroads.web.deps import ApiUser, DbSession
 
 router = APIRouter(tags=["cases"])
-
-
-class ProgrammeVersionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    programme: str
-    version: int
-    config: dict[str, Any]
-    comment: str | None
-
-
-class ProgrammeVersionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    config: dict[str, Any]
-    comment: str | None = Field(None, max_length=500)
-
-
-@router.get("/programmes", response_model=list[ProgrammeOut])
-def list_programmes(session: DbSession, principal: ApiUser):
-    return service.list_programmes(session)
-
-
-@router.get("/programmes/{code}/versions", response_model=list[ProgrammeVersionOut])
-def list_programme_versions(code: str, session: DbSession, principal: ApiUser):
-    return programme_service.list_versions(session, code)
-
-
-@router.post("/programmes/{code}/versions", response_model=ProgrammeVersionOut, status_code=201)
-def publish_programme_version(code: str, body: ProgrammeVersionCreate, session: DbSession, principal: ApiUser):
-    return programme_service.publish_version(session, principal=principal, programme=code, config=body.config,
-                                             comment=body.comment)
 
 
 @router.post("/cases", response_model=CaseOut, status_code=201)

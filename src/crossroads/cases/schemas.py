@@ -42,13 +42,6 @@ class NoteCreate(BaseModel):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
-class ProgrammeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
-    name: str
-    current_version_id: int | None = None
-
-
 class CasePersonOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

@@ -19,24 +19,20 @@ from crossroads.audit.service import record_event
 from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, cases_scope, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
-from crossroads.cases.models import Case, CaseFlag, CaseNote, Programme
-from crossroads.cases.programme_config import FieldErrors, ProgrammeConfig, validate_data
-from crossroads.cases.programmes import current_version, field_expression, get_version
+from crossroads.cases.models import Case, CaseFlag, CaseNote
 from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCreate, RegistrationCreate
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, DomainError, Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 from crossroads.people.service import register_person
+from crossroads.programmes.config import FieldErrors, ProgrammeConfig, validate_data
+from crossroads.programmes.service import current_version, field_expression, get_version
 
 COUNT_CAP = 1_000
 # A name search answers "more than 100" sooner than it could count a common name's thousand cases.
 SEARCH_COUNT_CAP = 100
 CASE_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}(-\d*)?$|^[A-Z0-9]+-$")
-
-
-def list_programmes(session: Session) -> list[Programme]:
-    return list(session.scalars(select(Programme).where(Programme.active).order_by(Programme.code)))
 
 
 def _next_case_number(session: Session, office_id: uuid.UUID) -> str:

@@ -28,7 +28,7 @@ def upgrade_database(engine: Engine) -> None:
     Those indexes follow published configuration, not migrations, and a SQLite batch migration that
     rebuilds the cases table drops them; re-creating them here keeps every upgrade path whole.
     """
-    from crossroads.cases.programmes import ensure_all_search_indexes
+    from crossroads.programmes.service import ensure_all_search_indexes
 
     cfg = alembic_config()
     with engine.begin() as connection:

@@ -18,7 +18,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load_model(path: Path | None):  # noqa: ANN202
-    from crossroads.dedup.model import MatchModel, ModelError, default_model
+    from crossroads.dedup.engine.model import MatchModel, ModelError, default_model
 
     try:
         return MatchModel.load(path) if path else default_model()
@@ -27,7 +27,7 @@ def _load_model(path: Path | None):  # noqa: ANN202
 
 
 def _read(input_path: Path):  # noqa: ANN202
-    from crossroads.dedup.batch import CsvError, read_people_csv
+    from crossroads.dedup.engine.batch import CsvError, read_people_csv
 
     try:
         return read_people_csv(input_path)
@@ -54,7 +54,7 @@ def batch(
     = None,
 ) -> None:
     """Find likely duplicate people in a CSV; write scored pairs and, optionally, clusters."""
-    from crossroads.dedup.batch import TrainingError, run_batch, write_outputs
+    from crossroads.dedup.engine.batch import TrainingError, run_batch, write_outputs
 
     if backend not in ("duckdb", "spark"):
         raise _fail(f"--backend: expected duckdb or spark, got {backend!r}")
@@ -71,7 +71,7 @@ def batch(
 
         try:
             if backend == "spark":
-                from crossroads.dedup.spark import run_batch_spark
+                from crossroads.dedup.engine.spark import run_batch_spark
 
                 result = run_batch_spark(records, model=model, train=train, threshold=threshold, progress=progress)
             else:
@@ -97,14 +97,14 @@ def train_command(
     seed: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Train a model unsupervised (Splink: u by random sampling, m by EM) and save it, versioned."""
-    from crossroads.dedup.batch import TrainingError, train_model
+    from crossroads.dedup.engine.batch import TrainingError, train_model
 
     if (input_path is None) == (synthetic == 0):
         raise _fail("--input: give a CSV with --input or a size with --synthetic, one of the two")
     if input_path is not None:
         records, trained_on = _read(input_path), f"{input_path.name}"
     else:
-        from crossroads.dedup.synthetic import generate_labelled
+        from crossroads.dedup.engine.synthetic import generate_labelled
 
         records = generate_labelled(synthetic, seed=seed, contacts=True).records
         trained_on = f"synthetic: {synthetic} people with planted duplicates, seed {seed}"

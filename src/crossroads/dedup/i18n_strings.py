@@ -1,6 +1,6 @@
 """Strings the duplicate pages translate from variables, listed so extraction finds them.
 
-The engine's comparison level labels (crossroads.dedup.comparisons) are shown as reasons; a label added
+The engine's comparison level labels (crossroads.dedup.engine.comparisons) are shown as reasons; a label added
 there and not here is shown in English until it is listed and translated.
 """
 

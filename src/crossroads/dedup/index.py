@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from crossroads.dedup.keys import PersonRecord, blocking_keys
+from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.people.models import Person
 from crossroads.people.schemas import PersonCreate

@@ -16,14 +16,13 @@ err = Console(stderr=True)
 
 def _engine():  # noqa: ANN202
     from crossroads.config import Settings
-    from crossroads.db import models  # noqa: F401  (every table, for the foreign keys between domains)
     from crossroads.db.session import make_engine
 
     return make_engine(Settings().database_url)
 
 
 def _model(path: Path | None):  # noqa: ANN202
-    from crossroads.dedup.model import MatchModel, ModelError
+    from crossroads.dedup.engine.model import MatchModel, ModelError
 
     if path is None:
         return None

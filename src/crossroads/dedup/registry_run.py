@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
+from crossroads.dedup.engine.keys import features
+from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.index import person_record
-from crossroads.dedup.keys import features
-from crossroads.dedup.model import MatchModel
 from crossroads.dedup.models import CandidateSource, PersonMatchKey
 from crossroads.dedup.service import PER_KEY_LIMIT, THRESHOLD, active_model, queue_pairs
 from crossroads.people.models import Person

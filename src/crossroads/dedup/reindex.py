@@ -22,8 +22,8 @@ from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
+from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
 from crossroads.dedup.index import person_record
-from crossroads.dedup.keys import PersonRecord, blocking_keys
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.people.models import Person
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from crossroads.audit.service import Actor, record_event
 from crossroads.auth.policy import Principal, people_scope, require, require_office
 from crossroads.auth.roles import Action
+from crossroads.dedup.engine.keys import PersonRecord, blocking_keys, features
+from crossroads.dedup.engine.model import MatchModel, MatchScore, ModelError, Reason, default_model
 from crossroads.dedup.index import person_record, record_from_data
-from crossroads.dedup.keys import PersonRecord, blocking_keys, features
-from crossroads.dedup.model import MatchModel, MatchScore, ModelError, Reason, default_model
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate, MatchModelVersion
 from crossroads.dedup.schemas import OTHER_OFFICE, CandidateOut, ReasonOut
 from crossroads.people.models import IdentityDocument, Person, PersonName

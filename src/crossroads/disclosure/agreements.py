@@ -23,7 +23,7 @@ from crossroads.auth.models import Organisation
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action, OrganisationKind
 from crossroads.db.base import utcnow
-from crossroads.disclosure import exchange, exports
+from crossroads.disclosure.engine import exchange, exports
 from crossroads.disclosure.models import ExchangePackage, RecipientKey, SharingAgreement
 from crossroads.disclosure.schemas import AgreementCreate, PackageIssue, RecipientKeyIn
 from crossroads.disclosure.service import approved_release, verified_content

@@ -12,12 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from crossroads.disclosure.anonymize import anonymize
-from crossroads.disclosure.dp import Dimension, dp_count_table
-from crossroads.disclosure.exports import FieldMeta
+from crossroads.disclosure.engine.anonymize import anonymize
+from crossroads.disclosure.engine.dp import Dimension, dp_count_table
+from crossroads.disclosure.engine.exports import FieldMeta
+from crossroads.disclosure.engine.spec import ReleaseSpec, SpecError
+from crossroads.disclosure.engine.spec import parse_spec as engine_parse_spec
 from crossroads.disclosure.models import ReleaseKind
-from crossroads.disclosure.spec import ReleaseSpec, SpecError
-from crossroads.disclosure.spec import parse_spec as engine_parse_spec
 from crossroads.kit.errors import Invalid
 
 

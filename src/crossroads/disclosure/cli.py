@@ -82,7 +82,7 @@ def _json_default(value: Any) -> Any:
 
 @contextmanager
 def _domain_errors() -> Iterator[None]:
-    from crossroads.disclosure.anonymize import Unmeetable
+    from crossroads.disclosure.engine.anonymize import Unmeetable
     from crossroads.kit.errors import DomainError
 
     try:
@@ -107,8 +107,8 @@ def anonymize(
     """De-identify INPUT by the spec: generalise, suppress, pseudonymise; write the release and its report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from crossroads.disclosure.anonymize import anonymize as run
-    from crossroads.disclosure.spec import load_spec
+    from crossroads.disclosure.engine.anonymize import anonymize as run
+    from crossroads.disclosure.engine.spec import load_spec
 
     with _domain_errors():
         release_spec = load_spec(spec)
@@ -149,7 +149,7 @@ def _parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _dimensions(by: list[str], keys: dict[str, str], bands: dict[str, str]) -> list:
-    from crossroads.disclosure.dp import Dimension, country_keys
+    from crossroads.disclosure.engine.dp import Dimension, country_keys
 
     unknown = [c for c in [*keys, *bands] if c not in by]
     if unknown:
@@ -188,7 +188,7 @@ def dp_table(
     = None,
 ) -> None:
     """A differentially private count of INPUT's rows by the --by columns (OpenDP)."""
-    from crossroads.disclosure.dp import dp_count_table
+    from crossroads.disclosure.engine.dp import dp_count_table
 
     frame = _read_csv(input)
     dims = _dimensions(by, _parse_pairs(keys, "--keys"), _parse_pairs(bands, "--bands"))
@@ -216,7 +216,7 @@ def small_cells(
     base: Annotated[int, typer.Option(help="Rounding base for --method round.")] = 5,
 ) -> None:
     """Apply a small-cell rule to a non-DP table of counts (primary and secondary suppression, or rounding)."""
-    from crossroads.disclosure.small_cells import protect_small_cells
+    from crossroads.disclosure.engine.small_cells import protect_small_cells
 
     frame = _read_csv(input)
     if method not in {"suppress", "round"}:

@@ -20,16 +20,17 @@ from crossroads.audit.service import record_event
 from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
-from crossroads.cases.models import Case, Programme
-from crossroads.cases.programme_config import FieldType
-from crossroads.cases.programmes import current_version
+from crossroads.cases.models import Case
 from crossroads.db.base import utcnow
-from crossroads.disclosure.dp import Dimension, country_keys
+from crossroads.disclosure.engine.dp import Dimension, country_keys
+from crossroads.disclosure.engine.small_cells import protect_small_cells
 from crossroads.disclosure.models import Dataset, DatasetSource, LedgerEntry
 from crossroads.disclosure.schemas import DatasetCreate
-from crossroads.disclosure.small_cells import protect_small_cells
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.people.models import Person, Sex
+from crossroads.programmes.config import FieldType
+from crossroads.programmes.models import Programme
+from crossroads.programmes.service import current_version
 
 # Extracting more rows than this in one request would hold a web worker too long; larger releases go
 # through the CLI, which streams.

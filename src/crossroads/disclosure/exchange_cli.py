@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crossroads.disclosure import exchange
+from crossroads.disclosure.engine import exchange
 
 app = typer.Typer(help="Signed and encrypted exchange packages.", no_args_is_help=True)
 console = Console()

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
-from crossroads.disclosure import agreements, datasets, exchange, ledger, service
+from crossroads.disclosure import agreements, datasets, ledger, service
+from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.models import Dataset, ExchangePackage, Release, ReleaseStatus
 from crossroads.disclosure.schemas import (
     AgreementCreate,

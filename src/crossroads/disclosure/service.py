@@ -21,9 +21,10 @@ from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, require, require_release_decider
 from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
-from crossroads.disclosure import bridge, exports
+from crossroads.disclosure import bridge
 from crossroads.disclosure.bridge import Computed
 from crossroads.disclosure.datasets import available_columns, dp_dimension, extract_rows, get_dataset
+from crossroads.disclosure.engine import exports
 from crossroads.disclosure.ledger import check_budget, lock_dataset, spend_budget
 from crossroads.disclosure.models import Dataset, Release, ReleaseFile, ReleaseKind, ReleaseStatus
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare

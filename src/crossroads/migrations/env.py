@@ -3,8 +3,8 @@ import warnings
 from alembic import context
 
 from crossroads.db.migrate import include_object
-from crossroads.db.models import metadata
 from crossroads.db.session import make_engine
+from crossroads.models import metadata
 
 config = context.config
 

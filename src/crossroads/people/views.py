@@ -15,8 +15,7 @@ from starlette.datastructures import FormData
 from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
-from crossroads.cases.programmes import configs_for, state_labeller
-from crossroads.cases.service import cases_of_person, list_programmes
+from crossroads.cases.service import cases_of_person
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
@@ -25,6 +24,7 @@ from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+from crossroads.programmes.service import configs_for, list_programmes, state_labeller
 from crossroads.web.deps import DbSession, UiUser
 from crossroads.web.forms import Form, field_errors, lines, text
 from crossroads.web.templating import render

@@ -15,10 +15,13 @@ from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
 
 _ROOT = Path(__file__).resolve().parent.parent
-_DOMAINS = ("web", "auth", "people", "cases", "audit", "dedup", "disclosure")
+# Each domain (and sub-package) keeps its own templates/ folder; the base templates are web's, searched first.
+_TEMPLATE_DIRS = [_ROOT / "web" / "templates"] + sorted(
+    d for d in _ROOT.glob("*/**/templates") if d.is_dir() and d != _ROOT / "web" / "templates"
+)
 
 env = Environment(
-    loader=ChoiceLoader([FileSystemLoader(_ROOT / d / "templates") for d in _DOMAINS]),
+    loader=ChoiceLoader([FileSystemLoader(d) for d in _TEMPLATE_DIRS]),
     autoescape=select_autoescape(["html"]),
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,

@@ -1,0 +1,112 @@
+"""HTML actions and pages for the work on a case: tasks, services, attachments, timeline, dashboards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from crossroads.auth.models import Office
+from crossroads.auth.policy import require
+from crossroads.auth.roles import Action
+from crossroads.cases import service
+from crossroads.cases.page import attempt_on_case
+from crossroads.cases.work import assistance, attachments, dashboard, tasks, timeline
+from crossroads.cases.work.routes import content_disposition, file_chunks
+from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
+from crossroads.programmes import service as programmes
+from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.forms import Form, text
+from crossroads.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/cases/{case_id}/tasks")
+def add_task(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: tasks.add_task(
+        session, principal=principal, case_id=case_id,
+        data=TaskCreate(title=text(form, "title") or "", due_date=text(form, "due_date"),
+                        **({"assigned_to": text(form, "assigned_to")} if text(form, "assigned_to") else {}))),
+        "task", "#tasks")
+
+
+@router.post("/tasks/{task_id}/complete")
+def complete_task(task_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    task = tasks.complete_task(session, principal=principal, task_id=task_id)
+    return RedirectResponse(f"/cases/{task.case_id}#tasks", status_code=303)
+
+
+@router.post("/cases/{case_id}/services")
+def record_assistance(case_id: uuid.UUID, request: Request, form: Form, session: DbSession,
+                      principal: UiUser) -> Response:
+    status = text(form, "status") or "planned"
+    when = text(form, "date")
+    return attempt_on_case(request, session, principal, case_id, lambda: assistance.record_assistance(
+        session, principal=principal, case_id=case_id, data=AssistanceCreate(
+            service_code=text(form, "service_code") or "", status=status,
+            planned_date=when if status == "planned" else None, delivered_date=when if status == "delivered" else None,
+            provider=text(form, "provider"), cost=text(form, "cost"),
+            currency=(text(form, "currency") or "").upper() or None)),
+        "service", "#services")
+
+
+async def _ui_upload(form: Form) -> attachments.Upload:
+    """The uploaded file, read up to one byte over the limit so that an oversized file is refused, not stored."""
+    upload_file = form.get("file")
+    if not isinstance(upload_file, UploadFile):
+        return attachments.Upload(filename="", content=b"")
+    content = await upload_file.read(attachments.MAX_BYTES + 1)
+    return attachments.Upload(filename=upload_file.filename or "attachment", content=content)
+
+
+@router.post("/cases/{case_id}/attachments")
+def upload(case_id: uuid.UUID, request: Request, file: Annotated[attachments.Upload, Depends(_ui_upload)],
+           session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: attachments.add_attachment(
+        session, principal=principal, case_id=case_id, upload=file), "file", "#attachments")
+
+
+@router.get("/attachments/{attachment_id}")
+def download(attachment_id: uuid.UUID, session: DbSession, principal: UiUser) -> Response:
+    attachment = attachments.read_attachment(session, principal=principal, attachment_id=attachment_id)
+    return Response(b"".join(file_chunks(attachment.content)), media_type=attachment.content_type,
+                    headers={"Content-Disposition": content_disposition(attachment.filename),
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+@router.get("/cases/{case_id}/timeline")
+def case_timeline(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser,
+                  after: Annotated[int | None, Query(ge=0)] = None) -> Response:
+    case = service.load_case(session, principal, case_id)
+    entries, next_after = timeline.case_timeline(session, principal=principal, case_id=case_id, after=after)
+    return render(request, "cases/timeline.html", {"case": case, "entries": entries, "next_after": next_after})
+
+
+@router.get("/dashboard")
+def my_dashboard(request: Request, session: DbSession, principal: UiUser) -> Response:
+    require(principal, Action.CASE_READ)
+    data = dashboard.my_dashboard(session, principal=principal)
+    offices = list(session.scalars(select(Office).where(Office.id.in_(principal.office_ids)).order_by(Office.code)))
+    return render(request, "cases/dashboard.html", {
+        "mine": data, "offices": offices, "today": date.today(),
+        "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
+        "state_names": dict(programmes.all_states(session)),
+    })
+
+
+@router.get("/offices/{office_id}/dashboard")
+def office_dashboard(office_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser,
+                     days: Annotated[int, Query(ge=1, le=3650)] = 30) -> Response:
+    data = dashboard.office_dashboard(session, principal=principal, office_id=office_id, inactive_days=days)
+    office = session.get(Office, office_id)
+    return render(request, "cases/office_dashboard.html", {
+        "office": office, "data": data, "days": days,
+        "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
+        "state_names": dict(programmes.all_states(session)),
+    })

@@ -1,0 +1,220 @@
+"""Moving a case through its programme's workflow, and the supervisor approvals some moves need."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crossroads.audit.service import record_event
+from crossroads.auth.policy import Principal, cases_scope, require, require_approver
+from crossroads.auth.roles import Action
+from crossroads.cases.models import Case, CaseNote
+from crossroads.cases.service import case_config, load_case, touch
+from crossroads.cases.workflow.models import CaseApproval
+from crossroads.db.base import utcnow
+from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.programmes.config import ProgrammeConfig, TransitionDef, TransitionRefused, check_transition
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+# A pending request whose case moved on before anyone decided it: its from_state no longer holds.
+SUPERSEDED = "superseded"
+APPROVAL_STATUSES = (PENDING, APPROVED, REJECTED, SUPERSEDED)
+
+COMMENT_MAX = 2000
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    to_state: str
+    label: str
+    requires_approval: bool
+    # Fields to fill in before the move is accepted; empty when the case may move now.
+    missing_fields: list[str]
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    """A case after a request to move it: moved, or still in its state with the approval it waits for."""
+
+    case: Case
+    approval: CaseApproval | None
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    approval: CaseApproval
+    case_number: str
+    programme: str
+
+
+def optional_text(value: str | None, field: str, limit: int = COMMENT_MAX) -> str | None:
+    """A free-text comment stripped, None when blank, refused when too long."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"must be at most {limit} characters", field=field)
+    return value or None
+
+
+def _checked(config: ProgrammeConfig, case: Case, to_state: str) -> TransitionDef:
+    try:
+        return check_transition(config, case.state, to_state, case.data)
+    except TransitionRefused as exc:
+        possible = list(dict.fromkeys(t.to_state for t in config.next_states(case.state)))
+        raise Invalid(exc.reason, field="to_state",
+                      extra={"missing_fields": exc.missing_fields, "possible_states": possible}) from None
+
+
+def _pending_approval(session: Session, case_id: uuid.UUID) -> CaseApproval | None:
+    return session.scalar(select(CaseApproval).where(CaseApproval.case_id == case_id,
+                                                     CaseApproval.status == PENDING))
+
+
+def _apply(session: Session, principal: Principal, case: Case, config: ProgrammeConfig, to_state: str, *,
+           approval: CaseApproval | None = None, comment: str | None = None) -> None:
+    """Set the new state and record it; the caller has locked the case and checked the move."""
+    from_state = case.state
+    details: dict = {"from": from_state, "to": to_state}
+    if approval is not None:
+        details["approval"] = approval.id
+    stale = _pending_approval(session, case.id)
+    if stale is not None and stale is not approval:
+        # The request was made from a state the case is leaving, so it could never be applied any more.
+        stale.status = SUPERSEDED
+        stale.decided_by = principal.user_id
+        stale.decided_at = utcnow()
+        details["superseded_approval"] = stale.id
+    case.state = to_state
+    target = config.state(to_state)
+    case.closed_at = utcnow() if target is not None and target.terminal else None
+    touch(case)
+    if comment:
+        # The comment is kept with the case as a note; the audit trail only points at it.
+        note = CaseNote(case_id=case.id, author_id=principal.user_id, body=comment)
+        session.add(note)
+        session.flush()
+        details["note"] = note.id
+    session.flush()
+    details["version"] = case.version
+    record_event(session, actor=principal, action="case.transition", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details=details)
+
+
+def available_transitions(session: Session, *, principal: Principal, case_id: uuid.UUID) -> list[TransitionOption]:
+    """The states a case may move to next under its programme version, and what each still needs."""
+    require(principal, Action.CASE_TRANSITION)
+    case = load_case(session, principal, case_id)
+    config = case_config(session, case)
+    options: dict[str, TransitionOption] = {}
+    for t in config.next_states(case.state):
+        if t.to_state in options:
+            # check_transition applies the first matching definition, so the first one is what the user gets.
+            continue
+        try:
+            check_transition(config, case.state, t.to_state, case.data)
+            missing: list[str] = []
+        except TransitionRefused as exc:
+            missing = exc.missing_fields
+        target = config.state(t.to_state)
+        label = t.label or (target.label if target else t.to_state)
+        options[t.to_state] = TransitionOption(t.to_state, label, t.requires_approval, missing)
+    return list(options.values())
+
+
+def transition_case(session: Session, *, principal: Principal, case_id: uuid.UUID, to_state: str,
+                    comment: str | None = None) -> TransitionOutcome:
+    """Move a case to another state of its workflow, or ask for approval when the programme requires it."""
+    require(principal, Action.CASE_TRANSITION)
+    comment = optional_text(comment, "comment")
+    case = load_case(session, principal, case_id, lock=True)
+    config = case_config(session, case)
+    transition = _checked(config, case, to_state)
+    if not transition.requires_approval:
+        _apply(session, principal, case, config, to_state, comment=comment)
+        return TransitionOutcome(case=case, approval=None)
+    # Four eyes: a move the programme reserves for approval is always decided by a supervisor other than the
+    # one who asked. A supervisor's own request therefore waits like a caseworker's, and no role may approve
+    # alone; otherwise the supervisors who carry cases themselves would never have their work checked.
+    pending = _pending_approval(session, case.id)
+    if pending is not None:
+        raise Conflict(f"a move to {pending.to_state!r} is already waiting for approval; it must be decided first",
+                       field="to_state", extra={"pending_approval": pending.id})
+    approval = CaseApproval(case_id=case.id, from_state=case.state, to_state=to_state, status=PENDING,
+                            requested_by=principal.user_id, requested_at=utcnow(), comment=comment)
+    session.add(approval)
+    session.flush()
+    record_event(session, actor=principal, action="case.approval_requested", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details={"approval": approval.id, "from": case.state, "to": to_state,
+                                                    "version": case.version})
+    return TransitionOutcome(case=case, approval=approval)
+
+
+def _scoped_approval(session: Session, principal: Principal, approval_id: int, *, lock: bool) -> CaseApproval:
+    query = (select(CaseApproval).join(Case, Case.id == CaseApproval.case_id)
+             .where(CaseApproval.id == approval_id, cases_scope(principal)))
+    if lock:
+        query = query.with_for_update(of=CaseApproval).execution_options(populate_existing=True)
+    approval = session.scalar(query)
+    if approval is None:
+        raise NotFound("no such approval request", field="approval_id")
+    return approval
+
+
+def decide_approval(session: Session, *, principal: Principal, approval_id: int, approve: bool,
+                    comment: str | None = None) -> TransitionOutcome:
+    """Approve and apply, or reject, a pending move of a case in the supervisor's offices."""
+    require(principal, Action.CASE_APPROVE)
+    comment = optional_text(comment, "comment")
+    approval = _scoped_approval(session, principal, approval_id, lock=False)
+    require_approver(principal, approval.requested_by)
+    # Case first, then the request: transition_case locks in the same order when it supersedes a request,
+    # so two concurrent decisions or moves wait for each other instead of deadlocking.
+    case = load_case(session, principal, approval.case_id, lock=True)
+    approval = _scoped_approval(session, principal, approval_id, lock=True)
+    if approval.status != PENDING:
+        raise Conflict(f"this request was already decided: {approval.status}", field="approval_id",
+                       extra={"status": approval.status})
+    config = case_config(session, case)
+    if approve:
+        if case.state != approval.from_state:
+            raise Conflict(f"the case has moved to {case.state!r} since the request; reject it and ask again",
+                           field="approval_id", extra={"state": case.state})
+        # The data may have changed since the request: the move must still be allowed now.
+        _checked(config, case, approval.to_state)
+    approval.status = APPROVED if approve else REJECTED
+    approval.decided_by = principal.user_id
+    approval.decided_at = utcnow()
+    approval.decision_comment = comment
+    if approve:
+        _apply(session, principal, case, config, approval.to_state, approval=approval)
+    session.flush()
+    record_event(session, actor=principal, action="case.approval_decided", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id,
+                 details={"approval": approval.id, "decision": approval.status, "from": approval.from_state,
+                          "to": approval.to_state, "version": case.version})
+    return TransitionOutcome(case=case, approval=approval)
+
+
+def list_approvals(session: Session, *, principal: Principal, status: str = PENDING,
+                   limit: int = LIST_LIMIT) -> list[ApprovalItem]:
+    """Approval requests on cases of the user's offices: pending ones oldest first, decided ones newest first."""
+    require(principal, Action.CASE_TRANSITION)
+    if status not in APPROVAL_STATUSES:
+        raise Invalid(f"status must be one of {', '.join(APPROVAL_STATUSES)}", field="status")
+    order = CaseApproval.requested_at.asc() if status == PENDING else CaseApproval.requested_at.desc()
+    rows = session.execute(
+        select(CaseApproval, Case.case_number, Case.programme).join(Case, Case.id == CaseApproval.case_id)
+        .where(CaseApproval.status == status, cases_scope(principal))
+        .order_by(order, CaseApproval.id).limit(min(max(limit, 1), LIST_LIMIT))
+    ).all()
+    items = [ApprovalItem(approval=a, case_number=number, programme=programme) for a, number, programme in rows]
+    record_event(session, actor=principal, action="case.approval_list", entity_type="case",
+                 details={"status": status, "shown": [str(i.approval.case_id) for i in items]})
+    return items

@@ -1,0 +1,107 @@
+"""HTML actions and pages for the workflow: transitions, approvals, assignment and transfers."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from crossroads.cases.page import attempt_on_case
+from crossroads.cases.workflow import transfers, transitions
+from crossroads.kit.errors import DomainError, Invalid
+from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.forms import Form, text
+from crossroads.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _uuid(value: str | None, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        raise Invalid("choose from the list", field=field) from None
+
+
+@router.post("/cases/{case_id}/transitions")
+def move_case(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: transitions.transition_case(
+        session, principal=principal, case_id=case_id, to_state=text(form, "to_state") or "",
+        comment=text(form, "comment")), "to_state", "#workflow")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: transfers.assign_case(
+        session, principal=principal, case_id=case_id, user_id=_uuid(text(form, "user_id"), "user_id")),
+        "transfer", "#transfer")
+
+
+@router.post("/cases/{case_id}/transfer")
+def transfer(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: transfers.request_transfer(
+        session, principal=principal, case_id=case_id, to_office_id=_uuid(text(form, "to_office_id"), "to_office_id"),
+        reason=text(form, "reason")), "transfer", "#transfer")
+
+
+def _inbox(request: Request, session: DbSession, principal: UiUser, error: str | None = None,
+           status_code: int = 200) -> Response:
+    approvals = transitions.list_approvals(session, principal=principal) if principal.may("case.approve") else []
+    incoming = transfers.list_transfers(session, principal=principal, direction="incoming") \
+        if principal.may("case.transfer") else []
+    outgoing = transfers.list_transfers(session, principal=principal, direction="outgoing") \
+        if principal.may("case.transfer") else []
+    return render(request, "cases/inbox.html", {"approvals": approvals, "incoming": incoming, "outgoing": outgoing,
+                                                 "error": error}, status_code=status_code)
+
+
+@router.get("/inbox")
+def inbox(request: Request, session: DbSession, principal: UiUser) -> Response:
+    return _inbox(request, session, principal)
+
+
+def _decide(request: Request, session: DbSession, principal: UiUser, action, next_url: str) -> Response:  # noqa: ANN001
+    try:
+        action()
+    except DomainError as exc:
+        session.rollback()
+        return _inbox(request, session, principal, error=exc.message, status_code=exc.status_code)
+    return RedirectResponse(next_url, status_code=303)
+
+
+def _next(form, default: str) -> str:  # noqa: ANN001
+    target = text(form, "next") or default
+    # Only local paths: an open redirect would let a crafted form send staff elsewhere.
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@router.post("/approvals/{approval_id}/decision")
+def decide_approval(approval_id: int, request: Request, form: Form, session: DbSession,
+                    principal: UiUser) -> Response:
+    return _decide(request, session, principal, lambda: transitions.decide_approval(
+        session, principal=principal, approval_id=approval_id, approve=text(form, "approve") == "true",
+        comment=text(form, "comment")), _next(form, "/inbox"))
+
+
+@router.post("/transfers/{transfer_id}/decision")
+def decide_transfer(transfer_id: int, request: Request, form: Form, session: DbSession,
+                    principal: UiUser) -> Response:
+    accept = text(form, "accept") == "true"
+    outcome: list = []
+
+    def act() -> None:
+        outcome.append(transfers.decide_transfer(session, principal=principal, transfer_id=transfer_id,
+                                                 accept=accept, comment=text(form, "comment")))
+
+    response = _decide(request, session, principal, act, "/inbox")
+    if accept and outcome and response.status_code == 303:
+        return RedirectResponse(f"/cases/{outcome[0].transfer.case_id}", status_code=303)
+    return response
+
+
+@router.post("/transfers/{transfer_id}/cancel")
+def cancel_transfer(transfer_id: int, request: Request, form: Form, session: DbSession,
+                    principal: UiUser) -> Response:
+    return _decide(request, session, principal, lambda: transfers.cancel_transfer(
+        session, principal=principal, transfer_id=transfer_id), _next(form, "/inbox"))

@@ -1,0 +1,282 @@
+"""Comparison levels, defined once: as Splink comparisons (SQL) and as a pure Python gamma vector.
+
+Each level pairs a SQL condition over the precomputed key columns (see keys.PersonFeatures) with a Python
+test over the same fields, so the batch engine (Splink, in DuckDB or Spark) and the online check give a pair
+the same level. tests/dedup/test_comparisons.py runs both on a table of pairs to hold them equal.
+
+Gamma values follow Splink: -1 when the field is missing on either side, otherwise the levels count down
+from n-1 (strongest) to 0 (else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from crossroads.dedup.engine.keys import PersonFeatures
+
+__all__ = ["COMPARISONS", "Comparison", "Level", "compare", "feature_columns", "splink_comparisons"]
+
+Test = Callable[[PersonFeatures, PersonFeatures], bool]
+
+# SQL functions whose names differ between the backends Splink runs on.
+_FUNCTIONS = {
+    "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "overlap": "list_has_any",
+               "inter": "len(list_intersect({a}, {b}))", "starts": "starts_with",
+               "contains": "list_contains", "quote": '"'},
+    "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "overlap": "arrays_overlap",
+              "inter": "size(array_intersect({a}, {b}))", "starts": "startswith",
+              "contains": "array_contains", "quote": "`"},  # Spark reads "x" as a string, not a column
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of a comparison: a label, its SQL template and the same test in Python."""
+
+    label: str
+    sql: str  # template: {jw}, {lev}, {overlap}, {starts}, {contains}, {inter(a,b)} come from _FUNCTIONS
+    test: Test
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A field's comparison: the null condition and the levels, strongest first, ending with 'else'."""
+
+    field: str
+    null_sql: str
+    is_null: Test
+    levels: tuple[Level, ...]
+
+    def gamma(self, a: PersonFeatures, b: PersonFeatures) -> int:
+        if self.is_null(a, b):
+            return -1
+        n = len(self.levels)
+        for i, level in enumerate(self.levels):
+            if level.test(a, b):
+                return n - 1 - i
+        return 0
+
+    def label(self, gamma: int) -> str:
+        return "missing" if gamma == -1 else self.levels[len(self.levels) - 1 - gamma].label
+
+    def splink(self, dialect: str) -> dict:
+        fn = _FUNCTIONS[dialect]
+        levels = [{"sql_condition": _render(self.null_sql, fn), "label_for_charts": "missing", "is_null_level": True}]
+        for level in self.levels:
+            sql = "ELSE" if level.sql == "ELSE" else _render(level.sql, fn)
+            levels.append({"sql_condition": sql, "label_for_charts": level.label})
+        return {"output_column_name": self.field, "comparison_levels": levels}
+
+
+def _render(template: str, fn: dict[str, str]) -> str:
+    # {inter(a,b)} is the only function with its arguments inside the template name.
+    out = template.replace('"', fn["quote"])
+    while "{inter(" in out:
+        start = out.index("{inter(")
+        end = out.index(")}", start)
+        a, b = out[start + 7:end].split(",")
+        out = out[:start] + fn["inter"].format(a=a.strip(), b=b.strip()) + out[end + 2:]
+    return out.format(**{k: v for k, v in fn.items() if k not in ("inter", "quote")})
+
+
+def _jw(a: str, b: str) -> float:
+    return JaroWinkler.similarity(a, b)
+
+
+def _first(skel: str) -> str:
+    return skel.split(" ", 1)[0]
+
+
+def _alike_sql(x: str, y: str) -> str:
+    return (f'("{x}_skel_l" = "{y}_skel_r" AND (length("{x}_skel_l") >= 3 '
+            f'OR {{jw}}("{x}_l", "{y}_r") >= 0.75))')
+
+
+def _near_sql(x: str, y: str) -> str:
+    return (f'(length("{x}_skel_l") >= 3 AND length("{y}_skel_r") >= 3 '
+            f'AND {{jw}}("{x}_skel_l", "{y}_skel_r") >= 0.85)')
+
+
+def _name(field: str, other: str) -> Comparison:
+    """Given or family name: exact, transliteration skeleton, phonetic, fuzzy, swapped, partial."""
+
+    def g(f: PersonFeatures, name: str) -> str:
+        return getattr(f, name)
+
+    fs, fp = f"{field}_skel", f"{field}_phon"
+
+    def alike(a: PersonFeatures, x: str, b: PersonFeatures, y: str) -> bool:
+        # A skeleton of one or two consonants ("s": Aisha, Issa) agrees by chance: it needs the letters too.
+        return g(a, x + "_skel") == g(b, y + "_skel") and (
+            len(g(a, x + "_skel")) >= 3 or _jw(g(a, x), g(b, y)) >= 0.75)
+
+    def swapped(a: PersonFeatures, b: PersonFeatures) -> bool:
+        # Both names crossed over: one name found in the other's other field is only "shares a word".
+        return alike(a, field, b, other) and alike(b, field, a, other)
+
+    def near(a: PersonFeatures, x: str, b: PersonFeatures, y: str) -> bool:
+        sa, sb = g(a, x + "_skel"), g(b, y + "_skel")
+        return len(sa) >= 3 and len(sb) >= 3 and _jw(sa, sb) >= 0.85
+
+    def swapped_fuzzy(a: PersonFeatures, b: PersonFeatures) -> bool:
+        # Swapped, and a typo or another spelling in one of the two: "Mutombo Brdgitte", "Brigitte Mutombo".
+        return ((alike(a, field, b, other) and near(b, field, a, other))
+                or (near(a, field, b, other) and alike(b, field, a, other)))
+
+    def partial(a: PersonFeatures, b: PersonFeatures) -> bool:
+        # A skeleton of one or two consonants ("rs": Rosa, Rios) is found among another's words by chance.
+        return ((len(_first(g(a, fs))) >= 3 and _first(g(a, fs)) in b.name_skels)
+                or (len(_first(g(b, fs))) >= 3 and _first(g(b, fs)) in a.name_skels))
+
+    return Comparison(
+        field=f"{field}_name",
+        null_sql=f'"{field}_l" IS NULL OR "{field}_r" IS NULL',
+        is_null=lambda a, b: not g(a, field) or not g(b, field),
+        levels=(
+            Level("exact", f'"{field}_l" = "{field}_r"', lambda a, b: g(a, field) == g(b, field)),
+            Level("transliteration", _alike_sql(field, field), lambda a, b: alike(a, field, b, field)),
+            Level("phonetic", f'"{fp}_l" = "{fp}_r"', lambda a, b: bool(g(a, fp)) and g(a, fp) == g(b, fp)),
+            Level("fuzzy 0.92", f'{{jw}}("{field}_l", "{field}_r") >= 0.92',
+                  lambda a, b: _jw(g(a, field), g(b, field)) >= 0.92),
+            # A swap crosses both names, so both comparisons reach these levels together. Treating that as
+            # independent evidence counts it twice, which measured better on the labelled set than a swap
+            # level on the given name alone (the family comparison then mixes swaps into "shares a word").
+            Level("swapped with " + other, f"{_alike_sql(field, other)} AND {_alike_sql(other, field)}", swapped),
+            Level("swapped, one fuzzy",
+                  f"({_alike_sql(field, other)} AND {_near_sql(other, field)}) "
+                  f"OR ({_near_sql(field, other)} AND {_alike_sql(other, field)})", swapped_fuzzy),
+            Level("first word transliteration",
+                  f'split_part("{fs}_l", \' \', 1) = split_part("{fs}_r", \' \', 1) '
+                  f'AND length(split_part("{fs}_l", \' \', 1)) >= 3',
+                  lambda a, b: _first(g(a, fs)) == _first(g(b, fs)) and len(_first(g(a, fs))) >= 3),
+            Level("transliteration fuzzy 0.85", f'{{jw}}("{fs}_l", "{fs}_r") >= 0.85',
+                  lambda a, b: _jw(g(a, fs), g(b, fs)) >= 0.85),
+            Level("fuzzy 0.80", f'{{jw}}("{field}_l", "{field}_r") >= 0.80',
+                  lambda a, b: _jw(g(a, field), g(b, field)) >= 0.80),
+            Level("shares a word", f'(length(split_part("{fs}_l", \' \', 1)) >= 3 '
+                  f'AND {{contains}}("name_skels_r", split_part("{fs}_l", \' \', 1))) '
+                  f'OR (length(split_part("{fs}_r", \' \', 1)) >= 3 '
+                  f'AND {{contains}}("name_skels_l", split_part("{fs}_r", \' \', 1)))', partial),
+            Level("else", "ELSE", lambda a, b: True),
+        ),
+    )
+
+
+def _dob_swapped(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return (a.dob_month is not None and b.dob_month is not None and a.dob_year == b.dob_year
+            and a.dob_month == b.dob_day and a.dob_day == b.dob_month)
+
+
+def _dob_typo(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return len(a.dob) == 10 and len(b.dob) == 10 and Levenshtein.distance(a.dob, b.dob) <= 1
+
+
+_DOB = Comparison(
+    field="date_of_birth",
+    null_sql='"dob_l" IS NULL OR "dob_r" IS NULL',
+    is_null=lambda a, b: not a.dob or not b.dob,
+    levels=(
+        Level("exact", 'length("dob_l") = 10 AND "dob_l" = "dob_r"', lambda a, b: len(a.dob) == 10 and a.dob == b.dob),
+        Level("day and month swapped",
+              '"dob_year_l" = "dob_year_r" AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
+              _dob_swapped),
+        Level("one digit differs", 'length("dob_l") = 10 AND length("dob_r") = 10 AND {lev}("dob_l", "dob_r") <= 1',
+              _dob_typo),
+        # Two estimates of the same year, and an estimate against a date someone knew, are different
+        # evidence: the share of people known by the year only is not the share of duplicates that are.
+        Level("same year, both known by the year only", 'length("dob_l") = 4 AND "dob_l" = "dob_r"',
+              lambda a, b: len(a.dob) == 4 and a.dob == b.dob),
+        Level("agrees as far as known", '{starts}("dob_l", "dob_r") OR {starts}("dob_r", "dob_l")',
+              lambda a, b: a.dob.startswith(b.dob) or b.dob.startswith(a.dob)),
+        Level("same year", '"dob_year_l" = "dob_year_r"', lambda a, b: a.dob_year == b.dob_year),
+        Level("within 2 years, both known by the year only",
+              'abs("dob_year_l" - "dob_year_r") <= 2 AND length("dob_l") = 4 AND length("dob_r") = 4',
+              lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and len(a.dob) == 4 and len(b.dob) == 4),  # type: ignore[operator]
+        Level("within 2 years, a date known by its year only",
+              'abs("dob_year_l" - "dob_year_r") <= 2 AND (length("dob_l") = 4 OR length("dob_r") = 4)',
+              lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and (len(a.dob) == 4 or len(b.dob) == 4)),  # type: ignore[operator]
+        Level("within 2 years", 'abs("dob_year_l" - "dob_year_r") <= 2',
+              lambda a, b: abs(a.dob_year - b.dob_year) <= 2),  # type: ignore[operator]
+        Level("else", "ELSE", lambda a, b: True),
+    ),
+)
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    return len(set(a) & set(b))
+
+
+_PLACE = Comparison(
+    field="place",
+    null_sql='"place_l" IS NULL OR "place_r" IS NULL',
+    is_null=lambda a, b: not a.place or not b.place,
+    levels=(
+        Level("exact", '"place_l" = "place_r"', lambda a, b: a.place == b.place),
+        Level("fuzzy 0.90", '{jw}("place_l", "place_r") >= 0.90', lambda a, b: _jw(a.place, b.place) >= 0.90),
+        Level("two words shared", '{inter(place_words_l, place_words_r)} >= 2',
+              lambda a, b: _shared(a.place_words, b.place_words) >= 2),
+        Level("a word shared", '{overlap}("place_words_l", "place_words_r")',
+              lambda a, b: _shared(a.place_words, b.place_words) >= 1),
+        Level("else", "ELSE", lambda a, b: True),
+    ),
+)
+
+
+def _two_level(field: str, column: str, label: str, sql: str, test: Test) -> Comparison:
+    """A field that agrees one way or not at all: sex, nationality (exact), documents, phones (one shared)."""
+    return Comparison(
+        field=field,
+        null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
+        is_null=lambda a, b: not getattr(a, column) or not getattr(b, column),
+        levels=(Level(label, sql, test), Level("else", "ELSE", lambda a, b: True)),
+    )
+
+
+def _exact(field: str) -> Comparison:
+    return _two_level(field, field, "exact", f'"{field}_l" = "{field}_r"',
+                      lambda a, b: getattr(a, field) == getattr(b, field))
+
+
+def _any_shared(field: str) -> Comparison:
+    return _two_level(field, field, "one shared", f'{{overlap}}("{field}_l", "{field}_r")',
+                      lambda a, b: _shared(getattr(a, field), getattr(b, field)) >= 1)
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    _name("given", "family"),
+    _name("family", "given"),
+    _DOB,
+    _PLACE,
+    _exact("sex"),
+    _exact("nationality"),
+    _any_shared("documents"),
+    _any_shared("phones"),
+)
+
+
+def compare(a: PersonFeatures, b: PersonFeatures) -> list[int]:
+    """The gamma vector of a pair, one value per comparison in COMPARISONS order."""
+    return [c.gamma(a, b) for c in COMPARISONS]
+
+
+def splink_comparisons(dialect: str = "duckdb") -> list[dict]:
+    """The comparisons as Splink comparison dicts for the given SQL dialect ('duckdb' or 'spark')."""
+    return [c.splink(dialect) for c in COMPARISONS]
+
+
+def feature_columns(f: PersonFeatures) -> dict:
+    """A record's comparison columns as the SQL tables hold them: empty values and lists are NULL."""
+    return {
+        "id": f.id,
+        "given": f.given or None, "family": f.family or None,
+        "given_skel": f.given_skel or None, "family_skel": f.family_skel or None,
+        "given_phon": f.given_phon or None, "family_phon": f.family_phon or None,
+        "name_skels": list(f.name_skels),
+        "dob": f.dob or None, "dob_year": f.dob_year, "dob_month": f.dob_month, "dob_day": f.dob_day,
+        "place": f.place or None, "place_words": list(f.place_words) or None,
+        "sex": f.sex or None, "nationality": f.nationality or None,
+        "documents": list(f.documents) or None, "phones": list(f.phones) or None,
+    }
