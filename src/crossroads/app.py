@@ -23,8 +23,9 @@ from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
 from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
+from crossroads.intake import routes as intake_routes
+from crossroads.intake import views as intake_views
 from crossroads.people import routes as people_routes
-from crossroads.people import views as people_views
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
 from crossroads.web import errors
@@ -45,6 +46,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_routes.router)
     api.include_router(people_routes.router)
+    api.include_router(intake_routes.router)
     api.include_router(programme_routes.router)
     api.include_router(case_routes.router)
     api.include_router(workflow_routes.router)
@@ -53,7 +55,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(disclosure_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
-    app.include_router(people_views.router)
+    app.include_router(intake_views.router)
     app.include_router(case_views.router)
     app.include_router(programme_views.router)
     app.include_router(workflow_views.router)

@@ -26,9 +26,9 @@ from crossroads.cases.work.tasks import add_task
 from crossroads.db.base import utcnow
 from crossroads.disclosure.datasets import create_dataset
 from crossroads.disclosure.schemas import DatasetCreate
+from crossroads.intake.service import add_household_member, register_person
 from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
-from crossroads.people.service import add_household_member, register_person
 from crossroads.people.synthetic import SyntheticPerson, generate_households
 from crossroads.programmes.config import (
     FieldDef,

@@ -13,9 +13,9 @@ from crossroads.dedup.engine.comparisons import COMPARISONS
 from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.index import person_record
 from crossroads.dedup.models import CandidateSource, MatchCandidate, PersonMatchKey
+from crossroads.intake.service import add_household_member
 from crossroads.people.models import Person
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
-from crossroads.people.service import add_household_member
 from tests.factories import people as pf
 
 # One person as two offices wrote them: transliterated differently, names swapped, the day and month swapped.

@@ -8,9 +8,9 @@ from crossroads.auth.policy import Principal
 from crossroads.cases.models import Case
 from crossroads.cases.schemas import CaseCreate
 from crossroads.cases.service import open_case
+from crossroads.intake.service import register_person
 from crossroads.people.models import Person
 from crossroads.people.schemas import PersonCreate
-from crossroads.people.service import register_person
 
 
 def person_payload(**overrides) -> dict:

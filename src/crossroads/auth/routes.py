@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from crossroads.auth import service
+from crossroads.auth.deps import ApiUser
 from crossroads.auth.models import User
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
@@ -23,7 +24,7 @@ from crossroads.auth.schemas import (
     UserOut,
     UserUpdate,
 )
-from crossroads.web.deps import ApiUser, AppSettings, DbSession, client_ip
+from crossroads.web.deps import AppSettings, DbSession, client_ip
 
 router = APIRouter(tags=["auth"])
 

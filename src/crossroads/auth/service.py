@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import uuid
 from datetime import timedelta
@@ -90,15 +89,6 @@ def revoke_token(session: Session, *, token: str) -> None:
         user = session.get(User, row.user_id)
         record_event(session, actor=principal_for(session, user) if user else None, action="auth.logout",
                      entity_type="user", entity_id=row.user_id, details={"kind": row.kind})
-
-
-def csrf_token(secret: str, anchor: str) -> str:
-    """A form token bound to the browser session (or pre-login cookie) it was issued for."""
-    return hmac.new(secret.encode(), f"csrf:{_digest(anchor)}".encode(), hashlib.sha256).hexdigest()
-
-
-def check_csrf(secret: str, anchor: str | None, submitted: str | None) -> bool:
-    return bool(anchor and submitted) and hmac.compare_digest(csrf_token(secret, anchor), submitted)
 
 
 # Administration

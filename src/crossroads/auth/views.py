@@ -11,11 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from crossroads.auth import service
+from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.kit.errors import DomainError
-from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE, AppSettings, DbSession, UiUser, client_ip
+from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
+from crossroads.web.deps import AppSettings, DbSession, client_ip
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 

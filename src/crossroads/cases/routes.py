@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from crossroads.auth.deps import ApiUser
 from crossroads.cases import service
 from crossroads.cases.schemas import (
     CaseCreate,
@@ -17,12 +18,9 @@ from crossroads.cases.schemas import (
     CaseUpdate,
     NoteCreate,
     NoteOut,
-    RegistrationCreate,
-    RegistrationOut,
 )
 from crossroads.kit.errors import Invalid
-from crossroads.people.schemas import PersonOut
-from crossroads.web.deps import ApiUser, DbSession
+from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["cases"])
 
@@ -30,12 +28,6 @@ router = APIRouter(tags=["cases"])
 @router.post("/cases", response_model=CaseOut, status_code=201)
 def open_case(body: CaseCreate, session: DbSession, principal: ApiUser):
     return CaseOut.model_validate(service.open_case(session, principal=principal, data=body))
-
-
-@router.post("/registrations", response_model=RegistrationOut, status_code=201)
-def register_with_case(body: RegistrationCreate, session: DbSession, principal: ApiUser):
-    case = service.register_with_case(session, principal=principal, data=body)
-    return RegistrationOut(person=PersonOut.model_validate(case.person), case=CaseOut.model_validate(case))
 
 
 def _field_filters(request: Request) -> dict[str, str]:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crossroads.people.models import Sex
-from crossroads.people.schemas import PersonCreate, PersonOut
 
 Flag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -90,16 +89,3 @@ class CaseList(BaseModel):
     next_cursor: str | None
     page: int
     page_size: int
-
-
-class RegistrationCreate(BaseModel):
-    """A person registered and their first case opened in one request and one transaction."""
-
-    model_config = ConfigDict(extra="forbid")
-    person: PersonCreate
-    case: CaseOpening
-
-
-class RegistrationOut(BaseModel):
-    person: PersonOut
-    case: CaseOut

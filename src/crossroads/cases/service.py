@@ -20,12 +20,11 @@ from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, cases_scope, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
 from crossroads.cases.models import Case, CaseFlag, CaseNote
-from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCreate, RegistrationCreate
+from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCreate
 from crossroads.db.base import utcnow
-from crossroads.kit.errors import Conflict, DomainError, Invalid, NotFound
+from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
-from crossroads.people.service import register_person
 from crossroads.programmes.config import FieldErrors, ProgrammeConfig, validate_data
 from crossroads.programmes.service import current_version, field_expression, get_version
 
@@ -111,19 +110,6 @@ def open_case_for(session: Session, *, principal: Principal, person: Person, dat
                  "fields": sorted(clean), "state": case.state},
     )
     return case
-
-
-def register_with_case(session: Session, *, principal: Principal, data: RegistrationCreate) -> Case:
-    """Register a person and open their first case together, as an intake does."""
-    try:
-        person = register_person(session, principal=principal, data=data.person)
-    except DomainError as exc:
-        raise exc.within("person") from None
-    try:
-        return open_case_for(session, principal=principal, person=person, data=data.case)
-    except DomainError as exc:
-        # The request's transaction rolls back, so the person registered above is not kept either.
-        raise exc.within("case") from None
 
 
 def load_case(session: Session, principal: Principal, case_id: uuid.UUID, *, with_notes: bool = False,

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from crossroads.auth.deps import UiUser
 from crossroads.cases import service
 from crossroads.cases.forms import data_from_form
 from crossroads.cases.page import case_page
 from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
 from crossroads.kit.errors import Conflict, DomainError
 from crossroads.programmes import service as programmes
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 

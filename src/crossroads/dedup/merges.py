@@ -24,6 +24,7 @@ from crossroads.auth.policy import Principal, people_scope, person_visible, requ
 from crossroads.auth.roles import Action
 from crossroads.cases.models import Case
 from crossroads.db.base import utcnow
+from crossroads.dedup.index import index_person
 from crossroads.dedup.models import CandidateStatus, MatchCandidate, PersonMerge
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.text import fold
@@ -156,8 +157,9 @@ def _reindex_and_record(session: Session, principal: Principal, merge: PersonMer
                         merged: Person, action: str) -> None:
     """Search and blocking keys of both records follow their names; the change and its audit row go together."""
     _reload(session, survivor, merged)
-    refresh_name_index(session, survivor)
-    refresh_name_index(session, merged)
+    for person in (survivor, merged):
+        refresh_name_index(session, person)
+        index_person(session, person)
     session.flush()
     record_event(session, actor=principal, action=action, entity_type="person", entity_id=survivor.id,
                  office_id=survivor.office_id, details=_counts(merge, merged.office_id))

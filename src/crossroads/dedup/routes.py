@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from crossroads.auth.deps import ApiUser
 from crossroads.dedup import merges, review, service
 from crossroads.dedup.models import CandidateStatus, PersonMerge
 from crossroads.dedup.schemas import (
@@ -17,7 +18,7 @@ from crossroads.dedup.schemas import (
     ReasonOut,
 )
 from crossroads.people.schemas import PersonCreate
-from crossroads.web.deps import ApiUser, DbSession
+from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["duplicates"])
 

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.dedup import merges, review
 from crossroads.dedup.models import CandidateStatus
 from crossroads.dedup.schemas import MergeIn
 from crossroads.kit.errors import DomainError
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 

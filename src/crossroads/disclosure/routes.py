@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
+from crossroads.auth.deps import ApiUser
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.disclosure import agreements, datasets, ledger, service
@@ -33,7 +34,7 @@ from crossroads.disclosure.schemas import (
     SignerOut,
     SummaryOut,
 )
-from crossroads.web.deps import ApiUser, AppSettings, DbSession
+from crossroads.web.deps import AppSettings, DbSession
 
 router = APIRouter(prefix="/disclosure", tags=["disclosure"])
 

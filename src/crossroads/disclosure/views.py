@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from crossroads.auth.deps import UiUser
 from crossroads.auth.models import User
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
@@ -19,7 +20,7 @@ from crossroads.disclosure.models import Release, ReleaseStatus
 from crossroads.disclosure.routes import attachment
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import DomainError, Invalid
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
-from crossroads.dedup.index import index_person
-from crossroads.dedup.service import queue_duplicates_of
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
-from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+from crossroads.people.schemas import PersonCreate
 
 
 def person_search_key(person: Person) -> str:
@@ -27,15 +25,18 @@ def name_tokens(person: Person) -> list[PersonNameToken]:
 
 
 def refresh_name_index(session: Session, person: Person) -> None:
-    """Recompute the search key, name tokens and matching keys after the person's names changed."""
+    """Recompute the search key and name tokens after the person's names changed."""
     person.search_key = person_search_key(person)
     session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
     session.add_all(name_tokens(person))
-    index_person(session, person)
 
 
-def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
-    """Register a person in one of the user's offices."""
+def add_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
+    """Add a person's record in one of the user's offices; `intake.service.register_person` wraps it.
+
+    The registry's entry point is the intake's, which also writes the person's matching keys and queues
+    likely duplicates: a record added here alone is invisible to the duplicate check.
+    """
     office_id = default_office(principal, data.office_id)
     require_office(principal, Action.PERSON_CREATE, office_id)
     person = Person(
@@ -66,9 +67,6 @@ def register_person(session: Session, *, principal: Principal, data: PersonCreat
     session.add(person)
     session.flush()
     session.add_all(name_tokens(person))
-    # The blocking index is part of the registration: a person without keys would be invisible to the
-    # duplicate check of the next registration.
-    index_person(session, person, fresh=True)
     record_event(
         session,
         actor=principal,
@@ -82,11 +80,10 @@ def register_person(session: Session, *, principal: Principal, data: PersonCreat
             "documents": len(data.documents),
         },
     )
-    queue_duplicates_of(session, actor=principal, person=person)
     return person
 
 
-def _load_scoped(session: Session, principal: Principal, person_id: uuid.UUID, *, full: bool) -> Person:
+def load_person(session: Session, principal: Principal, person_id: uuid.UUID, *, full: bool) -> Person:
     query = select(Person).where(Person.id == person_id, people_scope(principal))
     if full:
         query = query.options(selectinload(Person.names), selectinload(Person.documents))
@@ -100,7 +97,7 @@ def _load_scoped(session: Session, principal: Principal, person_id: uuid.UUID, *
 def get_person(session: Session, *, principal: Principal, person_id: uuid.UUID) -> Person:
     """Read a person's full record; the read itself is audited."""
     require(principal, Action.PERSON_READ)
-    person = _load_scoped(session, principal, person_id, full=True)
+    person = load_person(session, principal, person_id, full=True)
     record_event(
         session, actor=principal, action="person.read", entity_type="person", entity_id=person.id,
         office_id=person.office_id,
@@ -124,12 +121,10 @@ def household_members(session: Session, *, principal: Principal, person: Person)
     return list(rows)
 
 
-def add_household_member(
-    session: Session, *, principal: Principal, person_id: uuid.UUID, data: HouseholdMemberCreate
-) -> Person:
-    """Put a registered or newly registered person into this person's household."""
+def household_head(session: Session, *, principal: Principal, person_id: uuid.UUID) -> Person:
+    """The person whose household a member joins, made head of a new household if they have none."""
     require(principal, Action.HOUSEHOLD_MANAGE)
-    head = _load_scoped(session, principal, person_id, full=False)
+    head = load_person(session, principal, person_id, full=False)
     if head.household_id is None:
         household = Household(id=uuid.uuid4(), office_id=head.office_id)
         session.add(household)
@@ -140,20 +135,20 @@ def add_household_member(
             session, actor=principal, action="household.create", entity_type="household",
             entity_id=household.id, office_id=head.office_id, details={"head": str(head.id)},
         )
-    if data.person is not None:
-        person_data = data.person.model_copy(update={"office_id": data.person.office_id or head.office_id})
-        member = register_person(session, principal=principal, data=person_data)
-    else:
-        assert data.person_id is not None
-        member = _load_scoped(session, principal, data.person_id, full=False)
-        if member.id == head.id:
-            raise Invalid("a person cannot be added to their own household twice", field="person_id")
+    return head
+
+
+def join_household(session: Session, *, principal: Principal, head: Person, member: Person,
+                   relationship: Relationship) -> Person:
+    """Put a person into the head's household (see `household_head`)."""
+    if member.id == head.id:
+        raise Invalid("a person cannot be added to their own household twice", field="person_id")
     member.household_id = head.household_id
-    member.household_relationship = data.relationship
+    member.household_relationship = relationship
     session.flush()
     record_event(
         session, actor=principal, action="household.add_member", entity_type="household",
         entity_id=head.household_id, office_id=head.office_id,
-        details={"person": str(member.id), "relationship": data.relationship.value},
+        details={"person": str(member.id), "relationship": relationship.value},
     )
     return member

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crossroads.auth.deps import ApiUser
 from crossroads.programmes import service
 from crossroads.programmes.schemas import ProgrammeOut, ProgrammeVersionCreate, ProgrammeVersionOut
-from crossroads.web.deps import ApiUser, DbSession
+from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["programmes"])
 

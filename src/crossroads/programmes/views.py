@@ -8,13 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.programmes import service as programmes
 from crossroads.programmes.defaults import DEFAULT_CONFIGS
 from crossroads.programmes.models import Programme, ProgrammeVersion
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
 

@@ -8,9 +8,8 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from crossroads.auth.service import check_csrf
 from crossroads.kit.errors import Forbidden
-from crossroads.web.templating import csrf_anchor
+from crossroads.web.csrf import check_csrf, csrf_anchor
 
 
 async def checked_form(request: Request) -> FormData:

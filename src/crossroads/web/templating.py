@@ -9,9 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from crossroads.auth.service import csrf_token
 from crossroads.kit.codes import country_names
-from crossroads.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE
+from crossroads.web.csrf import csrf_anchor, csrf_token
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +26,6 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def csrf_anchor(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE) or getattr(request.state, "prelogin", None) or request.cookies.get(
-        PRELOGIN_COOKIE
-    )
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,

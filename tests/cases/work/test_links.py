@@ -5,9 +5,9 @@ import pytest
 from crossroads.cases.models import Case
 from crossroads.cases.work.models import CaseLink
 from crossroads.cases.work.schemas import LinkKind
+from crossroads.intake.service import add_household_member
 from crossroads.people.models import Person, Relationship
 from crossroads.people.schemas import HouseholdMemberCreate
-from crossroads.people.service import add_household_member
 from tests.factories import people as pf
 from tests.factories import work
 from tests.helpers import token_headers

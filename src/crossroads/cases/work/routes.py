@@ -13,6 +13,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from crossroads.auth.deps import ApiUser
 from crossroads.cases.schemas import CaseOut
 from crossroads.cases.work import assistance, attachments, dashboard, links, tasks, timeline
 from crossroads.cases.work.attachments import MAX_BYTES, FileTooLarge, Upload
@@ -44,7 +45,7 @@ from crossroads.cases.work.schemas import (
     TimelineEntryOut,
 )
 from crossroads.kit.errors import Invalid
-from crossroads.web.deps import ApiUser, DbSession
+from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["cases"])
 

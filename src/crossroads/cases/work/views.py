@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from crossroads.auth.deps import UiUser
 from crossroads.auth.models import Office
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
@@ -20,7 +21,7 @@ from crossroads.cases.work import assistance, attachments, dashboard, tasks, tim
 from crossroads.cases.work.routes import content_disposition, file_chunks
 from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
 from crossroads.programmes import service as programmes
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
 

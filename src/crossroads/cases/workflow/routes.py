@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 
+from crossroads.auth.deps import ApiUser
 from crossroads.cases.schemas import CaseOut
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.cases.workflow.schemas import (
@@ -20,7 +21,7 @@ from crossroads.cases.workflow.schemas import (
     TransitionOut,
     TransitionRequest,
 )
-from crossroads.web.deps import ApiUser, DbSession
+from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["cases"])
 

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from crossroads.auth.deps import UiUser
 from crossroads.cases.page import attempt_on_case
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.kit.errors import DomainError, Invalid
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
 

@@ -1,4 +1,5 @@
-"""HTML pages: register a person, see them, and add household members."""
+"""HTML pages: register a person (duplicates shown first), the person's page with their cases and possible
+duplicates, and adding household members."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from crossroads.auth.deps import UiUser
 from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
@@ -20,12 +22,13 @@ from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
 from crossroads.dedup.views import FIELD_LABELS
+from crossroads.intake import service as intake
 from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
 from crossroads.programmes.service import configs_for, list_programmes, state_labeller
-from crossroads.web.deps import DbSession, UiUser
+from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, lines, text
 from crossroads.web.templating import render
 
@@ -111,7 +114,7 @@ def register(request: Request, form: Form, session: DbSession, principal: UiUser
         if shown := _duplicates_first(session, principal, data, text(form, "checked")):
             return render(request, "people/register.html",
                           {**_form_context(session, principal), "values": dict(form), "errors": {}, **shown})
-        person = service.register_person(session, principal=principal, data=data)
+        person = intake.register_person(session, principal=principal, data=data)
     except ValidationError as exc:
         errors = field_errors(exc)
     except DomainError as exc:
@@ -168,7 +171,7 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
         # A household member is a registration too: likely duplicates are shown before the member is saved.
         if shown := _duplicates_first(session, principal, data.person, text(form, "member_checked")):
             return _person_page(request, session, principal, person_id, values=dict(form), extra=shown)
-        service.add_household_member(session, principal=principal, person_id=person_id, data=data)
+        intake.add_household_member(session, principal=principal, person_id=person_id, data=data)
     except ValidationError as exc:
         errors = {f"member_{k}": v for k, v in field_errors(exc).items()}
     except DomainError as exc:

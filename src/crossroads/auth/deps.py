@@ -1,0 +1,41 @@
+"""Request dependencies for the current user: a bearer token for the API, a session cookie for the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from crossroads.auth.policy import Principal
+from crossroads.auth.service import resolve_token
+from crossroads.kit.errors import Unauthenticated
+from crossroads.web.csrf import SESSION_COOKIE
+from crossroads.web.deps import DbSession, LoginRequired
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def api_principal(request: Request, session: DbSession) -> Principal:
+    token = _bearer(request)
+    principal = resolve_token(session, token=token, kind="api") if token else None
+    if principal is None:
+        raise Unauthenticated("a valid bearer token is required")
+    request.state.principal = principal
+    return principal
+
+
+def ui_principal(request: Request, session: DbSession) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = resolve_token(session, token=token, kind="session") if token else None
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return principal
+
+
+ApiUser = Annotated[Principal, Depends(api_principal)]
+UiUser = Annotated[Principal, Depends(ui_principal)]
