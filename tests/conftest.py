@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from crossroads.app import create_app
 from crossroads.config import Settings
-from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine
+from crossroads.schema import upgrade_database
 from crossroads.web import deps
 from tests.factories import auth as af
 from tests.helpers import token_headers

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from crossroads import models  # noqa: F401  (every table, for the foreign keys between domains)
+from crossroads import schema  # noqa: F401  (every table, for the foreign keys between domains)
 from crossroads.bench.cases import command as bench_cases_command
 from crossroads.bench.dedup import command as bench_dedup_command
 from crossroads.bench.dedup_ceiling import command as bench_dedup_ceiling_command
@@ -108,9 +108,9 @@ def demo(
     """Create a fresh SQLite demo database with synthetic data and serve the web UI."""
     import secrets
 
-    from crossroads.db.migrate import upgrade_database
     from crossroads.demo import demo_password, seed_demo
     from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
+    from crossroads.schema import upgrade_database
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / "crossroads.db"
@@ -167,7 +167,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database at CROSSROADS_DATABASE_URL to the latest schema."""
-    from crossroads.db.migrate import upgrade_database
+    from crossroads.schema import upgrade_database
 
     settings = _settings()
     if settings.database_url.startswith("sqlite:///"):

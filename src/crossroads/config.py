@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crossroads.disclosure.engine.exchange import KeyFormatError, parse_signing_key
+from crossroads.kit.keytext import SIGNER_PREFIX, KeyFormatError, decode_key_text
 
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
 DEMO_SECRET_PREFIX = "demo-only-"  # noqa: S105 - a marker, not a secret
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
             raise InsecureSettingsError("CROSSROADS_EXCHANGE_SIGNING_KEY is not set; generate one with "
                                         "`crossroads exchange signing-key`")
         try:
-            parse_signing_key(self.exchange_signing_key)
+            decode_key_text(self.exchange_signing_key, SIGNER_PREFIX, "the signing key")
         except KeyFormatError as exc:
             raise InsecureSettingsError(f"CROSSROADS_EXCHANGE_SIGNING_KEY: {exc}") from None
 

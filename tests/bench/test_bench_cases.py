@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from crossroads.audit.service import count_events, verify_chain
 from crossroads.bench.cases import REPLAY_SCHEMA, REPLAY_SCRIPT
 from crossroads.bench.seed import seed_cases
-from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine
+from crossroads.schema import upgrade_database
 from tests.factories import people as pf
 
 ROOT = Path(__file__).resolve().parents[2]

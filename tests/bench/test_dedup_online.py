@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from crossroads.bench.dedup_online import count_bench_people, seed_people, time_checks
 from crossroads.bench.seed import ensure_world
-from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine
 from crossroads.dedup.index import key_rows, person_record
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.people.models import Person
+from crossroads.schema import upgrade_database
 
 
 def test_seeding_writes_the_keys_registration_would_and_only_the_missing_people(bench_url: str):

@@ -24,9 +24,9 @@ from sqlalchemy import Engine
 
 from crossroads.app import create_app
 from crossroads.config import Settings
-from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine, unit_of_work
 from crossroads.demo import seed_demo
+from crossroads.schema import upgrade_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

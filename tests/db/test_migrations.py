@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from crossroads.db.migrate import alembic_config, include_object
-from crossroads.models import metadata
+from crossroads.schema import metadata
 
 
 class TestMigrations:

@@ -6,11 +6,11 @@ import sys
 
 from sqlalchemy import delete, select
 
-from crossroads.db.migrate import upgrade_database
 from crossroads.db.session import make_engine, unit_of_work
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate
 from crossroads.dedup.registry_run import run_registry
 from crossroads.dedup.review import decide_candidate
+from crossroads.schema import upgrade_database
 from tests.factories import auth as af
 from tests.factories import dedup as df
 

@@ -230,10 +230,10 @@ def time_checks(engine: Engine, world: BenchWorld, *, checks: int = DEFAULT_CHEC
 def measure_online(*, people: int, seed: int = 0, console: Any = None, checks: int = DEFAULT_CHECKS,
                    engine: Engine | None = None) -> dict[str, Any]:
     """Seed (if needed) and time the online check; the figures `crossroads bench dedup` prints."""
-    from crossroads import models  # noqa: F401  (every table, for the foreign keys between domains)
+    from crossroads import schema  # noqa: F401  (every table, for the foreign keys between domains)
     from crossroads.config import Settings
-    from crossroads.db.migrate import upgrade_database
     from crossroads.db.session import make_engine
+    from crossroads.schema import upgrade_database
 
     own = engine is None
     engine = engine or make_engine(Settings().database_url)

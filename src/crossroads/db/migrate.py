@@ -5,7 +5,6 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
@@ -22,17 +21,9 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Migrate to the latest schema, then re-create the indexes of searchable programme fields.
-
-    Those indexes follow published configuration, not migrations, and a SQLite batch migration that
-    rebuilds the cases table drops them; re-creating them here keeps every upgrade path whole.
-    """
-    from crossroads.programmes.service import ensure_all_search_indexes
-
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration (see `crossroads.schema.upgrade_database` for the whole upgrade)."""
     cfg = alembic_config()
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
-    with Session(engine) as session, session.begin():
-        ensure_all_search_indexes(session)

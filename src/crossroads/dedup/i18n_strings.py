@@ -6,7 +6,7 @@ there and not here is shown in English until it is listed and translated.
 
 from __future__ import annotations
 
-from crossroads.web.i18n import N_
+from crossroads.kit.i18n import N_
 
 DYNAMIC = (
     # Candidate status (CandidateStatus; "open" is a case state too)

@@ -28,6 +28,7 @@ from crossroads.disclosure.models import ExchangePackage, RecipientKey, SharingA
 from crossroads.disclosure.schemas import AgreementCreate, PackageIssue, RecipientKeyIn
 from crossroads.disclosure.service import approved_release, verified_content
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.keytext import KeyFormatError
 
 
 class SigningKeyMissing(Conflict):
@@ -94,7 +95,7 @@ def add_recipient_key(session: Session, *, principal: Principal, agreement_id: u
     agreement = load_agreement(session, agreement_id)
     try:
         fp = exchange.public_fingerprint(data.public_key)
-    except exchange.KeyFormatError as exc:
+    except KeyFormatError as exc:
         raise Invalid(str(exc), field="public_key") from None
     if any(k.fingerprint == fp for k in agreement.keys):
         raise Conflict("this key is already registered under the agreement", field="public_key")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from crossroads.disclosure.engine import exchange
+from crossroads.kit.keytext import KeyFormatError
 
 app = typer.Typer(help="Signed and encrypted exchange packages.", no_args_is_help=True)
 console = Console()
@@ -62,7 +63,7 @@ def _signer(value: str) -> exchange.ed25519.Ed25519PublicKey:
     text = path.read_text() if not value.startswith(exchange.SIGNER_PREFIX) and path.is_file() else value
     try:
         return exchange.parse_signer_public(text)
-    except exchange.KeyFormatError as exc:
+    except KeyFormatError as exc:
         raise _fail(f"--signer: {exc}", 2) from None
 
 
@@ -98,7 +99,7 @@ def open_command(
         private = exchange.load_private_key(key.read_bytes(), _passphrase(passphrase_env))
     except OSError as exc:
         raise _fail(f"--key: cannot read {key}: {exc.strerror}", 2) from None
-    except exchange.KeyFormatError as exc:
+    except KeyFormatError as exc:
         raise _fail(f"--key: {exc}", 2) from None
     try:
         data = package.read_bytes()

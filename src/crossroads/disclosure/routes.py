@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
@@ -35,6 +34,7 @@ from crossroads.disclosure.schemas import (
     SummaryOut,
 )
 from crossroads.web.deps import AppSettings, DbSession
+from crossroads.web.downloads import file_download
 
 router = APIRouter(prefix="/disclosure", tags=["disclosure"])
 
@@ -44,12 +44,6 @@ def _dataset_out(d: Dataset, eps: float, delta: float) -> DatasetOut:
                                                                     "epsilon_budget", "delta_budget",
                                                                     "created_at")},
                                       "epsilon_spent": eps, "delta_spent": delta})
-
-
-def attachment(content: bytes, name: str, media_type: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "no-store"})
 
 
 # Datasets and the ledger
@@ -136,7 +130,7 @@ def reject_release(release_id: uuid.UUID, body: Rejection, session: DbSession, p
 @router.get("/releases/{release_id}/files/{name}", responses={409: {}})
 def download_file(release_id: uuid.UUID, name: str, session: DbSession, principal: ApiUser) -> Response:
     file, content = service.download_file(session, principal=principal, release_id=release_id, name=name)
-    return attachment(content, file.name, file.media_type)
+    return file_download(content, filename=file.name, media_type=file.media_type)
 
 
 # Agreements and exchange packages
@@ -177,7 +171,7 @@ def list_packages(agreement_id: uuid.UUID, session: DbSession, principal: ApiUse
 @router.get("/packages/{package_id}/download")
 def download_package(package_id: uuid.UUID, session: DbSession, principal: ApiUser) -> Response:
     package, content = agreements.download_package(session, principal=principal, package_id=package_id)
-    return attachment(content, f"crossroads-{package.id}.crxpkg", "application/octet-stream")
+    return file_download(content, filename=f"crossroads-{package.id}.crxpkg", media_type="application/octet-stream")
 
 
 def signer_of(principal: Principal, configured: str) -> SignerOut:

@@ -17,10 +17,10 @@ from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.disclosure import datasets, ledger, service
 from crossroads.disclosure.models import Release, ReleaseStatus
-from crossroads.disclosure.routes import attachment
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.web.deps import DbSession
+from crossroads.web.downloads import file_download
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 
@@ -162,7 +162,7 @@ def decide(release_id: uuid.UUID, request: Request, form: Form, session: DbSessi
 @router.get("/disclosure/releases/{release_id}/files/{name}")
 def download(release_id: uuid.UUID, name: str, session: DbSession, principal: UiUser) -> Response:
     file, content = service.download_file(session, principal=principal, release_id=release_id, name=name)
-    return attachment(content, file.name, file.media_type)
+    return file_download(content, filename=file.name, media_type=file.media_type)
 
 
 @router.get("/disclosure/datasets/{dataset_id}/ledger")

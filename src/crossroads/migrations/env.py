@@ -4,7 +4,7 @@ from alembic import context
 
 from crossroads.db.migrate import include_object
 from crossroads.db.session import make_engine
-from crossroads.models import metadata
+from crossroads.schema import metadata
 
 config = context.config
 
@@ -20,7 +20,7 @@ def _configure(connection) -> None:  # noqa: ANN001
 
 
 # SQLite batch migrations reflect tables; the expression indexes on programme fields cannot be reflected,
-# and crossroads.db.migrate.upgrade_database re-creates them after every upgrade.
+# and crossroads.schema.upgrade_database re-creates them after every upgrade.
 warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index ix_casefield_")
 
 

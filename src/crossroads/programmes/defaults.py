@@ -1,6 +1,6 @@
 """The first configuration version of each of the agency's programmes, as stored in `programme_versions.config`."""
 
-from crossroads.web.i18n import N_
+from crossroads.kit.i18n import N_
 
 # Workflows, forms and service catalogues follow how these programmes are commonly run by migration agencies:
 # IOM's handbooks on protection and assistance for migrants vulnerable to violence, exploitation and abuse and on

@@ -46,8 +46,3 @@ def negotiate(request: Request, user_locale: str | None = None) -> str:
 
 def text_direction(locale: str) -> str:
     return Locale.parse(locale).text_direction
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossroads.web.i18n import N_
+from crossroads.kit.i18n import N_
 
 DYNAMIC = (
     # Sex (crossroads.people.models.Sex)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -46,6 +45,7 @@ from crossroads.cases.work.schemas import (
 )
 from crossroads.kit.errors import Invalid
 from crossroads.web.deps import DbSession
+from crossroads.web.downloads import file_download
 
 router = APIRouter(tags=["cases"])
 
@@ -127,7 +127,6 @@ def list_assistance(case_id: uuid.UUID, session: DbSession, principal: ApiUser):
 
 # Multipart boundaries and part headers around the file; anything beyond is not a single 10 MiB file.
 _MULTIPART_OVERHEAD = 64 * 1024
-_DOWNLOAD_CHUNK = 64 * 1024
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}},
 }}}}}
@@ -193,29 +192,11 @@ def list_attachments(case_id: uuid.UUID, session: DbSession, principal: ApiUser)
     return attachments.list_attachments(session, principal=principal, case_id=case_id)
 
 
-def content_disposition(filename: str) -> str:
-    # RFC 6266: a plain ASCII name for old clients, the exact UTF-8 name for the others.
-    fallback = filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def file_chunks(content: bytes) -> Iterator[bytes]:
-    view = memoryview(content)
-    for start in range(0, len(view), _DOWNLOAD_CHUNK):
-        yield bytes(view[start:start + _DOWNLOAD_CHUNK])
-
-
 @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
             responses={200: {"content": {"application/octet-stream": {}}}})
 def download_attachment(attachment_id: uuid.UUID, session: DbSession, principal: ApiUser):
     attachment = attachments.read_attachment(session, principal=principal, attachment_id=attachment_id)
-    # The stored type is the one detected at upload, never the client's; nosniff stops browsers guessing.
-    return StreamingResponse(
-        file_chunks(attachment.content), media_type=attachment.content_type,
-        headers={"Content-Disposition": content_disposition(attachment.filename),
-                 "Content-Length": str(attachment.size),
-                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
-    )
+    return file_download(attachment.content, filename=attachment.filename, media_type=attachment.content_type)
 
 
 # Links

@@ -18,10 +18,10 @@ from crossroads.auth.roles import Action
 from crossroads.cases import service
 from crossroads.cases.page import attempt_on_case
 from crossroads.cases.work import assistance, attachments, dashboard, tasks, timeline
-from crossroads.cases.work.routes import content_disposition, file_chunks
 from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
+from crossroads.web.downloads import file_download
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
 
@@ -76,9 +76,7 @@ def upload(case_id: uuid.UUID, request: Request, file: Annotated[attachments.Upl
 @router.get("/attachments/{attachment_id}")
 def download(attachment_id: uuid.UUID, session: DbSession, principal: UiUser) -> Response:
     attachment = attachments.read_attachment(session, principal=principal, attachment_id=attachment_id)
-    return Response(b"".join(file_chunks(attachment.content)), media_type=attachment.content_type,
-                    headers={"Content-Disposition": content_disposition(attachment.filename),
-                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+    return file_download(attachment.content, filename=attachment.filename, media_type=attachment.content_type)
 
 
 @router.get("/cases/{case_id}/timeline")

@@ -14,7 +14,6 @@ Layout: MAGIC | header length (4 bytes, big-endian) | header (UTF-8 JSON) | ciph
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -29,6 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
+from crossroads.kit.keytext import PUBLIC_PREFIX, SIGNER_PREFIX, KeyFormatError, decode_key_text, key_text
+
 MAGIC = b"CRXPKG01"
 FORMAT = 1
 SUITE_NAME = "HPKE-base DHKEM(X25519,HKDF-SHA256) HKDF-SHA256 AES-256-GCM"
@@ -37,8 +38,6 @@ _INFO = b"crossroads-exchange-v1\x00"
 _SIGNED = b"crossroads-exchange-signature-v1\x00"
 _SIGNATURE_SIZE = 64
 _MAX_HEADER = 64 * 1024
-PUBLIC_PREFIX = "x25519:"
-SIGNER_PREFIX = "ed25519:"
 MANIFEST = "manifest.json"
 
 
@@ -66,33 +65,12 @@ class DecryptionFailed(PackageError):
     pass
 
 
-class KeyFormatError(ValueError):
-    pass
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
 def fingerprint(raw_public: bytes) -> str:
     return hashlib.sha256(raw_public).hexdigest()
 
 
 def _raw_public(key: x25519.X25519PublicKey | ed25519.Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _decode(text: str, prefix: str, what: str) -> bytes:
-    text = text.strip()
-    if not text.startswith(prefix):
-        raise KeyFormatError(f"{what} must start with {prefix!r}")
-    try:
-        raw = base64.b64decode(text.removeprefix(prefix), validate=True)
-    except ValueError:
-        raise KeyFormatError(f"{what} is not valid base64") from None
-    if len(raw) != 32:
-        raise KeyFormatError(f"{what} must encode 32 bytes, not {len(raw)}")
-    return raw
 
 
 # Recipient keys (X25519)
@@ -119,15 +97,15 @@ def load_private_key(pem: bytes, passphrase: bytes | None = None) -> x25519.X255
 
 def public_key_text(key: x25519.X25519PrivateKey | x25519.X25519PublicKey) -> str:
     public = key.public_key() if isinstance(key, x25519.X25519PrivateKey) else key
-    return PUBLIC_PREFIX + _b64(_raw_public(public))
+    return key_text(PUBLIC_PREFIX, _raw_public(public))
 
 
 def parse_public_key(text: str) -> x25519.X25519PublicKey:
-    return x25519.X25519PublicKey.from_public_bytes(_decode(text, PUBLIC_PREFIX, "the recipient public key"))
+    return x25519.X25519PublicKey.from_public_bytes(decode_key_text(text, PUBLIC_PREFIX, "the recipient public key"))
 
 
 def public_fingerprint(text: str) -> str:
-    return fingerprint(_decode(text, PUBLIC_PREFIX, "the recipient public key"))
+    return fingerprint(decode_key_text(text, PUBLIC_PREFIX, "the recipient public key"))
 
 
 # Agency signing keys (Ed25519)
@@ -140,24 +118,24 @@ def signing_key_text(key: ed25519.Ed25519PrivateKey) -> str:
     """The private seed as configuration text (CROSSROADS_EXCHANGE_SIGNING_KEY)."""
     raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                             serialization.NoEncryption())
-    return SIGNER_PREFIX + _b64(raw)
+    return key_text(SIGNER_PREFIX, raw)
 
 
 def parse_signing_key(text: str) -> ed25519.Ed25519PrivateKey:
-    return ed25519.Ed25519PrivateKey.from_private_bytes(_decode(text, SIGNER_PREFIX, "the signing key"))
+    return ed25519.Ed25519PrivateKey.from_private_bytes(decode_key_text(text, SIGNER_PREFIX, "the signing key"))
 
 
 def signer_public_text(key: ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey) -> str:
     public = key.public_key() if isinstance(key, ed25519.Ed25519PrivateKey) else key
-    return SIGNER_PREFIX + _b64(_raw_public(public))
+    return key_text(SIGNER_PREFIX, _raw_public(public))
 
 
 def signer_fingerprint(text: str) -> str:
-    return fingerprint(_decode(text, SIGNER_PREFIX, "the agency public key"))
+    return fingerprint(decode_key_text(text, SIGNER_PREFIX, "the agency public key"))
 
 
 def parse_signer_public(text: str) -> ed25519.Ed25519PublicKey:
-    return ed25519.Ed25519PublicKey.from_public_bytes(_decode(text, SIGNER_PREFIX, "the agency public key"))
+    return ed25519.Ed25519PublicKey.from_public_bytes(decode_key_text(text, SIGNER_PREFIX, "the agency public key"))
 
 
 # Packages
