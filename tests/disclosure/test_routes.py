@@ -50,7 +50,8 @@ class TestWorkflowOverHttp:
         assert approved.json()["status"] == "approved", approved.text
         download = client.get(f"{url}/files/release.csv", headers=officer)
         assert download.status_code == 200
-        assert download.headers["content-disposition"] == "attachment; filename=\"release.csv\"; filename*=UTF-8''release.csv"
+        assert download.headers["content-disposition"] == (
+            "attachment; filename=\"release.csv\"; filename*=UTF-8''release.csv")
         assert download.headers["x-content-type-options"] == "nosniff"
         sha = {f["name"]: f["sha256"] for f in approved.json()["files"]}["release.csv"]
         assert hashlib.sha256(download.content).hexdigest() == sha

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from crossroads.auth.policy import Principal
+from crossroads.auth.policy import Allowed, Principal
 from crossroads.auth.service import resolve_token
 from crossroads.kit.errors import Unauthenticated
 from crossroads.web.csrf import SESSION_COOKIE
@@ -34,6 +34,8 @@ def ui_principal(request: Request, session: DbSession) -> Principal:
     if principal is None:
         raise LoginRequired()
     request.state.principal = principal
+    # Pages ask the policy's answers (`allowed.case_approve`), never the policy with strings.
+    request.state.allowed = Allowed(principal)
     return principal
 
 

@@ -79,7 +79,40 @@ class Principal:
     office_ids: frozenset[uuid.UUID]
 
     def may(self, action: Action) -> bool:
+        # A string that merely looks like an action ("case.aprove") would be silently refused.
+        if not isinstance(action, Action):
+            raise TypeError(f"not an action: {action!r}")
         return action in GRANTS[self.role]
+
+
+class UnknownAction(Exception):
+    """A page asked about an action the policy does not know (a misspelt name)."""
+
+
+class Allowed:
+    """The policy's answers for a page: `allowed.case_approve` is whether the user may `case.approve`.
+
+    Templates read these instead of naming actions in strings. Jinja looks a missing attribute up as an item
+    and renders an unknown one as empty, which would silently hide a button; a name that is no action raises
+    from the item lookup instead, so the page fails to render and its test fails.
+    """
+
+    __slots__ = ("_actions",)
+
+    def __init__(self, principal: Principal | None) -> None:
+        self._actions = GRANTS[principal.role] if principal is not None else frozenset()
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            return Action[name.upper()] in self._actions
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> bool:
+        try:
+            return Action[name.upper()] in self._actions
+        except KeyError:
+            raise UnknownAction(f"no action named {name!r}") from None
 
 
 def require(principal: Principal, action: Action) -> None:
@@ -141,17 +174,32 @@ def case_holder_roles() -> frozenset[Role]:
     return frozenset(role for role, actions in GRANTS.items() if Action.CASE_UPDATE in actions)
 
 
-def require_approver(principal: Principal, requested_by: uuid.UUID | None) -> None:
+def _own(principal: Principal, requested_by: uuid.UUID | None) -> bool:
+    return requested_by is not None and requested_by == principal.user_id
+
+
+def may_decide_approval(principal: Principal, requested_by: uuid.UUID | None) -> bool:
     """The user may approve transitions, and the request to decide is not their own (four eyes)."""
+    return principal.may(Action.CASE_APPROVE) and not _own(principal, requested_by)
+
+
+def require_approver(principal: Principal, requested_by: uuid.UUID | None) -> None:
+    """Refuse (403) unless `may_decide_approval`."""
     require(principal, Action.CASE_APPROVE)
-    if requested_by is not None and requested_by == principal.user_id:
+    if not may_decide_approval(principal, requested_by):
         raise Forbidden("another supervisor must decide your own request", field="approval_id")
 
 
-def require_release_decider(principal: Principal, prepared_by: uuid.UUID) -> None:
+def may_decide_release(principal: Principal, prepared_by: uuid.UUID) -> bool:
     """The user may decide releases, and did not prepare this one (four eyes)."""
+    return principal.may(Action.RELEASE_APPROVE) and principal.user_id is not None \
+        and principal.user_id != prepared_by
+
+
+def require_release_decider(principal: Principal, prepared_by: uuid.UUID) -> None:
+    """Refuse (403) unless `may_decide_release`."""
     require(principal, Action.RELEASE_APPROVE)
-    if principal.user_id is None or principal.user_id == prepared_by:
+    if not may_decide_release(principal, prepared_by):
         raise Forbidden("a release must be approved by someone other than the person who prepared it",
                         field="release_id")
 

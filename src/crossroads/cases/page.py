@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossroads.auth.models import Office, User, user_offices
-from crossroads.auth.policy import Principal
+from crossroads.auth.policy import Principal, case_holder_roles, may_decide_approval
 from crossroads.auth.roles import Action
 from crossroads.cases import service
 from crossroads.cases.models import Case
@@ -32,7 +32,7 @@ def _names(session: Session, case: Case) -> tuple[dict, dict, list, list]:
     staff = session.execute(
         select(User.id, User.full_name).join(user_offices, user_offices.c.user_id == User.id)
         .where(user_offices.c.office_id == case.office_id, User.active,
-               User.role.in_(["caseworker", "supervisor"])).order_by(User.full_name)
+               User.role.in_(sorted(case_holder_roles()))).order_by(User.full_name)
     ).all()
     return offices, {uid: name for uid, name in staff}, list(staff), [
         (oid, name) for oid, name in sorted(offices.items(), key=lambda kv: kv[1]) if oid != case.office_id
@@ -81,11 +81,13 @@ def case_work_context(session: Session, principal: Principal, case: Case) -> dic
     pending_transfer = session.scalar(select(CaseTransfer).where(CaseTransfer.case_id == case.id,
                                                                  CaseTransfer.status == transfers.PENDING))
     may_move = principal.may(Action.CASE_TRANSITION) and case.closed_at is None
+    may_decide = pending_approval is not None and may_decide_approval(principal, pending_approval.requested_by)
     related = links.case_links(session, principal=principal, case_id=case.id)
     return {
         "transitions": transitions.available_transitions(session, principal=principal, case_id=case.id)
         if may_move else [],
         "pending_approval": pending_approval,
+        "may_decide_approval": may_decide,
         "pending_transfer": pending_transfer,
         "tasks": tasks.list_case_tasks(session, principal=principal, case_id=case.id),
         "services": assistance.list_assistance(session, principal=principal, case_id=case.id)[0],

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from crossroads.auth.deps import UiUser
 from crossroads.auth.models import User
-from crossroads.auth.policy import Principal, require
+from crossroads.auth.policy import Principal, may_decide_release, require
 from crossroads.auth.roles import Action
 from crossroads.disclosure import datasets, ledger, service
 from crossroads.disclosure.models import Release, ReleaseStatus
@@ -118,7 +118,7 @@ def _release_page(request: Request, session: DbSession, principal: Principal, re
     return render(request, "disclosure/release.html", {
         "release": release, "dataset": dataset, "budget": budget, "error": error,
         "names": _names(session, {release.prepared_by, release.decided_by}),
-        "may_decide": principal.may(Action.RELEASE_APPROVE) and principal.user_id != release.prepared_by,
+        "may_decide": may_decide_release(principal, release.prepared_by),
         "spec_json": json.dumps(release.spec, indent=2, ensure_ascii=False)}, status_code=status_code)
 
 

@@ -40,6 +40,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "dir": text_direction(locale),
         "locales": SUPPORTED,
         "principal": getattr(request.state, "principal", None),
+        # auth.deps sets what the signed-in user may do (auth.policy.Allowed); pages read it, not the roles.
+        "allowed": getattr(request.state, "allowed", None),
         "csrf_token": csrf_token(settings.secret_key, anchor) if anchor else "",
         "gettext": trans.gettext,
         "ngettext": trans.ngettext,
