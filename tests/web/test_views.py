@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from crossroads.audit.models import AuditEvent
@@ -31,6 +32,16 @@ class TestLogin:
                                                "csrf_token": csrf(page.text)}, follow_redirects=False)
         cookie = response.headers["set-cookie"]
         assert "crossroads_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+    @pytest.mark.parametrize(("user", "landing"), [
+        ("caseworker_a", "/cases"), ("supervisor_a", "/cases"), ("partner", "/cases"), ("data_officer", "/disclosure"),
+        ("dpo", "/disclosure"), ("admin", "/admin"),
+    ])
+    def test_lands_where_the_users_own_work_is(self, client, world, user, landing):
+        page = client.get("/login")
+        response = client.post("/login", data={"email": world.users[user].email, "password": af.PASSWORD,
+                                               "csrf_token": csrf(page.text)}, follow_redirects=False)
+        assert response.headers["location"] == landing
 
     def test_login_without_csrf_token_is_refused(self, client, world):
         client.get("/login")

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from crossroads.auth import service
 from crossroads.auth.deps import UiUser
-from crossroads.auth.policy import require
+from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.kit.errors import DomainError
@@ -27,6 +27,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(request: Request) -> Response:
     return RedirectResponse("/cases" if request.cookies.get(SESSION_COOKIE) else "/login", status_code=303)
+
+
+def _landing(principal: Principal) -> str:
+    """The first page after login: where the user's own work is, by what the policy lets them do."""
+    for action, path in ((Action.CASE_READ, "/cases"), (Action.RELEASE_READ, "/disclosure"),
+                         (Action.ADMIN_MANAGE, "/admin")):
+        if principal.may(action):
+            return path
+    return "/cases"
 
 
 @router.get("/login")
@@ -49,8 +58,7 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
     if user is None:
         return render(request, "login.html", {"email": email, "error": "wrong e-mail or password"}, status_code=401)
     token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
-    landing = {Role.ADMIN: "/admin", Role.DATA_OFFICER: "/disclosure", Role.DPO: "/disclosure"}.get(user.role, "/cases")
-    response = RedirectResponse(landing, status_code=303)
+    response = RedirectResponse(_landing(service.principal_for(session, user)), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)
     response.delete_cookie(PRELOGIN_COOKIE)
