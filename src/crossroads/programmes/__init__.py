@@ -1,0 +1,1 @@
+"""Programmes as versioned configuration: the case form, the workflow and the assistance catalogue."""
