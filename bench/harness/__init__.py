@@ -1,0 +1,1 @@
+"""What the benchmarks share to measure: statistics, servers, pgbench, bulk seeding, printing the result."""
