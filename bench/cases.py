@@ -12,9 +12,10 @@ free loopback ports, logs in as bench caseworkers and measures:
 - registrations: C concurrent clients, each with its own caseworker and office, each doing ``POST
   /api/v1/registrations`` (a person and their first case) for T seconds;
 - on PostgreSQL, pgbench with one single-row INSERT per transaction, at the same concurrency, on the
-  same server, for the same time: the ceiling a registration (many rows, an audit chain) is compared to.
+  same server, for the same time: the ceiling a registration (many rows, an audit chain) is compared to;
+  and pgbench replaying a registration's own statements (cases_replay.py).
 
-Heavy imports (httpx2, the app) happen inside functions: `python -m bench --help` must not pay for them.
+Heavy imports (httpx2, crossroads) happen inside functions: `python -m bench --help` must not pay for them.
 """
 
 from __future__ import annotations
@@ -23,29 +24,25 @@ import json
 import os
 import platform
 import random
-import re
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bench.harness.report import print_result, warm_cache
+from bench.cases_replay import run_pgbench_registration_replay
+from bench.harness import BenchError
+from bench.harness.cache import warm_cache
+from bench.harness.pgbench import run_pgbench
+from bench.harness.report import print_result
+from bench.harness.server import CpuMeter, Server
+from bench.harness.stats import percentile, summary
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
     from rich.console import Console
     from sqlalchemy import Engine
 
@@ -57,219 +54,6 @@ GOAL_REGISTRATIONS_VS_PGBENCH = 0.15
 # Each endpoint is called this many times before its measurement starts: connection pools, caches.
 WARMUP = 5
 CURSOR_DEPTH = 3
-PGBENCH_TABLE = "bench_pgbench_inserts"
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run or a measurement failed; the command prints it and exits 1."""
-
-
-def app_from_env() -> FastAPI:
-    """The app for `uvicorn --factory bench.cases:app_from_env`, configured from CROSSROADS_*."""
-    from crossroads.app import create_app
-    from crossroads.config import Settings
-    from crossroads.db.session import get_engine, refresh_planner_statistics
-
-    settings = Settings()
-    engine = get_engine(settings.database_url)
-    refresh_planner_statistics(engine)
-    return create_app(settings, engine)
-
-
-# Statistics
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default); p in [0, 100]."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _summary(values: list[float]) -> dict[str, float | int]:
-    return {"n": len(values), "p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
-            "max_ms": round(max(values), 2)}
-
-
-# The server
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process and its children (Linux /proc), or None elsewhere."""
-    try:
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        pending = [pid]
-        while pending:
-            current = pending.pop()
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            children = Path(f"/proc/{current}/task/{current}/children")
-            if children.exists():
-                pending += [int(c) for c in children.read_text().split()]
-        return total
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _machine_busy_seconds() -> float | None:
-    """CPU time spent by the whole machine, all cores, all processes (Linux /proc/stat)."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-class CpuMeter:
-    """Where the CPU goes during a phase: this process (the clients), the server, the database backends
-    serving this database (when PostgreSQL runs on this machine), and the machine as a whole."""
-
-    def __init__(self, server: Server, engine: Engine) -> None:
-        self.server = server
-        self.engine = engine
-        self.start: dict[str, Any] = {}
-
-    def _backends(self) -> dict[int, float]:
-        if self.engine.dialect.name != "postgresql" or self.engine.url.host not in (None, "", "localhost",
-                                                                                     "127.0.0.1", "::1"):
-            return {}
-        from sqlalchemy import text
-
-        with self.engine.connect() as conn:
-            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                     "AND pid <> pg_backend_pid()")).scalars().all()
-        out = {}
-        for pid in pids:
-            cpu = _cpu_seconds(pid)
-            if cpu is not None:
-                out[pid] = cpu
-        return out
-
-    def snapshot(self) -> dict[str, Any]:
-        return {"client": time.process_time(), "server": self.server.cpu_seconds(), "database": self._backends(),
-                "machine": _machine_busy_seconds()}
-
-    def begin(self) -> None:
-        self.start = self.snapshot()
-
-    def end(self) -> dict[str, float | None]:
-        end, start = self.snapshot(), self.start
-
-        def delta(key: str) -> float | None:
-            return None if end[key] is None or start[key] is None else round(end[key] - start[key], 2)
-
-        database = None
-        if end["database"]:
-            database = round(sum(cpu - start["database"].get(pid, 0.0) for pid, cpu in end["database"].items()), 2)
-        return {"client": delta("client"), "server": delta("server"), "database": database,
-                "machine": delta("machine")}
-
-
-@dataclass
-class _Process:
-    port: int
-    process: subprocess.Popen
-    log: Any
-
-
-@dataclass
-class Server:
-    """The app from CROSSROADS_DATABASE_URL in `workers` uvicorn processes, each on its own free loopback port.
-
-    Not `uvicorn --workers N`: its workers accept on a socket uvicorn binds itself, without IPPROTO_TCP, so
-    asyncio leaves Nagle's algorithm on and every response waits for the client's delayed ACK (+40 ms a
-    request, measured). Separate single-process servers with clients spread over them, as behind a load
-    balancer, measure the app instead.
-    """
-
-    database_url: str
-    workers: int
-    processes: list[_Process] = field(default_factory=list)
-
-    @property
-    def base_urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{p.port}" for p in self.processes]
-
-    @property
-    def base_url(self) -> str:
-        return self.base_urls[0]
-
-    def start(self, timeout: float = 90) -> None:
-        import httpx2
-
-        env = dict(os.environ, CROSSROADS_DATABASE_URL=self.database_url)
-        # The factory is in this checkout's bench package, which is not installed: the servers import it from here.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1]),
-                                                        env.get("PYTHONPATH")) if p)
-        # The API needs no secret; the HTML forms do. A throwaway one, unless one is configured.
-        env.setdefault("CROSSROADS_SECRET_KEY", "bench-only-" + secrets.token_urlsafe(32))
-        for _ in range(self.workers):
-            port = _free_port()
-            log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server; stop() closes it
-            # uvicorn's access log would print query strings (searched names) and cost time per request.
-            cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.cases:app_from_env",
-                   "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-            process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
-                                       start_new_session=True)
-            self.processes.append(_Process(port=port, process=process, log=log))
-        deadline = time.monotonic() + timeout
-        waiting = list(self.processes)
-        while waiting and time.monotonic() < deadline:
-            for p in list(waiting):
-                if p.process.poll() is not None:
-                    self.stop()
-                    raise BenchError(f"the server exited with status {p.process.returncode}:\n{_tail(p.log)}")
-                try:
-                    if httpx2.get(f"http://127.0.0.1:{p.port}/healthz", timeout=2).status_code == 200:
-                        waiting.remove(p)
-                except httpx2.HTTPError:
-                    pass
-            time.sleep(0.2)
-        if waiting:
-            tail = _tail(waiting[0].log)
-            self.stop()
-            raise BenchError(f"the server did not answer within {timeout:.0f} s:\n{tail}")
-
-    def cpu_seconds(self) -> float | None:
-        values = [_cpu_seconds(p.process.pid) for p in self.processes]
-        return None if not values or None in values else sum(values)
-
-    def stop(self) -> None:
-        for p in self.processes:
-            if p.process.poll() is None:
-                p.process.send_signal(signal.SIGTERM)
-        for p in self.processes:
-            try:
-                p.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                # Each server runs in a session of its own, so its group is that server's processes only.
-                os.killpg(p.process.pid, signal.SIGKILL)
-                p.process.wait(timeout=10)
-            p.log.close()
-        self.processes = []
-
-    def __enter__(self) -> Server:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _tail(log: Any) -> str:
-    log.seek(0)
-    return "".join(log.readlines()[-30:])
 
 
 def _login(base_url: str, email: str, password: str) -> str:
@@ -374,9 +158,9 @@ def search_queries(targets: list[Target], n: int, rng: random.Random) -> list[tu
 
 def list_scenarios(engine: Engine, world: BenchWorld, rng: random.Random) -> Iterator[tuple[str, dict[str, str]]]:
     """Endless (name, params) of list pages a caseworker opens: filters and sorts in turn."""
-    from bench.harness.seed import FLAGS, _programmes
+    from bench.harness.seed import FLAGS, active_programmes
 
-    programmes, _ = _programmes(engine)
+    programmes, _ = active_programmes(engine)
     today = datetime.now(UTC).date()
     while True:
         p = rng.choice(programmes)
@@ -433,7 +217,7 @@ def measure_search(client: Any, queries: list[tuple[str, str]], advance: Callabl
         found += response.json()["total"] > 0
         advance()
     every = [ms for values in by_kind.values() for ms in values]
-    return {"all": every, "by_kind": {k: _summary(v) for k, v in sorted(by_kind.items())},
+    return {"all": every, "by_kind": {k: summary(v) for k, v in sorted(by_kind.items())},
             "found_share": round(found / len(queries), 3)}
 
 
@@ -457,8 +241,8 @@ def measure_list(client: Any, scenarios: Iterator[tuple[str, dict[str, str]]], n
             cursor = response.json()["next_cursor"]
             if not cursor:
                 break
-    return {"all": first + deeper, "first_page": _summary(first), "next_pages": _summary(deeper) if deeper else None,
-            "by_scenario": {k: _summary(v) for k, v in sorted(by_scenario.items())}}
+    return {"all": first + deeper, "first_page": summary(first), "next_pages": summary(deeper) if deeper else None,
+            "by_scenario": {k: summary(v) for k, v in sorted(by_scenario.items())}}
 
 
 def measure_open(client: Any, targets: list[Target], n: int, advance: Callable[[], None]) -> list[float]:
@@ -525,11 +309,11 @@ class _Registrar:
 
 def measure_registrations(server: Server, world: BenchWorld, tokens: dict[str, str], clients: int, seconds: float,
                           seed: int, engine: Engine, tick: Callable[[float], None]) -> dict[str, Any]:
-    from bench.harness.seed import _programmes, caseworker_email
+    from bench.harness.seed import active_programmes, caseworker_email
     from crossroads.demo import PROGRAMME_WEIGHTS
     from crossroads.people.synthetic import generate_people
 
-    programmes = [p.code for p in _programmes(engine)[0]]
+    programmes = [p.code for p in active_programmes(engine)[0]]
     weights = [PROGRAMME_WEIGHTS[c] for c in programmes]
     registrars = []
     for i in range(clients):
@@ -573,137 +357,6 @@ def measure_registrations(server: Server, world: BenchWorld, tokens: dict[str, s
         "registration_cpu_ms_each": {k: round(v * 1000 / done, 2) for k, v in cpu.items()
                                      if v is not None and k != "machine"},
     }
-
-
-def _pgbench(database_url: str, clients: int, seconds: float, script: str, setup: list[str],
-             teardown: list[str]) -> tuple[float, int]:
-    """Run one pgbench script (transactions per second, duration) between setup and teardown statements."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from crossroads.db.session import make_engine
-
-    binary = shutil.which("pgbench")
-    if binary is None:
-        raise BenchError("pgbench is not on PATH (Debian: apt-get install postgresql-client)")
-    url = make_url(database_url)
-    engine = make_engine(database_url)
-    path: Path | None = None
-    try:
-        with engine.begin() as conn:
-            for statement in teardown + setup:
-                conn.execute(text(statement))
-        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-            handle.write(script)
-        path = Path(handle.name)
-        duration = max(1, round(seconds))
-        cmd = [binary, "-n", "-c", str(clients), "-j", str(min(2, clients)), "-T", str(duration), "-f", str(path),
-               "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-               url.database or "postgres"]
-        env = dict(os.environ)
-        if url.password:
-            env["PGPASSWORD"] = url.password
-        completed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + 120)  # noqa: S603
-        match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", completed.stdout)
-        if completed.returncode != 0 or match is None:
-            raise BenchError(f"pgbench failed ({completed.returncode}): {completed.stderr.strip()[-500:]}")
-        return float(match.group(1)), duration
-    finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        with engine.begin() as conn:
-            for statement in teardown:
-                conn.execute(text(statement))
-        engine.dispose()
-
-
-def run_pgbench(database_url: str, clients: int, seconds: float) -> dict[str, Any]:
-    """pgbench: one single-row INSERT per transaction into a throwaway table, on the benchmarked database."""
-    tps, duration = _pgbench(
-        database_url, clients, seconds,
-        f"INSERT INTO {PGBENCH_TABLE} (client_id) VALUES (:client_id);\n",  # noqa: S608 - a constant
-        setup=[f"CREATE TABLE {PGBENCH_TABLE} (id bigserial PRIMARY KEY, client_id integer NOT NULL,"
-               " created_at timestamptz NOT NULL DEFAULT now())"],
-        teardown=[f"DROP TABLE IF EXISTS {PGBENCH_TABLE}"])
-    return {"pgbench_inserts_per_s": round(tps, 1), "pgbench_seconds": duration}
-
-
-REPLAY_SCHEMA = "bench_replay"
-_REPLAY_TABLES = ("people", "identity_documents", "person_names", "person_match_keys", "person_name_tokens",
-                  "offices", "cases", "audit_events")
-_REPLAY_SERIALS = (("identity_documents", "id"), ("person_names", "id"), ("audit_events", "id"))
-# The statements one `POST /api/v1/registrations` sends, in order (captured from the app with SQLAlchemy's
-# cursor events), with literal values of the same shape. Writes go to empty copies of the tables, with the
-# same indexes, in a scratch schema; reads go to the real token and programme rows. A C client sends them
-# with no application in between, so this is what the database itself allows for registrations.
-REPLAY_SCRIPT = """\\set r random(1, 9000000000000000000)
-BEGIN;
-SELECT users.id, users.role, users.organisation_id, users.active, auth_tokens.expires_at, user_offices.office_id \
-FROM users JOIN auth_tokens ON auth_tokens.user_id = users.id LEFT OUTER JOIN user_offices \
-ON user_offices.user_id = users.id WHERE auth_tokens.token_hash = md5(:r::text) AND auth_tokens.kind = 'api' \
-AND auth_tokens.revoked_at IS NULL;
-INSERT INTO S.people (office_id, given_name, family_name, sex, date_of_birth, date_of_birth_estimated, \
-nationality, languages, phone, search_key, created_by, version, id, created_at, updated_at) \
-SELECT id, 'Amina', 'Haile Gebremariam', 'female', '1991-03-04', false, 'ERI', '["ti", "ar"]', '+291712345678', \
-'amina haile gebremariam amna', NULL, 1, md5(:r::text)::uuid, now(), now() FROM S.offices \
-WHERE code = 'R' || (:client_id % 8);
-INSERT INTO S.identity_documents (person_id, document_type, number, number_normalised, issuing_country, \
-expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P' || :r, 'ERI', NULL, now());
-INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
-INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
-substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;
-INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
-(md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
-SELECT match_models.version, match_models.id FROM match_models WHERE match_models.active \
-ORDER BY match_models.id DESC LIMIT 1;
-LOOKUP;
-SELECT programmes.code, programmes.name, programmes.active, programmes.current_version_id, programme_versions.id, \
-programme_versions.programme, programme_versions.version, programme_versions.created_at FROM programmes \
-JOIN programme_versions ON programme_versions.id = programmes.current_version_id \
-WHERE programmes.code = 'avrr' AND programmes.active;
-UPDATE S.offices SET case_counter = case_counter + 1, updated_at = now() WHERE code = 'R' || (:client_id % 8) \
-RETURNING code, case_counter;
-INSERT INTO S.cases (case_number, person_id, programme, office_id, programme_version_id, state, data, flags, \
-opened_at, closed_at, last_activity_at, opened_by, assigned_to, version, id, created_at, updated_at) \
-SELECT 'R-' || :r, md5(:r::text)::uuid, 'avrr', office_id, NULL, 'intake', '{}', '[]', now(), NULL, now(), \
-NULL, NULL, 1, md5(:r::text)::uuid, now(), now() FROM S.people WHERE id = md5(:r::text)::uuid;
-SELECT pg_advisory_xact_lock(7446511302);
-SELECT seq, hash FROM S.audit_events ORDER BY seq DESC LIMIT 1 \\gset
-INSERT INTO S.audit_events (seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, office_id, \
-details, prev_hash, hash) VALUES (:seq + 1, now(), NULL, 'caseworker', 'person.create', 'person', \
-md5(:r::text), NULL, '{"fields": ["family_name", "given_name"], "aliases": 1}', \
-(SELECT hash FROM S.audit_events WHERE seq = :seq), \
-md5(:r::text || 'p')), \
-(:seq + 2, now(), NULL, 'caseworker', 'case.open', 'case', md5(:r::text), NULL, '{"programme": "avrr"}', \
-md5(:r::text || 'p'), md5(:r::text || 'c'));
-END;
-""".replace("LOOKUP", " UNION ALL ".join(
-    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
-    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
-    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
-)).replace("S.", f"{REPLAY_SCHEMA}.")
-
-
-def run_pgbench_registration_replay(database_url: str, clients: int, seconds: float) -> dict[str, Any]:
-    """pgbench replaying a registration's statements: the database's own ceiling for registrations."""
-    setup = [f"CREATE SCHEMA {REPLAY_SCHEMA}"]
-    setup += [f"CREATE TABLE {REPLAY_SCHEMA}.{t} (LIKE public.{t} INCLUDING ALL EXCLUDING DEFAULTS)"
-              for t in _REPLAY_TABLES]
-    for table, column in _REPLAY_SERIALS:
-        setup += [f"CREATE SEQUENCE {REPLAY_SCHEMA}.{table}_{column}_seq",
-                  f"ALTER TABLE {REPLAY_SCHEMA}.{table} ALTER COLUMN {column} "
-                  f"SET DEFAULT nextval('{REPLAY_SCHEMA}.{table}_{column}_seq')"]
-    # Eight offices (one per client, as in the registration run) and a head for the audit chain to extend.
-    setup += [f"INSERT INTO {REPLAY_SCHEMA}.offices (organisation_id, code, name, city, country, active, "  # noqa: S608
-              "case_counter, id, created_at, updated_at) SELECT organisation_id, 'R' || g, name, city, country, "
-              "true, 0, gen_random_uuid(), now(), now() FROM (SELECT * FROM offices LIMIT 1) o, "
-              "generate_series(0, 7) g",
-              f"INSERT INTO {REPLAY_SCHEMA}.audit_events (id, seq, occurred_at, actor_role, action, "  # noqa: S608
-              "entity_type, details, prev_hash, hash) VALUES (0, 0, now(), 'system', 'bench.replay', 'bench', '{}', "
-              "'', 'genesis')"]
-    tps, duration = _pgbench(database_url, clients, seconds, REPLAY_SCRIPT, setup=setup,
-                             teardown=[f"DROP SCHEMA IF EXISTS {REPLAY_SCHEMA} CASCADE"])
-    return {"pgbench_registration_replay_per_s": round(tps, 1)}
 
 
 # The whole run

@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from bench.cases import percentile
-from bench.harness.report import warm_cache
-from bench.harness.seed import BenchWorld, _write, caseworker_email, ensure_world
+from bench.harness.cache import warm_cache
+from bench.harness.seed import BenchWorld, caseworker_email, ensure_world, write_rows
+from bench.harness.stats import percentile
 from crossroads.audit.service import record_event
 from crossroads.db.base import utcnow
 from crossroads.db.session import refresh_planner_statistics, session_factory, unit_of_work
@@ -161,10 +161,10 @@ def seed_people(engine: Engine, n: int, *, seed: int = 0, console: Any = None) -
             task = bar.add_task("seed", total=missing)
             for rows in _batches(missing, world, run_seed):
                 with engine.begin() as conn:
-                    _write(conn, Person.__table__, PEOPLE, rows.people)
-                    _write(conn, PersonNameToken.__table__, TOKENS, rows.tokens)
-                    _write(conn, IdentityDocument.__table__, DOCUMENTS, rows.documents)
-                    _write(conn, PersonMatchKey.__table__, KEYS, rows.keys)
+                    write_rows(conn, Person.__table__, PEOPLE, rows.people)
+                    write_rows(conn, PersonNameToken.__table__, TOKENS, rows.tokens)
+                    write_rows(conn, IdentityDocument.__table__, DOCUMENTS, rows.documents)
+                    write_rows(conn, PersonMatchKey.__table__, KEYS, rows.keys)
                 bar.advance(task, len(rows.people))
         with unit_of_work(engine) as session:
             record_event(session, actor=None, action="bench.seed", entity_type="bench", system_actor="bench",

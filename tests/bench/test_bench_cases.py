@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from bench.cases import REPLAY_SCHEMA, REPLAY_SCRIPT
+from bench.cases_replay import REPLAY_SCHEMA, REPLAY_SCRIPT
 from bench.harness.seed import seed_cases
 from crossroads.audit.service import count_events, verify_chain
 from crossroads.db.migrate import upgrade_database
