@@ -18,10 +18,6 @@ from rich.table import Table
 from sqlalchemy import select
 
 from crossroads import schema  # noqa: F401  (every table, for the foreign keys between domains)
-from crossroads.bench.cases import command as bench_cases_command
-from crossroads.bench.dedup import command as bench_dedup_command
-from crossroads.bench.dedup_ceiling import command as bench_dedup_ceiling_command
-from crossroads.bench.disclosure import command as bench_disclosure_command
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
@@ -47,13 +43,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(disclosure_app, name="disclosure")
 app.add_typer(exchange_app, name="exchange")
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
-# The command lives with the benchmark (crossroads/bench/cases.py), which `python bench/cases.py` runs too.
-bench_app.command("cases")(bench_cases_command)
-bench_app.command("dedup")(bench_dedup_command)
-bench_app.command("dedup-ceiling")(bench_dedup_ceiling_command)
-bench_app.command("disclosure")(bench_disclosure_command)
 
 console = Console()
 err = Console(stderr=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from bench.cases_replay import REPLAY_SCHEMA, REPLAY_SCRIPT
+from bench.harness.seed import seed_cases
 from crossroads.audit.service import count_events, verify_chain
-from crossroads.bench.cases import REPLAY_SCHEMA, REPLAY_SCRIPT
-from crossroads.bench.seed import seed_cases
 from crossroads.db.session import make_engine
 from crossroads.schema import upgrade_database
 from tests.factories import people as pf
@@ -37,7 +37,7 @@ def test_smoke_run_reports_every_figure(bench_url: str):
     upgrade_database(engine)
     env = dict(os.environ, CROSSROADS_DATABASE_URL=bench_url)
     completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "cases.py"), "--cases", "300", "--clients", "2", "--seconds", "2",
+        [sys.executable, "-m", "bench", "cases", "--cases", "300", "--clients", "2", "--seconds", "2",
          "--queries", "20", "--json"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )

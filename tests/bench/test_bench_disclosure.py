@@ -16,8 +16,8 @@ KEYS = ("rows", "seconds", "lattice_nodes", "lattice_nodes_checked", "suppressio
 
 
 def test_smoke_run_reports_every_figure():
-    completed = subprocess.run([sys.executable, str(ROOT / "bench" / "disclosure.py"), "--rows", "3000",
-                                "--repeat", "1", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    completed = subprocess.run([sys.executable, "-m", "bench", "disclosure", "--rows", "3000", "--repeat", "1",
+                                "--json"], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)
     assert [k for k in KEYS if k not in result] == []

@@ -6,13 +6,13 @@ import json
 
 from typer.testing import CliRunner
 
-from crossroads.bench.dedup import quality, recall_at_precision, synthetic_set
-from crossroads.cli import app
+from bench.cli import app
+from bench.dedup import quality, recall_at_precision, synthetic_set
 
 
 class TestBenchDedup:
     def test_prints_the_figures_for_ours_and_plain_splink(self):
-        result = CliRunner().invoke(app, ["bench", "dedup", "--people", "2500", "--dataset", "synthetic", "--json",
+        result = CliRunner().invoke(app, ["dedup", "--people", "2500", "--dataset", "synthetic", "--json",
                                           "--no-online"])
         assert result.exit_code == 0, result.output
         figures = json.loads(result.stdout[result.stdout.index("{"):])
@@ -34,7 +34,7 @@ class TestBenchDedup:
             (r.given_name, r.date_of_birth, r.place) for r in full]
 
     def test_unknown_dataset_is_refused(self):
-        result = CliRunner().invoke(app, ["bench", "dedup", "--dataset", "nope"])
+        result = CliRunner().invoke(app, ["dedup", "--dataset", "nope"])
         assert result.exit_code == 2
 
 

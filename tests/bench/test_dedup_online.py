@@ -8,8 +8,8 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from crossroads.bench.dedup_online import count_bench_people, seed_people, time_checks
-from crossroads.bench.seed import ensure_world
+from bench.dedup_online import count_bench_people, seed_people, time_checks
+from bench.harness.seed import ensure_world
 from crossroads.db.session import make_engine
 from crossroads.dedup.index import key_rows, person_record
 from crossroads.dedup.models import PersonMatchKey

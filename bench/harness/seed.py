@@ -137,14 +137,15 @@ def delete_bench_cases(engine: Engine, world: BenchWorld) -> None:
 
 
 @dataclass(frozen=True)
-class _Programme:
+class ActiveProgramme:
     code: str
     version_id: int
     open_states: tuple[str, ...]
     terminal_states: tuple[str, ...]
 
 
-def _programmes(engine: Engine) -> tuple[list[_Programme], list[int]]:
+def active_programmes(engine: Engine) -> tuple[list[ActiveProgramme], list[int]]:
+    """The demo's programmes that are active here, with their current states, and their weights in the mix."""
     with Session(engine) as session:
         active = set(session.scalars(select(Programme.code).where(Programme.active)))
         found, weights = [], []
@@ -153,7 +154,7 @@ def _programmes(engine: Engine) -> tuple[list[_Programme], list[int]]:
                 continue
             _, version, config = current_version(session, code)
             open_states = [s.name for s in config.states if not s.terminal and s.name != config.initial_state]
-            found.append(_Programme(
+            found.append(ActiveProgramme(
                 code=code, version_id=version.id, open_states=(config.initial_state, *open_states),
                 terminal_states=tuple(s.name for s in config.states if s.terminal)))
             weights.append(weight)
@@ -192,7 +193,7 @@ class _Batch:
 
 
 class _CaseMaker:
-    def __init__(self, world: BenchWorld, programmes: list[_Programme], weights: list[int], seed: int,
+    def __init__(self, world: BenchWorld, programmes: list[ActiveProgramme], weights: list[int], seed: int,
                  counters: dict[uuid.UUID, int]) -> None:
         self.rng = random.Random(seed)
         self.world = world
@@ -206,7 +207,7 @@ class _CaseMaker:
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _state(self, programme: _Programme, age: float) -> tuple[str, bool]:
+    def _state(self, programme: ActiveProgramme, age: float) -> tuple[str, bool]:
         """Older cases are further along, and more of them are closed."""
         rand = self.rng.random
         if programme.terminal_states and rand() < 0.1 + 0.75 * age:
@@ -270,7 +271,8 @@ def _pick(u: float, cumulative: list[float]) -> int:
     return len(cumulative) - 1
 
 
-def _write(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+def write_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows, tuples in the order of `columns`, in bulk: COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
@@ -295,12 +297,12 @@ def _write(conn: Connection, table: Table, columns: Sequence[str], rows: list[tu
 
 
 def _write_batch(conn: Connection, batch: _Batch, counters: dict[uuid.UUID, int]) -> None:
-    _write(conn, Person.__table__, _Batch.PEOPLE, batch.people)
-    _write(conn, PersonName.__table__, _Batch.NAMES, batch.names)
-    _write(conn, PersonNameToken.__table__, _Batch.TOKENS, batch.tokens)
-    _write(conn, IdentityDocument.__table__, _Batch.DOCUMENTS, batch.documents)
-    _write(conn, Case.__table__, _Batch.CASES, batch.cases)
-    _write(conn, CaseFlag.__table__, _Batch.FLAGS, batch.flags)
+    write_rows(conn, Person.__table__, _Batch.PEOPLE, batch.people)
+    write_rows(conn, PersonName.__table__, _Batch.NAMES, batch.names)
+    write_rows(conn, PersonNameToken.__table__, _Batch.TOKENS, batch.tokens)
+    write_rows(conn, IdentityDocument.__table__, _Batch.DOCUMENTS, batch.documents)
+    write_rows(conn, Case.__table__, _Batch.CASES, batch.cases)
+    write_rows(conn, CaseFlag.__table__, _Batch.FLAGS, batch.flags)
     # New cases opened through the API continue each office's numbering after the seeded ones.
     for office_id, counter in counters.items():
         conn.execute(update(Office).where(Office.id == office_id).values(case_counter=counter))
@@ -372,7 +374,7 @@ def seed_cases(engine: Engine, n: int, *, seed: int = 0, fresh: bool = False, ba
     if progress:
         progress(min(existing, n))
     if missing:
-        programmes, weights = _programmes(engine)
+        programmes, weights = active_programmes(engine)
         with engine.connect() as conn:
             counters = dict(conn.execute(select(Office.id, Office.case_counter)
                                          .where(Office.id.in_(world.office_ids))).tuples().all())

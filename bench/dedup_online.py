@@ -1,13 +1,13 @@
 """Latency of the online duplicate check at registration, against a registry of N people.
 
-``measure_online(people=N, seed=S, console=C)`` (called by ``crossroads bench dedup``) makes sure the
+``measure_online(people=N, seed=S, console=C)`` (called by ``python -m bench dedup``) makes sure the
 database at CROSSROADS_DATABASE_URL holds N synthetic bench people with their blocking keys — seeding the
 missing ones in bulk, with planted duplicates from crossroads.dedup.engine.synthetic (other transliterations,
 typos, swapped names, approximate dates) — then times M checks of sampled people against the rest of the
 registry, each as a request would run it: its own session, ``find_candidates`` (blocking-key lookup,
 candidates' fields, scoring with the active model, the audit row) and the commit.
 
-Bulk seeding writes rows straight into the tables like crossroads/bench/seed.py (COPY on PostgreSQL,
+Bulk seeding writes rows straight into the tables like bench/harness/seed.py (COPY on PostgreSQL,
 executemany on SQLite) and records one audit event saying so; a million register_person calls would take
 hours.
 """
@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from bench.harness.cache import warm_cache
+from bench.harness.seed import BenchWorld, caseworker_email, ensure_world, write_rows
+from bench.harness.stats import percentile
 from crossroads.audit.service import record_event
-from crossroads.bench import warm_cache
-from crossroads.bench.cases import percentile
-from crossroads.bench.seed import BenchWorld, _write, caseworker_email, ensure_world
 from crossroads.db.base import utcnow
 from crossroads.db.session import refresh_planner_statistics, session_factory, unit_of_work
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
@@ -161,10 +161,10 @@ def seed_people(engine: Engine, n: int, *, seed: int = 0, console: Any = None) -
             task = bar.add_task("seed", total=missing)
             for rows in _batches(missing, world, run_seed):
                 with engine.begin() as conn:
-                    _write(conn, Person.__table__, PEOPLE, rows.people)
-                    _write(conn, PersonNameToken.__table__, TOKENS, rows.tokens)
-                    _write(conn, IdentityDocument.__table__, DOCUMENTS, rows.documents)
-                    _write(conn, PersonMatchKey.__table__, KEYS, rows.keys)
+                    write_rows(conn, Person.__table__, PEOPLE, rows.people)
+                    write_rows(conn, PersonNameToken.__table__, TOKENS, rows.tokens)
+                    write_rows(conn, IdentityDocument.__table__, DOCUMENTS, rows.documents)
+                    write_rows(conn, PersonMatchKey.__table__, KEYS, rows.keys)
                 bar.advance(task, len(rows.people))
         with unit_of_work(engine) as session:
             record_event(session, actor=None, action="bench.seed", entity_type="bench", system_actor="bench",
@@ -229,7 +229,7 @@ def time_checks(engine: Engine, world: BenchWorld, *, checks: int = DEFAULT_CHEC
 
 def measure_online(*, people: int, seed: int = 0, console: Any = None, checks: int = DEFAULT_CHECKS,
                    engine: Engine | None = None) -> dict[str, Any]:
-    """Seed (if needed) and time the online check; the figures `crossroads bench dedup` prints."""
+    """Seed (if needed) and time the online check; the figures `python -m bench dedup` prints."""
     from crossroads import schema  # noqa: F401  (every table, for the foreign keys between domains)
     from crossroads.config import Settings
     from crossroads.db.session import make_engine

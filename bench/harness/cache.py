@@ -1,20 +1,10 @@
-"""Benchmarks: the case registry over HTTP, duplicate detection and disclosure control, each printing JSON."""
+"""The database's working set read into memory before a benchmark times anything."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import os
+import time
 from typing import Any
-
-
-def print_result(result: dict[str, Any], *, as_json: bool, table: Callable[[dict[str, Any]], Any]) -> None:
-    """One JSON object on standard output, or the benchmark's table; progress went to standard error."""
-    if as_json:
-        print(json.dumps(result, indent=2))
-        return
-    from rich.console import Console
-
-    Console().print(table(result))
 
 
 def warm_cache(engine: Any, tables: list[str]) -> dict[str, Any]:
@@ -25,9 +15,6 @@ def warm_cache(engine: Any, tables: list[str]) -> dict[str, Any]:
     would time the disk. PostgreSQL reads each relation with pg_prewarm (contrib; skipped, and said so, if
     the extension cannot be created); SQLite reads the database file through once.
     """
-    import os
-    import time
-
     from sqlalchemy import text
 
     started = time.perf_counter()

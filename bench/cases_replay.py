@@ -1,0 +1,85 @@
+"""The registration replay of the cases benchmark: pgbench sending, with no application in between, the
+statements one `POST /api/v1/registrations` sends (tests/bench/test_bench_cases.py keeps the two alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.harness.pgbench import run_script
+
+REPLAY_SCHEMA = "bench_replay"
+_REPLAY_TABLES = ("people", "identity_documents", "person_names", "person_match_keys", "person_name_tokens",
+                  "offices", "cases", "audit_events")
+_REPLAY_SERIALS = (("identity_documents", "id"), ("person_names", "id"), ("audit_events", "id"))
+# The statements one `POST /api/v1/registrations` sends, in order (captured from the app with SQLAlchemy's
+# cursor events), with literal values of the same shape. Writes go to empty copies of the tables, with the
+# same indexes, in a scratch schema; reads go to the real token and programme rows. A C client sends them
+# with no application in between, so this is what the database itself allows for registrations.
+REPLAY_SCRIPT = """\\set r random(1, 9000000000000000000)
+BEGIN;
+SELECT users.id, users.role, users.organisation_id, users.active, auth_tokens.expires_at, user_offices.office_id \
+FROM users JOIN auth_tokens ON auth_tokens.user_id = users.id LEFT OUTER JOIN user_offices \
+ON user_offices.user_id = users.id WHERE auth_tokens.token_hash = md5(:r::text) AND auth_tokens.kind = 'api' \
+AND auth_tokens.revoked_at IS NULL;
+INSERT INTO S.people (office_id, given_name, family_name, sex, date_of_birth, date_of_birth_estimated, \
+nationality, languages, phone, search_key, created_by, version, id, created_at, updated_at) \
+SELECT id, 'Amina', 'Haile Gebremariam', 'female', '1991-03-04', false, 'ERI', '["ti", "ar"]', '+291712345678', \
+'amina haile gebremariam amna', NULL, 1, md5(:r::text)::uuid, now(), now() FROM S.offices \
+WHERE code = 'R' || (:client_id % 8);
+INSERT INTO S.identity_documents (person_id, document_type, number, number_normalised, issuing_country, \
+expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P' || :r, 'ERI', NULL, now());
+INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
+INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
+substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;
+INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
+(md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
+SELECT match_models.version, match_models.id FROM match_models WHERE match_models.active \
+ORDER BY match_models.id DESC LIMIT 1;
+LOOKUP;
+SELECT programmes.code, programmes.name, programmes.active, programmes.current_version_id, programme_versions.id, \
+programme_versions.programme, programme_versions.version, programme_versions.created_at FROM programmes \
+JOIN programme_versions ON programme_versions.id = programmes.current_version_id \
+WHERE programmes.code = 'avrr' AND programmes.active;
+UPDATE S.offices SET case_counter = case_counter + 1, updated_at = now() WHERE code = 'R' || (:client_id % 8) \
+RETURNING code, case_counter;
+INSERT INTO S.cases (case_number, person_id, programme, office_id, programme_version_id, state, data, flags, \
+opened_at, closed_at, last_activity_at, opened_by, assigned_to, version, id, created_at, updated_at) \
+SELECT 'R-' || :r, md5(:r::text)::uuid, 'avrr', office_id, NULL, 'intake', '{}', '[]', now(), NULL, now(), \
+NULL, NULL, 1, md5(:r::text)::uuid, now(), now() FROM S.people WHERE id = md5(:r::text)::uuid;
+SELECT pg_advisory_xact_lock(7446511302);
+SELECT seq, hash FROM S.audit_events ORDER BY seq DESC LIMIT 1 \\gset
+INSERT INTO S.audit_events (seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, office_id, \
+details, prev_hash, hash) VALUES (:seq + 1, now(), NULL, 'caseworker', 'person.create', 'person', \
+md5(:r::text), NULL, '{"fields": ["family_name", "given_name"], "aliases": 1}', \
+(SELECT hash FROM S.audit_events WHERE seq = :seq), \
+md5(:r::text || 'p')), \
+(:seq + 2, now(), NULL, 'caseworker', 'case.open', 'case', md5(:r::text), NULL, '{"programme": "avrr"}', \
+md5(:r::text || 'p'), md5(:r::text || 'c'));
+END;
+""".replace("LOOKUP", " UNION ALL ".join(
+    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
+    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
+    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
+)).replace("S.", f"{REPLAY_SCHEMA}.")
+
+
+def run_pgbench_registration_replay(database_url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """pgbench replaying a registration's statements: the database's own ceiling for registrations."""
+    setup = [f"CREATE SCHEMA {REPLAY_SCHEMA}"]
+    setup += [f"CREATE TABLE {REPLAY_SCHEMA}.{t} (LIKE public.{t} INCLUDING ALL EXCLUDING DEFAULTS)"
+              for t in _REPLAY_TABLES]
+    for table, column in _REPLAY_SERIALS:
+        setup += [f"CREATE SEQUENCE {REPLAY_SCHEMA}.{table}_{column}_seq",
+                  f"ALTER TABLE {REPLAY_SCHEMA}.{table} ALTER COLUMN {column} "
+                  f"SET DEFAULT nextval('{REPLAY_SCHEMA}.{table}_{column}_seq')"]
+    # Eight offices (one per client, as in the registration run) and a head for the audit chain to extend.
+    setup += [f"INSERT INTO {REPLAY_SCHEMA}.offices (organisation_id, code, name, city, country, active, "  # noqa: S608
+              "case_counter, id, created_at, updated_at) SELECT organisation_id, 'R' || g, name, city, country, "
+              "true, 0, gen_random_uuid(), now(), now() FROM (SELECT * FROM offices LIMIT 1) o, "
+              "generate_series(0, 7) g",
+              f"INSERT INTO {REPLAY_SCHEMA}.audit_events (id, seq, occurred_at, actor_role, action, "  # noqa: S608
+              "entity_type, details, prev_hash, hash) VALUES (0, 0, now(), 'system', 'bench.replay', 'bench', '{}', "
+              "'', 'genesis')"]
+    tps, duration = run_script(database_url, clients, seconds, REPLAY_SCRIPT, setup=setup,
+                               teardown=[f"DROP SCHEMA IF EXISTS {REPLAY_SCHEMA} CASCADE"])
+    return {"pgbench_registration_replay_per_s": round(tps, 1)}

@@ -1,0 +1,15 @@
+"""The `python -m bench` command: one sub-command per benchmark, each printing JSON with --json."""
+
+from __future__ import annotations
+
+import typer
+
+from bench import cases, dedup, dedup_ceiling, disclosure
+
+# As the `crossroads` command: tracebacks never show local variables.
+app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
+app.command("cases")(cases.command)
+app.command("dedup")(dedup.command)
+app.command("dedup-ceiling")(dedup_ceiling.command)
+app.command("disclosure")(disclosure.command)
