@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from rich.console import Console
 
 from crossroads.disclosure.engine import exchange
@@ -57,7 +58,7 @@ def keygen(
     console.print(public, soft_wrap=True)
 
 
-def _signer(value: str) -> exchange.ed25519.Ed25519PublicKey:
+def _signer(value: str) -> ed25519.Ed25519PublicKey:
     path = Path(value)
     text = path.read_text() if not value.startswith(exchange.SIGNER_PREFIX) and path.is_file() else value
     try:

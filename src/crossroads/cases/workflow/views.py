@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from crossroads.auth.deps import UiUser
+from crossroads.auth.roles import Action
 from crossroads.cases.page import attempt_on_case
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.kit.errors import DomainError, Invalid
@@ -48,11 +49,11 @@ def transfer(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
 
 def _inbox(request: Request, session: DbSession, principal: UiUser, error: str | None = None,
            status_code: int = 200) -> Response:
-    approvals = transitions.list_approvals(session, principal=principal) if principal.may("case.approve") else []
+    approvals = transitions.list_approvals(session, principal=principal) if principal.may(Action.CASE_APPROVE) else []
     incoming = transfers.list_transfers(session, principal=principal, direction="incoming") \
-        if principal.may("case.transfer") else []
+        if principal.may(Action.CASE_TRANSFER) else []
     outgoing = transfers.list_transfers(session, principal=principal, direction="outgoing") \
-        if principal.may("case.transfer") else []
+        if principal.may(Action.CASE_TRANSFER) else []
     return render(request, "cases/inbox.html", {"approvals": approvals, "incoming": incoming, "outgoing": outgoing,
                                                  "error": error}, status_code=status_code)
 
