@@ -137,17 +137,23 @@ def sample_value(f: FieldDef, rng: random.Random) -> Any:
     return rng.choice(_TEXT_SAMPLES)
 
 
+def _field(config: ProgrammeConfig, name: str) -> FieldDef:
+    field = config.field(name)
+    assert field is not None  # the names come from the configuration itself
+    return field
+
+
 def _filled(config: ProgrammeConfig, data: dict[str, Any], names: list[str], rng: random.Random) -> dict[str, Any]:
     data = dict(data)
     for name in names:
         if data.get(name) in (None, "", []):
-            data[name] = sample_value(config.field(name), rng)
+            data[name] = sample_value(_field(config, name), rng)
     for _ in range(len(config.fields)):
         try:
             return validate_data(config, data)
         except FieldErrors as exc:
             for error in exc.errors:
-                data[error.field] = sample_value(config.field(error.field), rng)
+                data[error.field] = sample_value(_field(config, error.field), rng)
     return validate_data(config, data)
 
 
@@ -162,6 +168,7 @@ def _advance(session: Session, actor: Principal, case: Case, rng: random.Random)
             break
         transition = following[0]
         target = config.state(transition.to_state)
+        assert target is not None  # a published configuration's transitions lead to its states
         data = _filled(config, data, target.required_fields, rng)
         check_transition(config, case.state, target.name, data)
         record_event(session, actor=actor, action="case.transition", entity_type="case", entity_id=case.id,

@@ -87,3 +87,10 @@ class TestAdministration:
         response = client.patch(f"/api/v1/users/{world.users['admin'].id}", json={"role": "caseworker"},
                                 headers=admin)
         assert response.status_code == 422
+
+    def test_null_full_name_leaves_the_name_unchanged(self, client, world):
+        admin = token_headers(client, world.users["admin"].email)
+        user = world.users["caseworker_a"]
+        response = client.patch(f"/api/v1/users/{user.id}", json={"full_name": None}, headers=admin)
+        assert response.status_code == 200
+        assert response.json()["full_name"] == user.full_name

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import event, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from crossroads.audit.chain import GENESIS, Break, ChainRecord, compute_hash, find_break
 from crossroads.audit.models import AuditEvent
@@ -20,8 +20,11 @@ _PG_LOCK_KEY = 7_446_511_301
 
 
 class Actor(Protocol):
-    user_id: uuid.UUID
-    role: str
+    # Read-only, so frozen dataclasses such as the policy's Principal qualify; a Role is a str.
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def role(self) -> str: ...
 
 
 def record_event(
@@ -92,7 +95,7 @@ def _before_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous) -> None:  # noqa: ANN001
+def _after_rollback(session: Session, _previous: SessionTransaction) -> None:
     session.info.pop(_PENDING, None)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, Table, and_, exists, false, or_, select
 
 from crossroads.auth.roles import Action, Role
 from crossroads.db.base import Base
@@ -154,15 +154,15 @@ def people_scope(principal: Principal) -> ColumnElement[bool]:
     return or_(people.c.office_id.in_(offices), with_case)
 
 
-def person_visible(principal: Principal, person_id: ColumnElement) -> ColumnElement[bool]:
+def person_visible(principal: Principal, person_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
     """The person this id column points at is in the user's `people_scope` (for queries over pairs)."""
     people = _table("people")
     return exists(select(people.c.id).where(people.c.id == person_id, people_scope(principal))
                   .correlate_except(people))
 
 
-def match_pairs_scope(principal: Principal, person_a_id: ColumnElement,
-                      person_b_id: ColumnElement) -> ColumnElement[bool]:
+def match_pairs_scope(principal: Principal, person_a_id: SQLColumnExpression[uuid.UUID],
+                      person_b_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
     """Candidate pairs a supervisor reviews: at least one of the two people is in their scope."""
     if not principal.may(Action.DEDUP_REVIEW) or not principal.office_ids:
         return false()

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from crossroads.auth import service
 from crossroads.auth.deps import ApiUser
-from crossroads.auth.models import User
+from crossroads.auth.models import Office, Organisation, User
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.auth.schemas import (
@@ -30,7 +30,8 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut, responses={401: {}, 429: {}})
-def create_token(body: TokenRequest, request: Request, session: DbSession, settings: AppSettings):
+def create_token(body: TokenRequest, request: Request, session: DbSession,
+                 settings: AppSettings) -> TokenOut | JSONResponse:
     user = service.authenticate(session, settings=settings, email=body.email, password=body.password,
                                 ip=client_ip(request))
     if user is None:
@@ -49,37 +50,37 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
-def list_organisations(session: DbSession, principal: ApiUser):
+def list_organisations(session: DbSession, principal: ApiUser) -> list[Organisation]:
     require(principal, Action.ADMIN_MANAGE)
     return service.list_organisations(session)
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201)
-def create_organisation(body: OrganisationCreate, session: DbSession, principal: ApiUser):
+def create_organisation(body: OrganisationCreate, session: DbSession, principal: ApiUser) -> Organisation:
     return service.create_organisation(session, actor=principal, data=body)
 
 
 @router.get("/offices", response_model=list[OfficeOut])
-def list_offices(session: DbSession, principal: ApiUser):
+def list_offices(session: DbSession, principal: ApiUser) -> list[Office]:
     require(principal, Action.ADMIN_MANAGE)
     return service.list_offices(session)
 
 
 @router.post("/offices", response_model=OfficeOut, status_code=201)
-def create_office(body: OfficeCreate, session: DbSession, principal: ApiUser):
+def create_office(body: OfficeCreate, session: DbSession, principal: ApiUser) -> Office:
     return service.create_office(session, actor=principal, data=body)
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(session: DbSession, principal: ApiUser):
+def list_users(session: DbSession, principal: ApiUser) -> list[UserOut]:
     return [_user_out(u) for u in service.list_users(session, actor=principal)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def create_user(body: UserCreate, session: DbSession, principal: ApiUser):
+def create_user(body: UserCreate, session: DbSession, principal: ApiUser) -> UserOut:
     return _user_out(service.create_user(session, actor=principal, data=body))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: uuid.UUID, body: UserUpdate, session: DbSession, principal: ApiUser):
+def update_user(user_id: uuid.UUID, body: UserUpdate, session: DbSession, principal: ApiUser) -> UserOut:
     return _user_out(service.update_user(session, actor=principal, user_id=user_id, data=body))

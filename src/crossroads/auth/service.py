@@ -170,7 +170,7 @@ def update_user(session: Session, *, actor: Principal | None, user_id: uuid.UUID
     changes = data.model_dump(exclude_unset=True)
     if actor is not None and user.id == actor.user_id and (changes.get("active") is False or "role" in changes):
         raise Invalid("administrators cannot deactivate themselves or change their own role", field="role")
-    if "full_name" in changes:
+    if data.full_name is not None:
         user.full_name = data.full_name
     if data.role is not None:
         user.role = data.role

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 
 from crossroads.auth import service
 from crossroads.auth.deps import UiUser
@@ -22,6 +25,8 @@ from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+_Data = TypeVar("_Data", bound=BaseModel)
 
 
 @router.get("/")
@@ -75,7 +80,8 @@ def logout(request: Request, form: Form, session: DbSession) -> Response:
     return response
 
 
-def _admin_page(request: Request, session: DbSession, principal, errors=None, values=None, status_code=200):  # noqa: ANN001, ANN202
+def _admin_page(request: Request, session: DbSession, principal: Principal, errors: dict[str, str] | None = None,
+                values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     return render(
         request,
         "admin.html",
@@ -98,7 +104,8 @@ def admin(request: Request, session: DbSession, principal: UiUser) -> Response:
     return _admin_page(request, session, principal)
 
 
-def _submit(request: Request, session: DbSession, principal, form, build, action, prefix: str) -> Response:  # noqa: ANN001
+def _submit(request: Request, session: DbSession, principal: Principal, form: FormData, build: Callable[[], _Data],
+            action: Callable[[_Data], object], prefix: str) -> Response:
     require(principal, Action.ADMIN_MANAGE)
     try:
         data = build()
@@ -147,7 +154,7 @@ def admin_create_user(request: Request, form: Form, session: DbSession, principa
 def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session: DbSession,
                       principal: UiUser) -> Response:
     def build() -> UserUpdate:
-        values: dict = {"role": text(form, "role"), "office_ids": form.getlist("office_ids"),
+        values: dict[str, Any] = {"role": text(form, "role"), "office_ids": form.getlist("office_ids"),
                         "active": form.get("active") == "on"}
         if text(form, "password"):
             values["password"] = text(form, "password")

@@ -50,6 +50,7 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
     if note_authors:
         user_names.update(session.execute(select(User.id, User.full_name).where(User.id.in_(note_authors))).all())
     programme_list = programmes.list_programmes(session)
+    next_states = [config.state(t.to_state) for t in config.next_states(case.state)]
     context = {
         "case": case,
         "config": config,
@@ -62,8 +63,7 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
         "values": values if values is not None else case.data,
         "flags_value": ", ".join(case.flags),
         "form_version": (conflict or {}).get("your_version", case.version),
-        "required_next": {f for t in config.next_states(case.state)
-                          for f in (config.state(t.to_state).required_fields if config.state(t.to_state) else [])},
+        "required_next": {f for s in next_states if s is not None for f in s.required_fields},
         "errors": errors or {},
         "conflict": conflict,
         "message": message,

@@ -11,7 +11,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ARRAY, Select, Uuid, and_, any_, cast, delete, func, intersect, select, text, union, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    TextClause,
+    Uuid,
+    and_,
+    any_,
+    cast,
+    delete,
+    func,
+    intersect,
+    select,
+    text,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crossroads.audit.models import AuditEvent
@@ -163,12 +179,12 @@ def update_case(session: Session, *, principal: Principal, case_id: uuid.UUID, d
     case = load_case(session, principal, case_id, lock=True)
     if case.version != data.version:
         changes = _changes_since(session, case, data.version)
-        changed = sorted({f for c in changes for f in c["fields"]})
+        changed_since = sorted({f for c in changes for f in c["fields"]})
         raise Conflict(
             f"this case was changed since version {data.version} (now {case.version}); review the changes and "
             "apply yours again", field="version",
             extra={"current_version": case.version, "changes": changes,
-                   "current_values": {f: case.data.get(f) for f in changed}, "state": case.state},
+                   "current_values": {f: case.data.get(f) for f in changed_since}, "state": case.state},
         )
     changed: list[str] = []
     if data.data is not None:
@@ -300,7 +316,7 @@ def _query_condition(session: Session, q: str) -> Any:
 
 
 def _filtered(session: Session, principal: Principal, filters: CaseFilters) -> Select:
-    conditions = [cases_scope(principal)]
+    conditions: list[ColumnElement[bool] | TextClause] = [cases_scope(principal)]
     if filters.q:
         conditions.append(_query_condition(session, filters.q))
     if filters.programme:

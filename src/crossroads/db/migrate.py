@@ -7,7 +7,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Leave out of migration checks the indexes that follow published programme configuration."""
     return not (type_ == "index" and name and name.startswith("ix_casefield_"))
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -76,7 +76,8 @@ def _move(session: Session, follower: Follower, ids: list, to: uuid.UUID, from_:
         update(follower.id_column.class_).where(follower.id_column.in_(ids), follower.person_column == from_)
         .values(values).execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    # Session.execute is typed as returning a Result; an UPDATE gives the CursorResult that counts rows.
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _reload(session: Session, *people: Person) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import TextClause, Uuid, false, select, text, update
+from sqlalchemy import TextualSelect, Uuid, false, select, text, update
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import Actor, record_event
@@ -128,7 +128,7 @@ class Lookup:
 
 
 @lru_cache(maxsize=128)
-def _lookup_sql(n: int) -> TextClause:
+def _lookup_sql(n: int) -> TextualSelect:
     # One statement of n index range scans, each capped. Written as text and cached per key count because
     # building and cache-keying the same union through the ORM cost more than running it (profiled: ~7 ms).
     # Only the loop index is interpolated; every value is a bound parameter.

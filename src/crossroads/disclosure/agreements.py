@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -35,7 +36,7 @@ class SigningKeyMissing(Conflict):
     pass
 
 
-def signing_key(configured: str) -> exchange.ed25519.Ed25519PrivateKey:
+def signing_key(configured: str) -> ed25519.Ed25519PrivateKey:
     if not configured:
         raise SigningKeyMissing("no agency signing key is configured (CROSSROADS_EXCHANGE_SIGNING_KEY)",
                                 field="exchange_signing_key")

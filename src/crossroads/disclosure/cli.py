@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.console import Console
@@ -222,7 +222,8 @@ def small_cells(
     if method not in {"suppress", "round"}:
         raise _fail("--method: expected suppress or round")
     with _domain_errors():
-        protected = protect_small_cells(frame, count=count, method=method, threshold=threshold, base=base)
+        protected = protect_small_cells(frame, count=count, method=cast(Literal["suppress", "round"], method),
+                                        threshold=threshold, base=base)
     with _staged(output) as (tmp,):
         protected.frame.to_csv(tmp, index=False)
     s = protected.summary()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -184,7 +184,7 @@ SMALL_CELL_THRESHOLD = 10
 
 
 def summarise(session: Session, *, principal: Principal, dataset_id: uuid.UUID, by: list[str],
-              method: str = "suppress") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+              method: Literal["suppress", "round"] = "suppress") -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Exact counts by the chosen columns, with the small-cell rule applied: what a non-case role may see."""
     dataset = get_dataset(session, principal=principal, dataset_id=dataset_id)
     if not 1 <= len(by) <= 3 or len(set(by)) != len(by):
@@ -202,7 +202,7 @@ def summarise(session: Session, *, principal: Principal, dataset_id: uuid.UUID, 
                          columns=[*by, "count"])
     protected = protect_small_cells(table, dimensions=by, method=method, threshold=SMALL_CELL_THRESHOLD,
                                     base=SMALL_CELL_THRESHOLD)
-    out = [{c: (None if pd.isna(v) else (int(v) if c == "count" else v)) for c, v in r.items()}
+    out = [{str(c): (None if pd.isna(v) else (int(v) if c == "count" else v)) for c, v in r.items()}
            for r in protected.frame.to_dict(orient="records")]
     summary = protected.summary()
     record_event(session, actor=principal, action="disclosure.dataset_summary", entity_type="dataset",

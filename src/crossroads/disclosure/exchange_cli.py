@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from rich.console import Console
 
 from crossroads.disclosure.engine import exchange
-from crossroads.kit.keytext import KeyFormatError
+from crossroads.kit.keytext import SIGNER_PREFIX, KeyFormatError
 
 app = typer.Typer(help="Signed and encrypted exchange packages.", no_args_is_help=True)
 console = Console()
@@ -58,9 +59,9 @@ def keygen(
     console.print(public, soft_wrap=True)
 
 
-def _signer(value: str) -> exchange.ed25519.Ed25519PublicKey:
+def _signer(value: str) -> ed25519.Ed25519PublicKey:
     path = Path(value)
-    text = path.read_text() if not value.startswith(exchange.SIGNER_PREFIX) and path.is_file() else value
+    text = path.read_text() if not value.startswith(SIGNER_PREFIX) and path.is_file() else value
     try:
         return exchange.parse_signer_public(text)
     except KeyFormatError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -82,7 +83,7 @@ def prepare_page(request: Request, session: DbSession, principal: UiUser, kind: 
 @router.post("/disclosure/releases/new")
 def prepare(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     kind = "dp_table" if text(form, "kind") == "dp_table" else "microdata"
-    values = {k: text(form, k) or "" for k in ("dataset_id", "title", "spec", "epsilon", "delta")}
+    values: dict[str, Any] = {k: text(form, k) or "" for k in ("dataset_id", "title", "spec", "epsilon", "delta")}
     values["dimensions"] = [v for v in form.getlist("dimensions") if isinstance(v, str)]
     try:
         if kind == "microdata":

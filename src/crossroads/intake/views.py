@@ -50,8 +50,8 @@ def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
         if f(f"document_number_{i}")
     ]
     aliases = [{"name": n, "kind": NameKind.ALIAS} for n in lines(form, prefix + "aliases")]
-    if f("native_script_name"):
-        aliases.insert(0, {"name": f("native_script_name"), "kind": NameKind.NATIVE_SCRIPT})
+    if native := f("native_script_name"):
+        aliases.insert(0, {"name": native, "kind": NameKind.NATIVE_SCRIPT})
     languages = [c for c in (f("languages") or "").replace(";", ",").split(",") if c.strip()]
     return PersonCreate(
         given_name=f("given_name") or "",
@@ -169,6 +169,7 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
         data = HouseholdMemberCreate(relationship=text(form, "relationship") or "",
                                      person=person_from_form(form, prefix="member_"))
         # A household member is a registration too: likely duplicates are shown before the member is saved.
+        assert data.person is not None  # given just above
         if shown := _duplicates_first(session, principal, data.person, text(form, "member_checked")):
             return _person_page(request, session, principal, person_id, values=dict(form), extra=shown)
         intake.add_household_member(session, principal=principal, person_id=person_id, data=data)

@@ -255,8 +255,8 @@ def _entries(table: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
             native, _, latin = item.rpartition("=")
             forms = latin.split("/")
             # Registration systems often drop diacritics, so the bare spelling is a variant too.
-            forms = tuple(dict.fromkeys(forms + [_strip_accents(f) for f in forms]))
-            out.append((native or None, forms))
+            variants = tuple(dict.fromkeys(forms + [_strip_accents(f) for f in forms]))
+            out.append((native or None, variants))
     return tuple(out)
 
 

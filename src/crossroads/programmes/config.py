@@ -267,7 +267,7 @@ def check_transition(config: ProgrammeConfig, current: str, to_state: str, data:
         raise TransitionRefused(f"a case in {current!r} cannot move to {to_state!r}; possible next states: {options}")
     missing = [f for f in target.required_fields if _empty(data.get(f))]
     if missing:
-        labels = ", ".join((config.field(f).label if config.field(f) else f) for f in missing)
+        labels = ", ".join((fd.label if (fd := config.field(f)) else f) for f in missing)
         raise TransitionRefused(f"fill in {labels} before moving to {target.label}", missing)
     return transition
 

@@ -124,7 +124,7 @@ def field_expression(dialect: str, field: str) -> str:
     return f"(data ->> '{field}')" if dialect == "postgresql" else f"json_extract(data, '$.{field}')"
 
 
-def configs_for(session: Session, version_ids: set[int | None]) -> dict[int, ProgrammeConfig]:
+def configs_for(session: Session, version_ids: set[int | None]) -> dict[int | None, ProgrammeConfig]:
     """Configs of several versions in one query (a page of cases spans several programmes)."""
     wanted = {v for v in version_ids if v is not None}
     if not wanted:
@@ -133,7 +133,7 @@ def configs_for(session: Session, version_ids: set[int | None]) -> dict[int, Pro
     return {v.id: config_of(v) for v in versions}
 
 
-def state_labeller(configs: dict[int, ProgrammeConfig]):  # noqa: ANN201
+def state_labeller(configs: dict[int | None, ProgrammeConfig]):  # noqa: ANN201
     """A function giving a case's state label from its version's configuration (the state name otherwise)."""
 
     def label(case) -> str:  # noqa: ANN001

@@ -25,4 +25,4 @@ def csrf_token(secret: str, anchor: str) -> str:
 
 
 def check_csrf(secret: str, anchor: str | None, submitted: str | None) -> bool:
-    return bool(anchor and submitted) and hmac.compare_digest(csrf_token(secret, anchor), submitted)
+    return bool(anchor and submitted and hmac.compare_digest(csrf_token(secret, anchor), submitted))

@@ -55,9 +55,9 @@ def install(app: FastAPI) -> None:
                 return RedirectResponse("/login", status_code=303)
             return _html_error(request, exc.status_code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        details = [{"field": f, "message": m, "type": exc.code} for f, m in exc.errors] or [
-            {"field": exc.field, "message": exc.message, "type": exc.code}
-        ]
+        details: list[dict[str, str | None]] = [
+            {"field": f, "message": m, "type": exc.code} for f, m in exc.errors
+        ] or [{"field": exc.field, "message": exc.message, "type": exc.code}]
         return JSONResponse({"detail": details, **exc.extra}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(StaleDataError)

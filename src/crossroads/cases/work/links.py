@@ -131,7 +131,7 @@ def case_links(session: Session, *, principal: Principal, case_id: uuid.UUID) ->
             .options(contains_eager(Case.person)).order_by(Case.opened_at, Case.id)
         )
         household = [HouseholdCase(relationship=r, case=c) for c, r in rows if c.id not in seen]
-    shown = [str(x.case.id) for x in (*linked, *household)]
+    shown = [str(x.case.id) for x in linked] + [str(x.case.id) for x in household]
     # Listing other people's cases is a read of them, audited as case lists are.
     record_event(session, actor=principal, action="case.links_read", entity_type="case", entity_id=case.id,
                  office_id=case.office_id, details={"shown": shown, "version": case.version})

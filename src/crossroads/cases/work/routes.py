@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -151,7 +151,7 @@ async def read_upload(request: Request) -> Upload:
     if declared.isdigit() and int(declared) > limit:
         raise _too_large()
 
-    async def capped() -> AsyncIterator[bytes]:
+    async def capped() -> AsyncGenerator[bytes, None]:
         received = 0
         async for chunk in request.stream():
             received += len(chunk)

@@ -54,7 +54,8 @@ class TaskOut(_Out):
     completed_at: datetime | None
     completed_by: uuid.UUID | None
 
-    @computed_field
+    # pydantic's documented form; mypy does not accept a decorator over a property.
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def overdue(self) -> bool:
         # Days are counted in UTC: offices carry no time zone yet.

@@ -22,8 +22,10 @@ from crossroads.cases.work import attachments
 TIMELINE_READ = "case.timeline_read"
 PAGE_MAX = 500
 
-_TYPE_LABELS = {attachments.PDF: "PDF", attachments.JPEG: "JPEG image", attachments.PNG: "PNG image",
-                attachments.TEXT: "text file", attachments.DOCX: "Word document"}
+_TYPE_LABELS: dict[str | None, str] = {
+    attachments.PDF: "PDF", attachments.JPEG: "JPEG image", attachments.PNG: "PNG image",
+    attachments.TEXT: "text file", attachments.DOCX: "Word document",
+}
 
 
 def _size(n: Any) -> str:

@@ -22,12 +22,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crossroads.dedup.engine.comparisons import feature_columns
 from crossroads.dedup.engine.keys import BROAD_KINDS, PersonRecord, blocking_keys, features, parse_date
 from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.engine.scoring import score_pairs
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from splink import Linker
 
 __all__ = [
     "BatchResult", "CsvError", "TrainingError", "INPUT_COLUMNS", "candidate_pairs_sql", "read_people_csv", "run_batch",
@@ -49,7 +53,7 @@ class TrainingError(RuntimeError):
 class CsvError(ValueError):
     """A malformed input CSV: names the row (1 = header) and the column at fault."""
 
-    def __init__(self, row: int, column: str, message: str):
+    def __init__(self, row: int, column: str, message: str) -> None:
         super().__init__(message if row == 0 else f"row {row}, column {column}: {message}")
         self.row, self.column, self.message = row, column, message
 
@@ -121,7 +125,7 @@ class BatchResult:
     candidates: set[tuple[str, str]] | None = None  # every pair scored, when asked for (benchmarks)
 
 
-def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
+def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None) -> tuple[pa.Table, pa.Table]:
     import pyarrow as pa
 
     rows = []
@@ -140,7 +144,7 @@ def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None):
     return people, keys
 
 
-def _SCHEMA():  # noqa: N802, ANN202
+def _SCHEMA() -> pa.Schema:  # noqa: N802
     import pyarrow as pa
 
     text, words = pa.string(), pa.list_(pa.string())
@@ -168,7 +172,7 @@ def candidate_pairs_sql(keys: str) -> str:
     """  # noqa: S608
 
 
-def _untrained_settings(dialect: str) -> dict:
+def _untrained_settings(dialect: str) -> dict[str, Any]:
     from crossroads.dedup.engine.comparisons import splink_comparisons
 
     return {
@@ -185,7 +189,7 @@ def _untrained_settings(dialect: str) -> dict:
 class _Session:
     """A DuckDB connection holding the people, their keys and a Splink linker over them."""
 
-    def __init__(self, records: Sequence[PersonRecord], progress: Progress | None):
+    def __init__(self, records: Sequence[PersonRecord], progress: Progress | None) -> None:
         import duckdb
         from splink import DuckDBAPI
 
@@ -203,7 +207,7 @@ class _Session:
         self.db_api = DuckDBAPI(self.con)
         self.n = len(records)
 
-    def linker(self, settings: dict):
+    def linker(self, settings: dict[str, Any]) -> Linker:
         from splink import Linker
 
         return Linker(self.db_api.register("people"), settings, log_level=None)
@@ -212,11 +216,11 @@ class _Session:
         """Whether any record has a value in this column."""
         return bool(self.con.execute(f'SELECT count("{column}") FROM people').fetchall()[0][0])  # noqa: S608
 
-    def register_candidates(self, linker) -> int:  # noqa: ANN001
+    def register_candidates(self, linker: Linker) -> int:
         """The candidate pairs by text id, handed to Splink's predict (scoring.py's tests compare against it)."""
         self.con.execute(f"CREATE OR REPLACE TABLE candidates AS {candidate_pairs_sql('person_keys')}")
         linker.table_management.register_blocked_pairs_for_predict(self.db_api.register("candidates"))
-        return self.con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
+        return int(self.con.execute("SELECT count(*) FROM candidates").fetchall()[0][0])
 
     def number_rows(self) -> None:
         """Give each record a row number in id order (table scoring_people), and the keys with them."""
@@ -232,10 +236,21 @@ class _Session:
         pairs = candidate_pairs_sql("row_keys")
         self.con.execute(f"CREATE OR REPLACE TABLE candidate_rows AS "  # noqa: S608
                          f"SELECT join_key_l AS rid_l, join_key_r AS rid_r FROM ({pairs})")
-        return self.con.execute("SELECT count(*) FROM candidate_rows").fetchall()[0][0]
+        return int(self.con.execute("SELECT count(*) FROM candidate_rows").fetchall()[0][0])
 
 
-def _train(session, *, version: str, trained_on: str, seed: int, dialect: str = "duckdb") -> MatchModel:  # noqa: ANN001
+class _TrainingSession(Protocol):
+    """What training needs of a session: _Session here, _SparkSession in spark.py."""
+
+    n: int
+
+    def linker(self, settings: dict[str, Any]) -> Linker: ...
+
+    def has(self, column: str) -> bool: ...
+
+
+def _train(session: _TrainingSession, *, version: str, trained_on: str, seed: int,
+           dialect: str = "duckdb") -> MatchModel:
     """Unsupervised training on a session's people (a _Session here, or the Spark one in spark.py)."""
     from splink import block_on
 
@@ -360,7 +375,7 @@ def write_outputs(result: BatchResult, *, pairs_path: Path, clusters_path: Path 
         os.replace(tmp, final)
 
 
-def _stage(path: Path, header: tuple[str, ...], rows: Iterable[Sequence]) -> str:
+def _stage(path: Path, header: tuple[str, ...], rows: Iterable[Sequence[object]]) -> str:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -62,7 +63,7 @@ class Comparison:
     def label(self, gamma: int) -> str:
         return "missing" if gamma == -1 else self.levels[len(self.levels) - 1 - gamma].label
 
-    def splink(self, dialect: str) -> dict:
+    def splink(self, dialect: str) -> dict[str, Any]:
         fn = _FUNCTIONS[dialect]
         levels = [{"sql_condition": _render(self.null_sql, fn), "label_for_charts": "missing", "is_null_level": True}]
         for level in self.levels:
@@ -104,7 +105,7 @@ def _name(field: str, other: str) -> Comparison:
     """Given or family name: exact, transliteration skeleton, phonetic, fuzzy, swapped, partial."""
 
     def g(f: PersonFeatures, name: str) -> str:
-        return getattr(f, name)
+        return cast(str, getattr(f, name))
 
     fs, fp = f"{field}_skel", f"{field}_phon"
 
@@ -262,12 +263,12 @@ def compare(a: PersonFeatures, b: PersonFeatures) -> list[int]:
     return [c.gamma(a, b) for c in COMPARISONS]
 
 
-def splink_comparisons(dialect: str = "duckdb") -> list[dict]:
+def splink_comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
     """The comparisons as Splink comparison dicts for the given SQL dialect ('duckdb' or 'spark')."""
     return [c.splink(dialect) for c in COMPARISONS]
 
 
-def feature_columns(f: PersonFeatures) -> dict:
+def feature_columns(f: PersonFeatures) -> dict[str, Any]:
     """A record's comparison columns as the SQL tables hold them: empty values and lists are NULL."""
     return {
         "id": f.id,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -232,7 +233,7 @@ class PersonFeatures:
     phones: tuple[str, ...]
 
 
-def _joined(tokens: tuple[str, ...], fn) -> str:  # noqa: ANN001
+def _joined(tokens: tuple[str, ...], fn: Callable[[str], str]) -> str:
     return " ".join(fn(t) for t in tokens)
 
 

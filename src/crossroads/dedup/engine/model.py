@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from crossroads.dedup.engine.comparisons import COMPARISONS, splink_comparisons
 from crossroads.dedup.engine.keys import PersonFeatures, PersonRecord, features
@@ -64,7 +65,7 @@ class MatchModel:
     levels: list[list[tuple[str, float | None, float | None]]]
     trained_at: str = ""
     trained_on: str = ""
-    splink: dict = field(default_factory=dict)
+    splink: dict[str, Any] = field(default_factory=dict)
     _weights: list[list[float]] = field(init=False, repr=False)
     _prior_weight: float = field(init=False, repr=False)
 
@@ -97,7 +98,7 @@ class MatchModel:
             reasons.append(Reason(comparison.field, comparison.label(gamma), gamma > 0, round(weight, 3)))
         return MatchScore(probability=_probability(total), match_weight=total, reasons=reasons)
 
-    def splink_settings(self, dialect: str = "duckdb") -> dict:
+    def splink_settings(self, dialect: str = "duckdb") -> dict[str, Any]:
         """Splink settings with this model's parameters, the comparisons rendered for the dialect."""
         settings = dict(self.splink)
         settings["probability_two_random_records_match"] = self.prior
@@ -113,7 +114,7 @@ class MatchModel:
         return settings
 
     @classmethod
-    def from_splink(cls, settings: dict, *, version: str, trained_at: str, trained_on: str) -> MatchModel:
+    def from_splink(cls, settings: dict[str, Any], *, version: str, trained_at: str, trained_on: str) -> MatchModel:
         """Read the parameters out of a trained Splink model (linker.misc.save_model_to_json())."""
         levels = []
         by_name = {c["output_column_name"]: c for c in settings["comparisons"]}
@@ -127,7 +128,7 @@ class MatchModel:
         return cls(version=version, prior=settings["probability_two_random_records_match"], levels=levels,
                    trained_at=trained_at, trained_on=trained_on, splink=settings)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT, "version": self.version, "trained_at": self.trained_at, "trained_on": self.trained_on,
             "prior": self.prior,
@@ -154,7 +155,7 @@ class MatchModel:
             raise
 
     @classmethod
-    def from_json(cls, data: dict) -> MatchModel:
+    def from_json(cls, data: object) -> MatchModel:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ModelError(f"not a {FORMAT} file")
         try:
@@ -191,7 +192,7 @@ def _probability(weight: float) -> float:
         return 1.0
     if weight < -60:
         return 0.0
-    odds = 2.0 ** weight
+    odds: float = 2.0 ** weight
     return odds / (1 + odds)
 
 

@@ -44,8 +44,13 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crossroads.dedup.engine.model import MatchModel
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+    from sqlglot import exp
 
 __all__ = ["ScoringLevel", "score_pairs", "scoring_levels"]
 
@@ -105,7 +110,7 @@ def _reads(condition: str, dialect: str) -> tuple[frozenset[str] | None, bool]:
     return frozenset(n[:-2] for n in names), any(_costly(f) for f in tree.find_all(exp.Func))
 
 
-def _costly(node) -> bool:  # noqa: ANN001
+def _costly(node: exp.Expr) -> bool:
     from sqlglot import exp
 
     # AND/OR, abs() and length() cost next to nothing per pair; similarity, string and list functions do not.
@@ -124,11 +129,11 @@ def _hoist(condition: str, hoisted: dict[str, str], dialect: str = "duckdb") -> 
 
     tree = sqlglot.parse_one(condition, read=dialect)
 
-    def side(node) -> str | None:  # noqa: ANN001
+    def side(node: exp.Expr) -> str | None:
         sides = {c.name[-1] for c in node.find_all(exp.Column)}
         return sides.pop() if len(sides) == 1 else None
 
-    def rewrite(node):  # noqa: ANN001, ANN202
+    def rewrite(node: exp.Expr) -> exp.Expr:
         s = side(node)
         calls = [f for f in node.find_all(exp.Func) if not isinstance(f, exp.Connector)]
         if s is None or not calls or isinstance(node, exp.Column):
@@ -139,7 +144,7 @@ def _hoist(condition: str, hoisted: dict[str, str], dialect: str = "duckdb") -> 
         name = hoisted.setdefault(record.sql(dialect=dialect), f"_h{len(hoisted)}")
         return exp.column(f"{name}_{s}", quoted=True)
 
-    def walk(node):  # noqa: ANN001, ANN202
+    def walk(node: exp.Expr) -> exp.Expr:
         replaced = rewrite(node)
         if replaced is not node:
             return replaced
@@ -167,9 +172,11 @@ def _sides(columns: Sequence[str], key: str, side: str, table: str) -> str:
 class _Distinct:
     """How many distinct values the people's columns take: counted once, for the memo plan and the constants."""
 
-    def __init__(self, con, people: str, columns: frozenset[str]):  # noqa: ANN001
-        self.con, self.people, self.counts = con, people, {}
-        self.read, self.columns = columns, {}  # column: (records, at most one value, values present)
+    def __init__(self, con: DuckDBPyConnection, people: str, columns: frozenset[str]) -> None:
+        self.con, self.people = con, people
+        self.counts: dict[frozenset[str], int] = {}
+        self.read = columns
+        self.columns: dict[str, tuple[int, bool, int]] = {}  # column: (records, at most one value, values present)
 
     def __call__(self, columns: frozenset[str]) -> int:
         """Distinct combinations of these columns' values, NULL included; only sizes the memos.
@@ -209,7 +216,8 @@ def _memo_plan(distinct: _Distinct, levels: Sequence[ScoringLevel], records: int
     return tuple(sorted(key)) if any(lv.costly for lv in memoised) else ()
 
 
-def _constant(con, distinct: _Distinct, people: str, levels: Sequence[ScoringLevel]) -> float | None:  # noqa: ANN001
+def _constant(con: DuckDBPyConnection, distinct: _Distinct, people: str,
+              levels: Sequence[ScoringLevel]) -> float | None:
     """The weight every pair gets when all records agree on every column the comparison reads, else None.
 
     A column no record has (documents, phones in most files) makes the comparison the same for every pair:
@@ -239,8 +247,8 @@ def _threshold_weight(threshold: float) -> float:
     return math.log2(threshold / (1 - threshold))
 
 
-def score_pairs(con, model: MatchModel, *, pairs: str, people: str, columns: Sequence[str], threshold: float,  # noqa: ANN001
-                out: str = "scored_pairs", memo_profiles: float = MEMO_PROFILE_SHARE,
+def score_pairs(con: DuckDBPyConnection, model: MatchModel, *, pairs: str, people: str, columns: Sequence[str],
+                threshold: float, out: str = "scored_pairs", memo_profiles: float = MEMO_PROFILE_SHARE,
                 memo_pairs: float = MEMO_PAIR_SHARE, prune: bool = True) -> str:
     """Score pairs (rid_l, rid_r) of table `pairs` against `people` (rid, columns...) on a DuckDB connection.
 
@@ -317,7 +325,7 @@ class _Plan:
     def scored(self, constants: dict[int, float]) -> list[int]:
         return [i for i in range(len(self.comparisons)) if i not in constants]
 
-    def prepare(self, con, people: str, columns: Sequence[str]) -> None:  # noqa: ANN001
+    def prepare(self, con: DuckDBPyConnection, people: str, columns: Sequence[str]) -> None:
         """Profile numbers for the memo keys and per-record columns, in one table of the people."""
         table = people
         if self.keys:
@@ -348,7 +356,7 @@ class _Plan:
         side_columns = [*columns, *(f"_p{i}" for i in self.keys), *hoisted.values()]
         self.left, self.right = _sides(side_columns, "rid", "l", table), _sides(side_columns, "rid", "r", table)
 
-    def memo(self, con, i: int, pairs: str) -> bool:  # noqa: ANN001
+    def memo(self, con: DuckDBPyConnection, i: int, pairs: str) -> bool:
         """Build comparison i's memo over these pairs; False if they hold too many distinct pairs of profiles.
 
         The limit is a share of all the candidates, also when the memo is built for the pairs an earlier
@@ -384,7 +392,7 @@ class _Plan:
                 if lv.condition is not None and j not in memoised and not _cheap(self.per_pair[(i, j)])}
 
 
-def _prune(con, plan: _Plan, *, pairs: str, prior: float, constants: dict[int, float],  # noqa: ANN001
+def _prune(con: DuckDBPyConnection, plan: _Plan, *, pairs: str, prior: float, constants: dict[int, float],
            threshold_weight: float) -> tuple[str, dict[int, str]]:
     """Drop, stage by stage, the pairs that cannot reach the threshold; returns their table and what is left.
 
@@ -397,7 +405,8 @@ def _prune(con, plan: _Plan, *, pairs: str, prior: float, constants: dict[int, f
     the memo levels the costly levels' chains need) and each comparison's term of the weight.
     """
     scored = plan.scored(constants)
-    stages = [[i for i in scored if i not in plan.keys], *([i] for i in sorted(plan.keys, key=plan.profiles.get))]
+    stages = [[i for i in scored if i not in plan.keys],
+              *([i] for i in sorted(plan.keys, key=lambda i: plan.profiles[i]))]
     stages = [stage for stage in stages if stage]
     most = {i: max(lv.weight for lv in plan.comparisons[i]) for i in scored}
     fixed = prior + sum(constants.values())
@@ -498,7 +507,7 @@ def _cheap(condition: str, dialect: str = "duckdb") -> bool:
     return _quick(sqlglot.parse_one(condition, read=dialect))
 
 
-def _quick(node) -> bool:  # noqa: ANN001
+def _quick(node: exp.Expr) -> bool:
     from sqlglot import exp
 
     # Tested on every pair a stage reads. A prefix test is not free (starts_with both ways costs about half a
@@ -514,15 +523,15 @@ def _necessary(condition: str, dialect: str = "duckdb") -> str | None:
     import sqlglot
     from sqlglot import exp
 
-    def walk(node):  # noqa: ANN001, ANN202
+    def walk(node: exp.Expr) -> exp.Expr | None:
         if isinstance(node, exp.Paren):
             return walk(node.this)
         if isinstance(node, exp.And):
             parts = [p for p in (walk(node.this), walk(node.expression)) if p is not None]
             return exp.and_(*parts) if parts else None
         if isinstance(node, exp.Or):
-            parts = [walk(node.this), walk(node.expression)]
-            return None if None in parts else exp.or_(*parts)
+            either = [walk(node.this), walk(node.expression)]
+            return None if None in either else exp.or_(*either)
         return node if _quick(node) else None
 
     found = walk(sqlglot.parse_one(condition, read=dialect))
@@ -533,7 +542,8 @@ def _quoted(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
-def _build_memo(con, i: int, levels: Sequence[ScoringLevel], memoised: set[int], key: Sequence[str], *,  # noqa: ANN001
+def _build_memo(con: DuckDBPyConnection, i: int, levels: Sequence[ScoringLevel], memoised: set[int],
+                key: Sequence[str], *,
                 pairs: str, table: str, most: float, width: int) -> bool:
     """_memo{i}(k, g): per distinct pair of profiles (pl, pr) among the pairs, k = pl * width + pr and the
     first memoised level that holds.

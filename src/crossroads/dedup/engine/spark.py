@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossroads.dedup.engine.batch import (
     BatchResult,
@@ -25,10 +25,15 @@ from crossroads.dedup.engine.comparisons import feature_columns
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys, features
 from crossroads.dedup.engine.model import MatchModel
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructType
+    from splink import Linker
+
 __all__ = ["run_batch_spark", "spark_session"]
 
 
-def spark_session(master: str = "local[2]"):  # noqa: ANN201
+def spark_session(master: str = "local[2]") -> SparkSession:
     """A local Spark session sized for this machine; Splink registers its similarity UDFs on it."""
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
@@ -43,7 +48,7 @@ def spark_session(master: str = "local[2]"):  # noqa: ANN201
     return spark
 
 
-def _schema():  # noqa: ANN202
+def _schema() -> StructType:
     from pyspark.sql import types as t
 
     text, words = t.StringType(), t.ArrayType(t.StringType())
@@ -56,7 +61,7 @@ def _schema():  # noqa: ANN202
 
 
 class _SparkSession:
-    def __init__(self, spark, records: Sequence[PersonRecord]):  # noqa: ANN001
+    def __init__(self, spark: SparkSession, records: Sequence[PersonRecord]) -> None:
         from pyspark.sql import types as t
         from splink import SparkAPI
 
@@ -74,9 +79,9 @@ class _SparkSession:
         self.n = len(records)
 
     def has(self, column: str) -> bool:
-        return self.people.where(f"`{column}` IS NOT NULL").limit(1).count() > 0
+        return bool(self.people.where(f"`{column}` IS NOT NULL").limit(1).count() > 0)
 
-    def linker(self, settings: dict):  # noqa: ANN202
+    def linker(self, settings: dict[str, Any]) -> Linker:
         from splink import Linker
 
         return Linker(self.db_api.register(self.people), settings, log_level=None)
@@ -84,7 +89,7 @@ class _SparkSession:
 
 def run_batch_spark(records: Sequence[PersonRecord], *, model: MatchModel | None = None, train: bool = False,
                     threshold: float = 0.9, progress: Progress | None = None, seed: int = 1,
-                    spark=None) -> BatchResult:  # noqa: ANN001
+                    spark: SparkSession | None = None) -> BatchResult:
     """run_batch on Spark (local mode unless a session is given)."""
     if model is None and not train:
         raise ValueError("give a model or train one")

@@ -182,6 +182,7 @@ def _report(spec: ReleaseSpec, lattice: Lattice, result: SearchResult, classes: 
     l_achieved = entropy_l = None
     if spec.sensitive and kept:
         diverse = classes if classes.min_entropy is not None else lattice.classes(best.levels, diversity=True)
+        assert diverse.min_distinct is not None and diverse.min_entropy is not None  # computed with diversity
         l_achieved = int(diverse.min_distinct[kept_mask].min())
         entropy_l = float(np.exp(diverse.min_entropy[kept_mask].min()))
     m = len(columns)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -153,7 +153,7 @@ def dp_count_table(frame: pd.DataFrame, dimensions: Sequence[str | Dimension], *
     public = [d.public_keys() for d in dims]
     notes = []
     if all(k is not None for k in public):
-        result = _public_release(dp, names, columns, public, epsilon, max_contributions)
+        result = _public_release(dp, names, columns, [k for k in public if k is not None], epsilon, max_contributions)
         mechanism, threshold = "laplace", None
         spent_delta = 0.0
         notes.append("noisy counts below zero are shown as zero (post-processing)")
@@ -217,7 +217,7 @@ def _public_release(dp: Any, names: list[str], columns: list[tuple[np.ndarray, n
     outside = np.zeros(len(cell), dtype=bool)
     for (codes, labels), keys, size in zip(columns, public, sizes, strict=True):
         # Looked up once per distinct value, then gathered for the rows.
-        key_of_label = np.append(pd.Index(keys).get_indexer(labels), -1)
+        key_of_label = np.append(pd.Index(keys).get_indexer(pd.Index(labels)), -1)
         idx = key_of_label[codes]
         outside |= idx < 0
         cell = cell * size + np.maximum(idx, 0)
@@ -241,7 +241,7 @@ def _public_release(dp: Any, names: list[str], columns: list[tuple[np.ndarray, n
             "outside": int(max(noisy[n_cells], 0))}
 
 
-def _value_hashes(values: np.ndarray) -> np.ndarray:
+def _value_hashes(values: Iterable[object]) -> np.ndarray:
     return np.array([int.from_bytes(hashlib.blake2b(str(v).encode("utf-8"), digest_size=8).digest(), "little")
                      for v in values], dtype=np.uint64)
 

@@ -22,6 +22,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -142,8 +143,8 @@ def parse_signer_public(text: str) -> ed25519.Ed25519PublicKey:
 
 @dataclass(frozen=True)
 class OpenedPackage:
-    header: dict
-    manifest: dict
+    header: dict[str, Any]
+    manifest: dict[str, Any]
     files: dict[str, bytes]
 
 
@@ -151,7 +152,7 @@ def _safe_name(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..") and "\x00" not in name
 
 
-def _payload(files: dict[str, bytes], metadata: dict) -> bytes:
+def _payload(files: dict[str, bytes], metadata: dict[str, Any]) -> bytes:
     manifest = {"metadata": metadata,
                 "files": [{"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
                           for n, b in sorted(files.items())]}
@@ -163,7 +164,7 @@ def _payload(files: dict[str, bytes], metadata: dict) -> bytes:
     return buffer.getvalue()
 
 
-def seal_package(files: dict[str, bytes], *, metadata: dict, recipient: x25519.X25519PublicKey,
+def seal_package(files: dict[str, bytes], *, metadata: dict[str, Any], recipient: x25519.X25519PublicKey,
                  signer: ed25519.Ed25519PrivateKey, package_id: uuid.UUID | None = None,
                  created_at: datetime | None = None) -> bytes:
     """Encrypt the files for the recipient and sign the result with the agency key."""
@@ -184,7 +185,7 @@ def seal_package(files: dict[str, bytes], *, metadata: dict, recipient: x25519.X
     return body + signer.sign(_SIGNED + body)
 
 
-def read_header(package: bytes) -> tuple[dict, bytes, bytes, bytes]:
+def read_header(package: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     """The header, its bytes, the ciphertext and the signature; raises MalformedPackage."""
     if len(package) < len(MAGIC) + 4 + _SIGNATURE_SIZE or not package.startswith(MAGIC):
         raise MalformedPackage("not a Crossroads exchange package (wrong magic or too short)")
@@ -227,7 +228,7 @@ def open_package(package: bytes, *, private_key: x25519.X25519PrivateKey,
     return OpenedPackage(header=header, **_unpack(payload))
 
 
-def _unpack(payload: bytes) -> dict:
+def _unpack(payload: bytes) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as zf:
             manifest = json.loads(zf.read(MANIFEST))

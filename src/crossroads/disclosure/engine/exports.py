@@ -14,9 +14,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 CSV_NAME = "release.csv"
 DATAPACKAGE_NAME = "datapackage.json"
@@ -117,7 +118,8 @@ def to_xlsx(*, title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str
             method: dict[str, Any]) -> bytes:
     """A workbook with the data, the fields (description, HXL) and the method, for people who use a spreadsheet."""
     wb = Workbook()
-    data = wb.active
+    # A new workbook opens on the one worksheet it was created with.
+    data = cast(Worksheet, wb.active)
     data.title = "data"
     data.append(list(columns))
     for row in rows:

@@ -9,6 +9,7 @@ missing at every level below suppression.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -172,7 +173,8 @@ def m49_table() -> dict[str, M49Area]:
     UN Statistics Division's M49 standard.
     """
     source = resources.files("crossroads.disclosure.engine").joinpath("data/m49.csv")
-    with source.open(encoding="utf-8", newline="") as fh:
+    # Traversable.open takes no newline; csv wants newline="", so the text layer is added here.
+    with io.TextIOWrapper(source.open("rb"), encoding="utf-8", newline="") as fh:
         return {row["iso3"]: M49Area(**row) for row in csv.DictReader(fh)}
 
 

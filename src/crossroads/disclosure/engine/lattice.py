@@ -63,7 +63,9 @@ class QuasiColumn:
 
 def quasi_column(name: str, level_names: list[str], level_labels: list[np.ndarray]) -> QuasiColumn:
     """Encode a hierarchy (labels per level, aligned with the distinct values) and check that it is nested."""
-    codes, labels, losses = [], [], []
+    codes: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    losses: list[np.ndarray] = []
     domain = len(level_labels[0])
     for i, lab in enumerate(level_labels):
         uniq, inverse = np.unique(lab.astype(str), return_inverse=True)
@@ -241,8 +243,9 @@ class Lattice:
 
     # One node
 
-    def lower_bound(self, levels: Sequence[int]) -> float:
-        return sum(self._level_loss[j][lev] for j, lev in enumerate(levels)) / self._norm
+    def lower_bound(self, levels: Sequence[int] | np.ndarray) -> float:
+        bound: float = sum(self._level_loss[j][lev] for j, lev in enumerate(levels)) / self._norm
+        return bound
 
     def classes(self, levels: Sequence[int], *, diversity: bool = False) -> Classes:
         """Equivalence classes of the node (`of_tuple` indexes the distinct tuples) and which of them fail.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ class ProtectedTable:
     primary: int
     secondary: int
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, Any]:
         return {"method": self.method, "threshold": self.threshold, "cells": len(self.frame),
                 "primary_suppressed": self.primary, "secondary_suppressed": self.secondary}
 

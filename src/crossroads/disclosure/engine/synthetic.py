@@ -8,6 +8,8 @@ data (most victims registered in recent years, a few citizenships dominating, ex
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,8 @@ MISSING_AGE_SHARE = 0.08
 
 def _zipf(n: int, s: float) -> np.ndarray:
     weights = 1.0 / np.arange(1, n + 1) ** s
-    return weights / weights.sum()
+    shares: np.ndarray = weights / weights.sum()
+    return shares
 
 
 def _pick(rng: np.random.Generator, choices: tuple[list[str], list[float]], n: int) -> np.ndarray:
@@ -75,7 +78,7 @@ def ctdc_like(n: int, seed: int = 0) -> pd.DataFrame:
     })
 
 
-def ctdc_spec(k: int = 11, l: int | None = 2, max_suppression: float = 0.05) -> dict:  # noqa: E741
+def ctdc_spec(k: int = 11, l: int | None = 2, max_suppression: float = 0.05) -> dict[str, Any]:  # noqa: E741
     """The release spec of the benchmark: k-anonymity over seven quasi-identifiers, l over the exploitation."""
     return {
         "k": k,

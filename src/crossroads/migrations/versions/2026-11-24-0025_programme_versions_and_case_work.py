@@ -6,6 +6,7 @@ Create Date: 2026-11-24 00:25:55.862397
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -305,6 +306,7 @@ def _field_expression(dialect: str, name: str) -> str:
 
 # Version 1 of every programme as this migration seeds it, frozen here: editing the shipped defaults
 # (crossroads.programmes.defaults) must not change what a fresh database gets from this migration.
+_CONFIGS_V1: dict[str, dict[str, Any]]
 _CONFIGS_V1 = {'counter_trafficking': {'label': 'Counter-trafficking assistance',
                          'description': 'Identification, protection, assistance and recovery of victims of '
                                         'trafficking.',
