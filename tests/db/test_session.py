@@ -74,6 +74,14 @@ class TestTransaction:
         assert attempts(db, dropped) == 0 and events(db, dropped_action) == 0
         assert verify_chain(db).broken is None
 
+    def test_refusal_before_any_statement_drops_the_events_queued(self, db):
+        kept_action, dropped_action = f"test.{tag()}", f"test.{tag()}"
+        with pytest.raises(Invalid), transaction(db):
+            record_event(db, actor=None, action=dropped_action, entity_type="test")
+            record_event(db, actor=None, action=kept_action, entity_type="test", survives_rollback=True)
+            raise Invalid("no")
+        assert events(db, kept_action) == 1 and events(db, dropped_action) == 0
+
     def test_failed_commit_keeps_the_survivors_and_reports_the_failure(self, db):
         kept, kept_action = f"{tag()}@example.org", f"test.{tag()}"
         with transaction(db):

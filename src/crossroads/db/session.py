@@ -125,6 +125,10 @@ def transaction(session: Session) -> Iterator[Session]:
             raise RuntimeError("a savepoint is still open at the end of the transaction")
         session.commit()
     except BaseException:
+        if session.get_transaction() is None:
+            # Nothing has reached the database yet, so rollback() would return without firing the listeners
+            # that drop the queued audit events; begin (no SQL is sent) so that they do.
+            session.begin()
         session.rollback()
         # Rows marked to survive (a failed login's attempt and audit row) are back in the session after the
         # rollback, and are committed on their own. When nothing survived, this commit has nothing to flush
