@@ -16,7 +16,7 @@ from crossroads.audit.models import AuditEvent
 from crossroads.audit.service import record_event, verify_chain
 from crossroads.auth.models import LoginAttempt
 from crossroads.db.session import attempt, keep_on_rollback, make_engine, transaction, unit_of_work
-from crossroads.kit.errors import Invalid, Unauthenticated
+from crossroads.kit.errors import Conflict, Invalid, Unauthenticated
 
 
 def attempts(db: Session, email: str) -> int:
@@ -145,6 +145,25 @@ class TestAttempt:
             raise Unauthenticated("wrong e-mail or password")
         assert attempts(db, kept) == 1 and events(db, kept_action) == 1
         assert attempts(db, dropped) == 0 and events(db, dropped_action) == 0
+
+    def test_refusal_after_a_failed_statement_leaves_the_transaction_usable(self, db):
+        kept, after = f"{tag()}@example.org", f"{tag()}@example.org"
+        kept_action = f"test.{tag()}"
+        with transaction(db):
+            taken = LoginAttempt(email=f"{tag()}@example.org", ip="192.0.2.1")
+            db.add(taken)
+        db.expunge(taken)
+        with transaction(db):
+            with attempt(db) as tried:
+                write(db, kept, kept_action, survives=True)
+                db.add(LoginAttempt(id=taken.id, email="clash@example.org", ip="192.0.2.1"))
+                try:
+                    db.flush()
+                except IntegrityError:
+                    raise Conflict("taken") from None
+            assert isinstance(tried.refusal, Conflict)
+            write(db, after, f"test.{tag()}")
+        assert attempts(db, kept) == 1 and events(db, kept_action) == 1 and attempts(db, after) == 1
 
     def test_other_errors_propagate_and_the_boundary_rolls_back(self, db):
         email, action = f"{tag()}@example.org", f"test.{tag()}"

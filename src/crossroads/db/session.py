@@ -159,8 +159,11 @@ def keep_on_rollback(session: Session, obj: object) -> None:
     session.info.setdefault(_SURVIVORS, []).append(obj)
 
 
+# After a rollback, and after a transaction ends without one: a savepoint that a failed flush already rolled
+# back is only closed when its block exits, and that fires no rollback event.
 @event.listens_for(Session, "after_soft_rollback")
-def _restore_survivors(session: Session, _previous: SessionTransaction) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _restore_survivors(session: Session, _ended: SessionTransaction) -> None:
     survivors = session.info.get(_SURVIVORS)
     # Not while a failed flush leaves the transaction inactive: the session takes no new objects until the
     # caller's rollback, which fires this again.
