@@ -170,7 +170,7 @@ def _restore_survivors(session: Session, _ended: SessionTransaction) -> None:
     if not survivors or not session.is_active:
         return
     for obj in survivors:
-        if obj in session:  # untouched by this rollback (a savepoint's that began after it was added)
+        if obj in session:  # not undone: a savepoint that began after it was added, or already written
             continue
         # The rolled-back INSERT left the key the database generated on the object; another writer may take
         # it as soon as the lock is released, so the database assigns a new one.
