@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,6 @@ from crossroads.app import create_app
 from crossroads.config import Settings
 from crossroads.db.session import make_engine
 from crossroads.schema import upgrade_database
-from crossroads.web import deps
 from tests.factories import auth as af
 from tests.helpers import token_headers
 
@@ -79,16 +79,13 @@ def db(engine: Engine) -> Iterator[Session]:
 def app(settings: Settings, engine: Engine, db: Session):
     application = create_app(settings, engine)
 
-    def _shared_session() -> Iterator[Session]:
-        # The request's transaction boundary, on the test's session: commit releases a savepoint.
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+    @contextmanager
+    def _test_session() -> Iterator[Session]:
+        # Requests run the real transaction boundary on the test's session, where a commit releases a
+        # savepoint; the session outlives the request, so it is not closed here.
+        yield db
 
-    application.dependency_overrides[deps.open_session] = _shared_session
+    application.state.sessions = _test_session
     return application
 
 

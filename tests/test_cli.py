@@ -101,6 +101,19 @@ class TestAuditVerify:
         result = run(["audit", "verify", "--anchor", head], env)
         assert result.returncode == 1 and "removed" in result.stderr
 
+    def test_runs_while_a_writer_holds_the_sqlite_write_lock(self, seeded):
+        env, path = seeded
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            # Taking the write lock would wait 10 s for the writer, then fail with "database is locked".
+            result = run(["audit", "verify"], env)
+        finally:
+            writer.rollback()
+            writer.close()
+        assert result.returncode == 0, result.stderr
+        assert "intact" in result.stdout
+
 
 class TestDbUpgrade:
     def test_creates_the_schema(self, tmp_path):

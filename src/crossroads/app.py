@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -18,7 +19,7 @@ from crossroads.cases.work import views as work_views
 from crossroads.cases.workflow import routes as workflow_routes
 from crossroads.cases.workflow import views as workflow_views
 from crossroads.config import Settings
-from crossroads.db.session import get_engine
+from crossroads.db.session import get_engine, new_session
 from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
 from crossroads.disclosure import routes as disclosure_routes
@@ -42,6 +43,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.database_url)
+    # Where requests get their sessions (web/deps.py: open_session). The tests put their own session here,
+    # so that their requests run the real transaction boundary.
+    app.state.sessions = partial(new_session, app.state.engine)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_routes.router)

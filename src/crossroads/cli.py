@@ -258,7 +258,7 @@ def users_list() -> None:
     from crossroads.auth.models import User
 
     table = Table("e-mail", "name", "role", "offices", "active")
-    with unit_of_work(_engine()) as session:
+    with unit_of_work(_engine(), read_only=True) as session:
         for u in session.scalars(select(User).options(selectinload(User.offices)).order_by(User.email)):
             table.add_row(u.email, u.full_name, u.role.value, ", ".join(o.code for o in u.offices),
                           "yes" if u.active else "no")
@@ -308,7 +308,7 @@ def offices_list() -> None:
     from crossroads.auth.service import list_offices
 
     table = Table("code", "name", "city", "country", "active")
-    with unit_of_work(_engine()) as session:
+    with unit_of_work(_engine(), read_only=True) as session:
         for o in list_offices(session):
             table.add_row(o.code, o.name, o.city or "", o.country or "", "yes" if o.active else "no")
     console.print(table)
@@ -328,7 +328,8 @@ def audit_verify(
         if not seq.isdigit() or len(digest) != 64:
             raise _fail("--anchor: expected SEQ:HASH as printed by `crossroads audit verify`", 2)
         parsed = (int(seq), digest)
-    with unit_of_work(_engine()) as session:
+    # Read-only: on SQLite it reads beside a running server instead of waiting for (and holding) the write lock.
+    with unit_of_work(_engine(), read_only=True) as session:
         result = verify_chain(session, anchor=parsed)
     if result.broken is not None:
         raise _fail(f"audit chain broken at event {result.broken.seq}: {result.broken.reason} "

@@ -26,6 +26,34 @@ class TestRecordEvent:
         assert db.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
+    def test_event_marked_to_survive_is_written_after_a_rollback(self, db):
+        db.scalar(select(func.count()).select_from(AuditEvent))  # begins the transaction rolled back below
+        record_event(db, actor=None, action="test.kept", entity_type="test", survives_rollback=True)
+        record_event(db, actor=None, action="test.dropped", entity_type="test")
+        db.rollback()
+        db.commit()
+        actions = set(db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))))
+        assert actions == {"test.kept"}
+
+    def test_savepoint_rollback_drops_only_the_events_recorded_inside_it(self, db):
+        record_event(db, actor=None, action="test.before", entity_type="test")
+        savepoint = db.begin_nested()
+        record_event(db, actor=None, action="test.inside", entity_type="test")
+        savepoint.rollback()
+        record_event(db, actor=None, action="test.after", entity_type="test")
+        db.commit()
+        actions = set(db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%"))))
+        assert actions == {"test.before", "test.after"}
+
+    def test_events_of_a_released_savepoint_are_chained_at_the_commit(self, db):
+        with db.begin_nested():
+            record_event(db, actor=None, action="test.inside", entity_type="test")
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "test.inside")) is None
+        db.commit()
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "test.inside")) is not None
+        assert verify_chain(db).broken is None
+
+
 class TestVerifyChain:
     @pytest.fixture
     def trail(self, db):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
+from crossroads.auth.models import LoginAttempt
 from tests.factories import auth as af
 from tests.factories import people as pf
 
@@ -56,6 +57,13 @@ class TestLogin:
         assert response.status_code == 401
         assert "wrong e-mail or password" in response.text
 
+    def test_failed_login_is_kept_and_audited_although_it_is_refused(self, client, world, db):
+        email = world.users["dpo"].email
+        page = client.get("/login")
+        client.post("/login", data={"email": email, "password": "wrong", "csrf_token": csrf(page.text)})
+        assert db.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)) == 1
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")) is not None
+
     def test_pages_redirect_to_login_when_logged_out(self, client):
         assert client.get("/cases", follow_redirects=False).headers["location"] == "/login"
 
@@ -102,6 +110,23 @@ class TestCasePages:
         db.commit()
         login(client, world.users["caseworker_b"].email)
         assert client.get(f"/cases/{case.id}").status_code == 404
+
+    def test_refused_action_shows_the_case_again_and_audits_that_read_only(self, client, world, db):
+        principal = world.principal(db, "caseworker_a")
+        case = pf.case(db, principal, pf.person(db, principal))
+        db.commit()
+        login(client, world.users["caseworker_a"].email)
+        page = client.get(f"/cases/{case.id}")
+
+        def count(action: str) -> int:
+            return db.scalar(select(func.count()).where(AuditEvent.action == action,
+                                                        AuditEvent.entity_id == str(case.id)))
+
+        reads = count("case.read")
+        response = client.post(f"/cases/{case.id}/transitions",
+                               data={"to_state": "no_such_state", "csrf_token": csrf(page.text)})
+        assert response.status_code == 422
+        assert count("case.read") == reads + 1 and count("case.transition") == 0
 
     def test_partner_cannot_open_the_case_list(self, client, world):
         login(client, world.users["partner"].email)

@@ -15,6 +15,7 @@ from crossroads.audit.models import AuditEvent
 from crossroads.db.base import utcnow
 
 _PENDING = "crossroads.audit.pending"
+_CHAINED = "crossroads.audit.chained"
 # Any constant works; it only has to be the same for every process writing the trail.
 _PG_LOCK_KEY = 7_446_511_301
 
@@ -27,6 +28,17 @@ class Actor(Protocol):
     def role(self) -> str: ...
 
 
+@dataclass
+class _Queued:
+    # The row's content; the row itself is built at commit, so an event survives a failed commit and is
+    # chained again from the head then current.
+    fields: dict[str, Any]
+    # The innermost savepoint open when the event was recorded (None: the transaction itself). Rolling back
+    # a savepoint drops the events recorded inside it and only those.
+    savepoint: SessionTransaction | None
+    survives: bool
+
+
 def record_event(
     session: Session,
     *,
@@ -37,21 +49,25 @@ def record_event(
     office_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
     system_actor: str = "system",
+    survives_rollback: bool = False,
 ) -> None:
-    """Queue an audit event; it is chained and written when this transaction commits."""
-    pending: list[AuditEvent] = session.info.setdefault(_PENDING, [])
-    pending.append(
-        AuditEvent(
-            occurred_at=utcnow(),
-            actor_id=actor.user_id if actor else None,
-            actor_role=str(actor.role) if actor else system_actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id) if entity_id is not None else None,
-            office_id=office_id,
-            details=details or {},
-        )
-    )
+    """Queue an audit event; it is chained and written when this transaction commits.
+
+    `survives_rollback` keeps the event through every rollback, for events about the refusal itself (a failed
+    login): the transaction boundary commits it after rolling the rest back.
+    """
+    fields = {
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id if actor else None,
+        "actor_role": str(actor.role) if actor else system_actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "office_id": office_id,
+        "details": details or {},
+    }
+    queue: list[_Queued] = session.info.setdefault(_PENDING, [])
+    queue.append(_Queued(fields, session.get_nested_transaction(), survives_rollback))
 
 
 def _to_record(e: AuditEvent) -> ChainRecord:
@@ -71,9 +87,17 @@ def _to_record(e: AuditEvent) -> ChainRecord:
 
 
 def _chain_pending(session: Session) -> None:
-    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
-    if not pending:
+    # before_commit fires when a savepoint is released too. Chaining waits for the outermost commit, so that
+    # PostgreSQL takes the chain's lock only at the end of the transaction and a savepoint rolled back later
+    # cannot take chained events with it.
+    if session.in_nested_transaction():
         return
+    queue: list[_Queued] = session.info.get(_PENDING, [])
+    if not queue:
+        return
+    pending = [AuditEvent(**q.fields) for q in queue]
+    # Leave the queue until the commit succeeds: a failed commit is rolled back and keeps its survivors.
+    session.info[_CHAINED] = len(queue)
     # Two transactions must never link to the same head. PostgreSQL serialises on an advisory lock
     # held to commit; SQLite transactions already hold the database write lock (BEGIN IMMEDIATE).
     if session.get_bind().dialect.name == "postgresql":
@@ -94,9 +118,44 @@ def _before_commit(session: Session) -> None:
     _chain_pending(session)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    written = session.info.pop(_CHAINED, 0)
+    queue: list[_Queued] = session.info.get(_PENDING, [])
+    del queue[:written]
+    if not queue:
+        session.info.pop(_PENDING, None)
+
+
+def _rolled_back(transaction: SessionTransaction) -> SessionTransaction:
+    # What a rollback undid in the database: the transaction itself or a savepoint. A failed flush rolls
+    # back its internal subtransaction, which undoes the enclosing savepoint or transaction (SQLAlchemy's
+    # SessionTransaction.rollback walks up the same way).
+    while not (transaction.nested or transaction.parent is None):
+        transaction = transaction.parent
+    return transaction
+
+
+def _within(savepoint: SessionTransaction | None, undone: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is undone:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: SessionTransaction) -> None:
-    session.info.pop(_PENDING, None)
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    undone = _rolled_back(previous)
+    whole = undone.parent is None
+    if whole:
+        session.info.pop(_CHAINED, None)
+    queue: list[_Queued] | None = session.info.get(_PENDING)
+    if not queue:
+        return
+    session.info[_PENDING] = [q for q in queue if q.survives or not (whole or _within(q.savepoint, undone))]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
 
 from crossroads.auth import service
 from crossroads.auth.deps import ApiUser
@@ -30,14 +29,11 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut, responses={401: {}, 429: {}})
-def create_token(body: TokenRequest, request: Request, session: DbSession,
-                 settings: AppSettings) -> TokenOut | JSONResponse:
+def create_token(body: TokenRequest, request: Request, session: DbSession, settings: AppSettings) -> TokenOut:
+    # Wrong credentials raise Unauthenticated (401, WWW-Authenticate: Bearer); the failed attempt survives the
+    # rollback and counts toward the limit.
     user = service.authenticate(session, settings=settings, email=body.email, password=body.password,
                                 ip=client_ip(request))
-    if user is None:
-        # Returned, not raised, so that the failed attempt is committed and counts toward the limit.
-        return JSONResponse({"detail": [{"field": None, "message": "wrong e-mail or password"}]},
-                            status_code=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     lifetime = timedelta(hours=settings.token_hours)
     token = service.issue_token(session, user=user, kind="api", lifetime=lifetime)
     return TokenOut(access_token=token, expires_in=int(lifetime.total_seconds()))

@@ -19,7 +19,8 @@ from crossroads.auth.roles import Action
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.config import Settings
 from crossroads.db.base import utcnow
-from crossroads.kit.errors import Conflict, Invalid, NotFound, TooManyAttempts
+from crossroads.db.session import keep_on_rollback
+from crossroads.kit.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 
 
 def _digest(token: str) -> str:
@@ -33,8 +34,8 @@ def principal_for(session: Session, user: User) -> Principal:
     )
 
 
-def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User | None:
-    """The active user with these credentials, or None; failures are recorded to rate-limit guessing."""
+def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User:
+    """The active user with these credentials; failures are recorded to rate-limit guessing, then refused."""
     email = email.strip().lower()
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     by_email = session.scalar(
@@ -47,10 +48,13 @@ def authenticate(session: Session, *, settings: Settings, email: str, password: 
     if user is None:
         burn_time(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        session.add(LoginAttempt(email=email, ip=ip))
+        # The refusal rolls the request back; the attempt and its audit row survive it, or the limit would
+        # never be reached.
+        keep_on_rollback(session, LoginAttempt(email=email, ip=ip))
         record_event(session, actor=None, action="auth.login_failed", entity_type="user",
-                     entity_id=user.id if user else None, details={"ip": ip}, system_actor="anonymous")
-        return None
+                     entity_id=user.id if user else None, details={"ip": ip}, system_actor="anonymous",
+                     survives_rollback=True)
+        raise Unauthenticated("wrong e-mail or password")
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1)))
     user.last_login_at = utcnow()
     record_event(session, actor=principal_for(session, user), action="auth.login", entity_type="user",

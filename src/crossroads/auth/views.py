@@ -18,6 +18,7 @@ from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
+from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError
 from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.deps import AppSettings, DbSession, client_ip
@@ -55,13 +56,14 @@ def login_page(request: Request, settings: AppSettings) -> Response:
 @router.post("/login")
 def login(request: Request, form: Form, session: DbSession, settings: AppSettings) -> Response:
     email = text(form, "email") or ""
-    try:
+    with attempt(session) as tried:
         user = service.authenticate(session, settings=settings, email=email, password=text(form, "password") or "",
                                     ip=client_ip(request))
-    except DomainError as exc:
-        return render(request, "login.html", {"email": email, "error": exc.message}, status_code=exc.status_code)
-    if user is None:
-        return render(request, "login.html", {"email": email, "error": "wrong e-mail or password"}, status_code=401)
+    if (refusal := tried.refusal) is not None:
+        assert isinstance(refusal, DomainError)  # authenticate parses nothing with pydantic
+        # Wrong credentials (401) or too many attempts (429); the failed attempt survives the refusal.
+        return render(request, "login.html", {"email": email, "error": refusal.message},
+                      status_code=refusal.status_code)
     token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
     response = RedirectResponse(_landing(service.principal_for(session, user)), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
@@ -107,16 +109,15 @@ def admin(request: Request, session: DbSession, principal: UiUser) -> Response:
 def _submit(request: Request, session: DbSession, principal: Principal, form: FormData, build: Callable[[], _Data],
             action: Callable[[_Data], object], prefix: str) -> Response:
     require(principal, Action.ADMIN_MANAGE)
-    try:
-        data = build()
-        action(data)
-    except ValidationError as exc:
-        errors = {f"{prefix}.{k}": v for k, v in field_errors(exc).items()}
+    with attempt(session) as tried:
+        action(build())
+    refusal = tried.refusal
+    if isinstance(refusal, ValidationError):
+        errors = {f"{prefix}.{k}": v for k, v in field_errors(refusal).items()}
         return _admin_page(request, session, principal, errors, dict(form), status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        errors = {f"{prefix}.{exc.field or 'form'}": exc.message}
-        return _admin_page(request, session, principal, errors, dict(form), status_code=exc.status_code)
+    if refusal is not None:
+        errors = {f"{prefix}.{refusal.field or 'form'}": refusal.message}
+        return _admin_page(request, session, principal, errors, dict(form), status_code=refusal.status_code)
     return RedirectResponse("/admin", status_code=303)
 
 

@@ -20,7 +20,7 @@ from crossroads.cases.models import Case
 from crossroads.cases.work import assistance, attachments, links, tasks
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.cases.workflow.models import CaseApproval, CaseTransfer
-from crossroads.kit.errors import DomainError
+from crossroads.db.session import attempt
 from crossroads.programmes import service as programmes
 from crossroads.web.forms import field_errors
 from crossroads.web.templating import render
@@ -99,13 +99,13 @@ def case_work_context(session: Session, principal: Principal, case: Case) -> dic
 def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,  # noqa: ANN001
                     error_key: str, anchor: str) -> Response:
     """Run an action on a case; on refusal show the case page with the reason beside the form."""
-    try:
+    with attempt(session) as tried:
         action()
-    except ValidationError as exc:
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
+    refusal = tried.refusal
+    if isinstance(refusal, ValidationError):
+        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
         return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
-    except DomainError as exc:
-        session.rollback()
-        return case_page(request, session, principal, case_id, errors={error_key: exc.message},
-                         status_code=exc.status_code)
+    if refusal is not None:
+        return case_page(request, session, principal, case_id, errors={error_key: refusal.message},
+                         status_code=refusal.status_code)
     return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)

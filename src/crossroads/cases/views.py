@@ -14,7 +14,8 @@ from crossroads.cases import service
 from crossroads.cases.forms import data_from_form
 from crossroads.cases.page import case_page
 from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
-from crossroads.kit.errors import Conflict, DomainError
+from crossroads.db.session import attempt
+from crossroads.kit.errors import Conflict
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, text
@@ -64,12 +65,14 @@ def case_list(
 @router.post("/cases/new")
 def open_case(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     person_id = text(form, "person_id") or ""
-    try:
+    with attempt(session) as tried:
         case = service.open_case(session, principal=principal, data=CaseCreate(
             person_id=person_id, programme=text(form, "programme") or "", office_id=text(form, "office_id")))
-    except ValidationError as exc:
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
+    if isinstance(refusal := tried.refusal, ValidationError):
+        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
         return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
+    if refusal is not None:
+        raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
@@ -85,29 +88,34 @@ def edit_case(case_id: uuid.UUID, request: Request, form: Form, session: DbSessi
     flags = [f.strip().lower() for f in (text(form, "flags") or "").split(",") if f.strip()]
     try:
         version = int(text(form, "version") or "0")
+    except ValueError:
+        return case_page(request, session, principal, case_id, errors={"form": "the form is out of date"},
+                         values=submitted, status_code=422)
+    with attempt(session) as tried:
         service.update_case(session, principal=principal, case_id=case_id,
                             data=CaseUpdate(version=version, data=submitted, flags=flags))
-    except ValueError as exc:
-        errors = field_errors(exc) if isinstance(exc, ValidationError) else {"form": "the form is out of date"}
-        return case_page(request, session, principal, case_id, errors=errors, values=submitted, status_code=422)
-    except Conflict as exc:
-        session.rollback()
-        conflict = {**exc.extra, "your_version": exc.extra.get("current_version")}
+    refusal = tried.refusal
+    if isinstance(refusal, ValidationError):
+        return case_page(request, session, principal, case_id, errors=field_errors(refusal), values=submitted,
+                         status_code=422)
+    if isinstance(refusal, Conflict):
+        conflict = {**refusal.extra, "your_version": refusal.extra.get("current_version")}
         return case_page(request, session, principal, case_id, values=submitted, conflict=conflict,
                          status_code=409)
-    except DomainError as exc:
-        session.rollback()
-        errors = dict(exc.errors) or {exc.field or "form": exc.message}
+    if refusal is not None:
+        errors = dict(refusal.errors) or {refusal.field or "form": refusal.message}
         return case_page(request, session, principal, case_id, errors=errors, values=submitted,
-                         status_code=exc.status_code)
+                         status_code=refusal.status_code)
     return RedirectResponse(f"/cases/{case_id}#details", status_code=303)
 
 
 @router.post("/cases/{case_id}/notes")
 def add_note(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    try:
+    with attempt(session) as tried:
         service.add_case_note(session, principal=principal, case_id=case_id,
                               data=NoteCreate(body=text(form, "body") or ""))
-    except ValidationError as exc:
-        return case_page(request, session, principal, case_id, errors=field_errors(exc), status_code=422)
+    if isinstance(refusal := tried.refusal, ValidationError):
+        return case_page(request, session, principal, case_id, errors=field_errors(refusal), status_code=422)
+    if refusal is not None:
+        raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case_id}#notes", status_code=303)

@@ -1,16 +1,35 @@
-"""Engines, sessions and the one transaction boundary per request, job or CLI command."""
+"""Engines, sessions and the one transaction boundary of every request, job and CLI command.
+
+`transaction(session)` commits when its block ends and rolls back when it raises, a refusal included.
+`attempt(session)` undoes a refused action at once so that a page can show the refusal beside its form.
+Rows marked with `keep_on_rollback` (and audit events recorded with `survives_rollback=True`) outlive
+every rollback and are committed all the same: a failed login must still count toward the limit.
+"""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from crossroads.kit.errors import DomainError
+
+log = logging.getLogger("crossroads.db")
+
+# A connection execution option: the transaction only reads (see _configure_sqlite and new_session).
+_READ_ONLY = "crossroads_read_only"
+_SURVIVORS = "crossroads.db.survivors"
+
+Refusal = DomainError | ValidationError
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -30,7 +49,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work (`audit verify`, listings) begins DEFERRED: in WAL mode it reads beside a
+        # writer instead of queueing behind it for the write lock. query_only makes SQLite refuse its writes,
+        # since a deferred transaction that writes late is exactly what BEGIN IMMEDIATE exists to avoid. The
+        # pragma outlives the checkout, so it is switched only when the pooled connection's setting differs.
+        read_only = bool(conn.get_execution_options().get(_READ_ONLY))
+        if conn.info.get("query_only", False) != read_only:
+            conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            conn.info["query_only"] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def refresh_planner_statistics(engine: Engine) -> None:
@@ -71,15 +98,117 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def _read_only(engine: Engine) -> Engine:
+    # PostgreSQL begins the transaction READ ONLY and refuses its writes itself; SQLite reads the option in
+    # its begin listener. Both share the engine's pool.
+    options = {_READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """Open a session, commit when the block ends, roll back if it raises."""
-    session = session_factory(engine)()
+def new_session(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A session on `engine`, closed when the block ends; `read_only` sessions cannot write."""
+    session = session_factory(_read_only(engine) if read_only else engine)()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """The one transaction boundary: commit when the block ends; roll back if it raises, keeping survivors."""
+    try:
+        yield session
+        if session.in_nested_transaction():
+            # The audit trail is chained at the outermost commit only (audit/service.py); committing over an
+            # open savepoint would commit its events without ever chaining them.
+            raise RuntimeError("a savepoint is still open at the end of the transaction")
+        session.commit()
+    except BaseException:
+        if session.get_transaction() is None:
+            # Nothing has reached the database yet, so rollback() would return without firing the listeners
+            # that drop the queued audit events; begin (no SQL is sent) so that they do.
+            session.begin()
+        session.rollback()
+        # Rows marked to survive (a failed login's attempt and audit row) are back in the session after the
+        # rollback, and are committed on their own. When nothing survived, this commit has nothing to flush
+        # and sends no SQL.
+        try:
+            session.commit()
+        except Exception as exc:
+            # The original error is the one to report; a lost survivor costs one uncounted login attempt.
+            session.rollback()
+            log.error("rows kept through a rollback could not be written: %s", type(exc).__name__)
+        raise
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A job's or command's one transaction: committed when the block ends, rolled back if it raises.
+
+    `read_only` units of work (verifying the audit trail, listings) never take SQLite's write lock, so they
+    run beside the server, and the database refuses any write they attempt.
+    """
+    with new_session(engine, read_only=read_only) as session, transaction(session):
+        yield session
+
+
+def keep_on_rollback(session: Session, obj: object) -> None:
+    """Add `obj` so that it survives any rollback of this session until a commit writes it."""
+    session.add(obj)
+    session.info.setdefault(_SURVIVORS, []).append(obj)
+
+
+# After a rollback, and after a transaction ends without one: a savepoint that a failed flush already rolled
+# back is only closed when its block exits, and that fires no rollback event.
+@event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(Session, "after_transaction_end")
+def _restore_survivors(session: Session, _ended: SessionTransaction) -> None:
+    survivors = session.info.get(_SURVIVORS)
+    # Not while a failed flush leaves the transaction inactive: the session takes no new objects until the
+    # caller's rollback, which fires this again.
+    if not survivors or not session.is_active:
+        return
+    for obj in survivors:
+        if obj in session:  # not undone: a savepoint that began after it was added, or already written
+            continue
+        # The rolled-back INSERT left the key the database generated on the object; another writer may take
+        # it as soon as the lock is released, so the database assigns a new one.
+        state = inspect(obj)
+        generated = state.mapper.local_table.autoincrement_column
+        if generated is not None:
+            setattr(obj, state.mapper.get_property_by_column(generated).key, None)
+        session.add(obj)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_survivors(session: Session) -> None:
+    # after_commit fires on a savepoint's release too; survivors are written only by the outermost commit.
+    if not session.in_nested_transaction():
+        session.info.pop(_SURVIVORS, None)
+
+
+@dataclass
+class Attempt:
+    """What `attempt()` saw: the refusal to show beside the form, or None when the action went through."""
+
+    refusal: Refusal | None = None
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[Attempt]:
+    """Run the block in a savepoint; a refusal undoes its writes at once and is kept, not raised.
+
+    For pages that show a refused form again: the page is rendered after the undo, so it shows none of the
+    refused action's writes, while its own reads are audited and committed with the request. Survivors
+    (a failed login's attempt) stay. Any other exception propagates to the boundary, which rolls back.
+    """
+    outcome = Attempt()
+    try:
+        with session.begin_nested():
+            yield outcome
+    except (DomainError, ValidationError) as exc:
+        outcome.refusal = exc

@@ -91,7 +91,7 @@ def reindex_command(
 
     engine = _engine()
     if check:
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, read_only=True) as session:
             status = index_status(session, sample=sample)
         err.print(f"{status.people} people; {status.stale} of {status.sampled} sampled have outdated keys; "
                   f"{status.merged_with_keys} merged records still have keys")

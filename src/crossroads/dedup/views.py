@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
+from crossroads.db.session import attempt
 from crossroads.dedup import merges, review
 from crossroads.dedup.models import CandidateStatus
 from crossroads.dedup.schemas import MergeIn
@@ -50,14 +51,14 @@ def pair_page(candidate_id: int, request: Request, session: DbSession, principal
 
 
 def _decide(request: Request, form, session, principal, candidate_id: int, status: CandidateStatus) -> Response:  # noqa: ANN001
-    try:
+    with attempt(session) as tried:
         review.decide_candidate(session, principal=principal, candidate_id=candidate_id, status=status,
                                 comment=text(form, "comment"))
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        session.rollback()
-        return _pair_page(request, session, principal, candidate_id, exc.message, exc.status_code)
+    refusal = tried.refusal
+    if isinstance(refusal, DomainError) and refusal.status_code not in (403, 404):
+        return _pair_page(request, session, principal, candidate_id, refusal.message, refusal.status_code)
+    if refusal is not None:
+        raise refusal
     return RedirectResponse("/dedup/review", status_code=303)
 
 
@@ -73,19 +74,18 @@ def reject(candidate_id: int, request: Request, form: Form, session: DbSession, 
 
 @router.post("/dedup/review/{candidate_id}/merge")
 def merge(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    try:
+    with attempt(session) as tried:
         data = MergeIn(survivor_id=text(form, "survivor_id") or "", merged_id=text(form, "merged_id") or "",
                        candidate_id=candidate_id, comment=text(form, "comment"))
         done = merges.merge_people(session, principal=principal, survivor_id=data.survivor_id,
                                    merged_id=data.merged_id, candidate_id=candidate_id, comment=data.comment)
-    except ValidationError as exc:
-        message = next(iter(field_errors(exc).values()))
-        return _pair_page(request, session, principal, candidate_id, message, 422)
-    except DomainError as exc:
-        if exc.status_code in (403, 404) and exc.field != "merged_id":
-            raise
-        session.rollback()
-        return _pair_page(request, session, principal, candidate_id, exc.message, exc.status_code)
+    refusal = tried.refusal
+    if isinstance(refusal, ValidationError):
+        return _pair_page(request, session, principal, candidate_id, next(iter(field_errors(refusal).values())), 422)
+    if refusal is not None:
+        if refusal.status_code in (403, 404) and refusal.field != "merged_id":
+            raise refusal
+        return _pair_page(request, session, principal, candidate_id, refusal.message, refusal.status_code)
     return RedirectResponse(f"/people/{done.survivor_id}", status_code=303)
 
 

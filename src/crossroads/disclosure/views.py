@@ -16,6 +16,7 @@ from crossroads.auth.deps import UiUser
 from crossroads.auth.models import User
 from crossroads.auth.policy import Principal, may_decide_release, require
 from crossroads.auth.roles import Action
+from crossroads.db.session import attempt
 from crossroads.disclosure import datasets, ledger, service
 from crossroads.disclosure.models import Release, ReleaseStatus
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
@@ -85,7 +86,7 @@ def prepare(request: Request, form: Form, session: DbSession, principal: UiUser)
     kind = "dp_table" if text(form, "kind") == "dp_table" else "microdata"
     values: dict[str, Any] = {k: text(form, k) or "" for k in ("dataset_id", "title", "spec", "epsilon", "delta")}
     values["dimensions"] = [v for v in form.getlist("dimensions") if isinstance(v, str)]
-    try:
+    with attempt(session) as tried:
         if kind == "microdata":
             try:
                 spec = json.loads(values["spec"])
@@ -100,15 +101,14 @@ def prepare(request: Request, form: Form, session: DbSession, principal: UiUser)
             release = service.prepare_dp_table(session, principal=principal, data=DpTablePrepare(
                 dataset_id=values["dataset_id"], title=values["title"], dimensions=values["dimensions"],
                 epsilon=values["epsilon"], delta=values["delta"] or 0))
-    except ValidationError as exc:
-        session.rollback()
+    refusal = tried.refusal
+    if isinstance(refusal, ValidationError):
         return _prepare_page(request, session, principal, kind=kind, form_values=values,
-                             errors=field_errors(exc), status_code=422)
-    except DomainError as exc:
-        session.rollback()
+                             errors=field_errors(refusal), status_code=422)
+    if refusal is not None:
         return _prepare_page(request, session, principal, kind=kind, form_values=values,
-                             error=f"{exc.field}: {exc.message}" if exc.field else exc.message,
-                             status_code=exc.status_code)
+                             error=f"{refusal.field}: {refusal.message}" if refusal.field else refusal.message,
+                             status_code=refusal.status_code)
     return RedirectResponse(f"/disclosure/releases/{release.id}", status_code=303)
 
 
@@ -131,12 +131,14 @@ def release_page(release_id: uuid.UUID, request: Request, session: DbSession, pr
 
 def _act(request: Request, session: DbSession, principal: Principal, release_id: uuid.UUID,
          action: Callable[[], object]) -> Response:
-    try:
+    with attempt(session) as tried:
         action()
-    except DomainError as exc:
-        session.rollback()
+    if isinstance(refusal := tried.refusal, DomainError):
         release = service.get_release(session, principal=principal, release_id=release_id)
-        return _release_page(request, session, principal, release, error=exc.message, status_code=exc.status_code)
+        return _release_page(request, session, principal, release, error=refusal.message,
+                             status_code=refusal.status_code)
+    if refusal is not None:
+        raise refusal
     return RedirectResponse(f"/disclosure/releases/{release_id}", status_code=303)
 
 

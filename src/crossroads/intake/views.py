@@ -18,12 +18,12 @@ from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.cases.service import cases_of_person
+from crossroads.db.session import attempt
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
 from crossroads.dedup.views import FIELD_LABELS
 from crossroads.intake import service as intake
-from crossroads.kit.errors import DomainError
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
@@ -109,19 +109,18 @@ def _duplicates_first(session: Session, principal: Principal, data: PersonCreate
 def register(request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     """Check for duplicates first; the form comes back with the candidates, and a second post registers."""
     require(principal, Action.PERSON_CREATE)
-    try:
+    with attempt(session) as tried:
         data = person_from_form(form)
         if shown := _duplicates_first(session, principal, data, text(form, "checked")):
             return render(request, "people/register.html",
                           {**_form_context(session, principal), "values": dict(form), "errors": {}, **shown})
         person = intake.register_person(session, principal=principal, data=data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-    except DomainError as exc:
-        session.rollback()
-        errors = {exc.field or "form": exc.message}
-    else:
+    if (refusal := tried.refusal) is None:
         return RedirectResponse(f"/people/{person.id}", status_code=303)
+    if isinstance(refusal, ValidationError):
+        errors = field_errors(refusal)
+    else:
+        errors = {refusal.field or "form": refusal.message}
     return render(request, "people/register.html",
                   {**_form_context(session, principal), "values": dict(form), "errors": errors}, status_code=422)
 
@@ -165,7 +164,7 @@ def person_page(person_id: uuid.UUID, request: Request, session: DbSession, prin
 @router.post("/people/{person_id}/household")
 def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
                principal: UiUser) -> Response:
-    try:
+    with attempt(session) as tried:
         data = HouseholdMemberCreate(relationship=text(form, "relationship") or "",
                                      person=person_from_form(form, prefix="member_"))
         # A household member is a registration too: likely duplicates are shown before the member is saved.
@@ -173,11 +172,10 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
         if shown := _duplicates_first(session, principal, data.person, text(form, "member_checked")):
             return _person_page(request, session, principal, person_id, values=dict(form), extra=shown)
         intake.add_household_member(session, principal=principal, person_id=person_id, data=data)
-    except ValidationError as exc:
-        errors = {f"member_{k}": v for k, v in field_errors(exc).items()}
-    except DomainError as exc:
-        session.rollback()
-        errors = {f"member_{exc.field or 'form'}": exc.message}
-    else:
+    if (refusal := tried.refusal) is None:
         return RedirectResponse(f"/people/{person_id}#household", status_code=303)
+    if isinstance(refusal, ValidationError):
+        errors = {f"member_{k}": v for k, v in field_errors(refusal).items()}
+    else:
+        errors = {f"member_{refusal.field or 'form'}": refusal.message}
     return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422)

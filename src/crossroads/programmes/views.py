@@ -11,6 +11,7 @@ from sqlalchemy import select
 from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
+from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.programmes import service as programmes
 from crossroads.programmes.defaults import DEFAULT_CONFIGS
@@ -63,7 +64,7 @@ def programme_page(code: str, request: Request, session: DbSession, principal: U
 @router.post("/admin/programmes/{code}")
 def publish(code: str, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     raw = text(form, "config") or ""
-    try:
+    with attempt(session) as tried:
         try:
             config = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -73,7 +74,9 @@ def publish(code: str, request: Request, form: Form, session: DbSession, princip
             raise Invalid("the configuration must be a JSON object", field="config")
         programmes.publish_version(session, principal=principal, programme=code, config=config,
                                    comment=text(form, "comment"))
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, code, config_json=raw, error=exc.message, status_code=exc.status_code)
+    if isinstance(refusal := tried.refusal, DomainError):
+        return _page(request, session, code, config_json=raw, error=refusal.message,
+                     status_code=refusal.status_code)
+    if refusal is not None:
+        raise refusal
     return RedirectResponse(f"/admin/programmes/{code}", status_code=303)

@@ -9,20 +9,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from crossroads.config import Settings
-from crossroads.db.session import session_factory
+from crossroads.db.session import transaction
 
 
 def open_session(request: Request) -> Iterator[Session]:
-    """The request's one transaction: committed when the endpoint returns, rolled back if it raises."""
-    session = session_factory(request.app.state.engine)()
-    try:
+    """The request's one transaction (db/session.py: transaction): committed when the endpoint returns,
+    rolled back if it raises, keeping only the rows marked to survive a refusal."""
+    with request.app.state.sessions() as session, transaction(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -12,6 +12,7 @@ from crossroads.auth.policy import may_decide_approval
 from crossroads.auth.roles import Action
 from crossroads.cases.page import attempt_on_case
 from crossroads.cases.workflow import transfers, transitions
+from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
@@ -67,11 +68,12 @@ def inbox(request: Request, session: DbSession, principal: UiUser) -> Response:
 
 
 def _decide(request: Request, session: DbSession, principal: UiUser, action, next_url: str) -> Response:  # noqa: ANN001
-    try:
+    with attempt(session) as tried:
         action()
-    except DomainError as exc:
-        session.rollback()
-        return _inbox(request, session, principal, error=exc.message, status_code=exc.status_code)
+    if isinstance(refusal := tried.refusal, DomainError):
+        return _inbox(request, session, principal, error=refusal.message, status_code=refusal.status_code)
+    if refusal is not None:
+        raise refusal
     return RedirectResponse(next_url, status_code=303)
 
 

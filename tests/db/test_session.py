@@ -1,0 +1,210 @@
+"""The one transaction boundary (`transaction`, `unit_of_work`), refusals (`attempt`) and read-only work."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from crossroads.audit.models import AuditEvent
+from crossroads.audit.service import record_event, verify_chain
+from crossroads.auth.models import LoginAttempt
+from crossroads.db.session import attempt, keep_on_rollback, make_engine, transaction, unit_of_work
+from crossroads.kit.errors import Conflict, Invalid, Unauthenticated
+
+
+def attempts(db: Session, email: str) -> int:
+    return db.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)) or 0
+
+
+def events(db: Session, action: str) -> int:
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) or 0
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def write(db: Session, email: str, action: str, *, survives: bool = False) -> None:
+    """A row and its audit event, both marked to survive a rollback or neither."""
+    row = LoginAttempt(email=email, ip="192.0.2.1")
+    if survives:
+        keep_on_rollback(db, row)
+    else:
+        db.add(row)
+    record_event(db, actor=None, action=action, entity_type="test", survives_rollback=survives)
+
+
+class Form(BaseModel):
+    count: int
+
+
+class TestTransaction:
+    def test_commits_the_rows_and_their_audit_events_when_the_block_ends(self, db):
+        email, action = f"{tag()}@example.org", f"test.{tag()}"
+        with transaction(db):
+            write(db, email, action)
+        db.rollback()  # undoes nothing that was committed
+        assert attempts(db, email) == 1 and events(db, action) == 1
+
+    def test_rolls_everything_back_when_the_block_raises(self, db):
+        email, action = f"{tag()}@example.org", f"test.{tag()}"
+        with pytest.raises(RuntimeError), transaction(db):
+            write(db, email, action)
+            db.flush()
+            raise RuntimeError("failure")
+        assert attempts(db, email) == 0 and events(db, action) == 0
+
+    def test_refusal_keeps_the_rows_marked_to_survive_and_drops_the_rest(self, db):
+        kept, dropped = f"{tag()}@example.org", f"{tag()}@example.org"
+        kept_action, dropped_action = f"test.{tag()}", f"test.{tag()}"
+        with pytest.raises(Unauthenticated), transaction(db):
+            write(db, dropped, dropped_action)
+            write(db, kept, kept_action, survives=True)
+            db.flush()
+            raise Unauthenticated("wrong e-mail or password")
+        db.rollback()  # the survivors were committed, not merely left in the session
+        assert attempts(db, kept) == 1 and events(db, kept_action) == 1
+        assert attempts(db, dropped) == 0 and events(db, dropped_action) == 0
+        assert verify_chain(db).broken is None
+
+    def test_refusal_before_any_statement_drops_the_events_queued(self, db):
+        kept_action, dropped_action = f"test.{tag()}", f"test.{tag()}"
+        with pytest.raises(Invalid), transaction(db):
+            record_event(db, actor=None, action=dropped_action, entity_type="test")
+            record_event(db, actor=None, action=kept_action, entity_type="test", survives_rollback=True)
+            raise Invalid("no")
+        assert events(db, kept_action) == 1 and events(db, dropped_action) == 0
+
+    def test_failed_commit_keeps_the_survivors_and_reports_the_failure(self, db):
+        kept, kept_action = f"{tag()}@example.org", f"test.{tag()}"
+        with transaction(db):
+            taken = LoginAttempt(email=f"{tag()}@example.org", ip="192.0.2.1")
+            db.add(taken)
+        db.expunge(taken)
+        with pytest.raises(IntegrityError), transaction(db):
+            write(db, kept, kept_action, survives=True)
+            # Fails only at commit, after the audit events were chained.
+            db.add(LoginAttempt(id=taken.id, email="clash@example.org", ip="192.0.2.1"))
+        assert attempts(db, kept) == 1 and events(db, kept_action) == 1
+        assert verify_chain(db).broken is None
+
+    def test_refuses_to_commit_over_an_open_savepoint(self, db):
+        action = f"test.{tag()}"
+        with pytest.raises(RuntimeError, match="savepoint"), transaction(db):
+            db.begin_nested()
+            record_event(db, actor=None, action=action, entity_type="test")
+        assert events(db, action) == 0
+
+
+class TestAttempt:
+    def test_refusal_undoes_the_actions_writes_and_is_returned(self, db):
+        before, inside = f"{tag()}@example.org", f"{tag()}@example.org"
+        before_action, inside_action = f"test.{tag()}", f"test.{tag()}"
+        with transaction(db):
+            write(db, before, before_action)
+            with attempt(db) as tried:
+                write(db, inside, inside_action)
+                db.flush()
+                raise Invalid("no", field="count")
+            assert isinstance(tried.refusal, Invalid)
+            # At once, before the page is rendered again in the same transaction.
+            assert attempts(db, inside) == 0
+        assert attempts(db, before) == 1 and events(db, before_action) == 1
+        assert attempts(db, inside) == 0 and events(db, inside_action) == 0
+
+    def test_invalid_form_data_is_a_refusal_too(self, db):
+        email, action = f"{tag()}@example.org", f"test.{tag()}"
+        with transaction(db), attempt(db) as tried:
+            write(db, email, action)
+            Form(count="many")
+        assert isinstance(tried.refusal, PydanticValidationError)
+        assert attempts(db, email) == 0 and events(db, action) == 0
+
+    def test_action_that_goes_through_is_committed_with_the_request(self, db):
+        email, action = f"{tag()}@example.org", f"test.{tag()}"
+        with transaction(db):
+            with attempt(db) as tried:
+                write(db, email, action)
+            assert tried.refusal is None
+        assert attempts(db, email) == 1 and events(db, action) == 1
+
+    def test_survivors_outlive_the_undo(self, db):
+        kept, dropped = f"{tag()}@example.org", f"{tag()}@example.org"
+        kept_action, dropped_action = f"test.{tag()}", f"test.{tag()}"
+        with transaction(db), attempt(db):
+            write(db, kept, kept_action, survives=True)
+            write(db, dropped, dropped_action)
+            db.flush()
+            raise Unauthenticated("wrong e-mail or password")
+        assert attempts(db, kept) == 1 and events(db, kept_action) == 1
+        assert attempts(db, dropped) == 0 and events(db, dropped_action) == 0
+
+    def test_refusal_after_a_failed_statement_leaves_the_transaction_usable(self, db):
+        kept, after = f"{tag()}@example.org", f"{tag()}@example.org"
+        kept_action = f"test.{tag()}"
+        with transaction(db):
+            taken = LoginAttempt(email=f"{tag()}@example.org", ip="192.0.2.1")
+            db.add(taken)
+        db.expunge(taken)
+        with transaction(db):
+            with attempt(db) as tried:
+                write(db, kept, kept_action, survives=True)
+                db.add(LoginAttempt(id=taken.id, email="clash@example.org", ip="192.0.2.1"))
+                try:
+                    db.flush()
+                except IntegrityError:
+                    raise Conflict("taken") from None
+            assert isinstance(tried.refusal, Conflict)
+            write(db, after, f"test.{tag()}")
+        assert attempts(db, kept) == 1 and events(db, kept_action) == 1 and attempts(db, after) == 1
+
+    def test_other_errors_propagate_and_the_boundary_rolls_back(self, db):
+        email, action = f"{tag()}@example.org", f"test.{tag()}"
+        with pytest.raises(KeyError), transaction(db), attempt(db):
+            write(db, email, action)
+            raise KeyError("bug")
+        assert attempts(db, email) == 0 and events(db, action) == 0
+
+
+class TestReadOnlyUnitOfWork:
+    def test_reads(self, engine):
+        with unit_of_work(engine, read_only=True) as session:
+            assert session.scalar(select(func.count()).select_from(AuditEvent)) is not None
+
+    def test_refuses_to_write(self, engine):
+        email = f"{tag()}@example.org"
+        with pytest.raises(DBAPIError), unit_of_work(engine, read_only=True) as session:
+            session.add(LoginAttempt(email=email, ip="192.0.2.1"))
+        with unit_of_work(engine, read_only=True) as session:
+            assert attempts(session, email) == 0
+
+    def test_reads_while_another_connection_holds_the_sqlite_write_lock(self, tmp_path):
+        path = tmp_path / "locked.db"
+        engine = make_engine(f"sqlite:///{path}")
+
+        @event.listens_for(engine, "connect")
+        def _impatient(dbapi_connection, _record):  # noqa: ANN001
+            # Registered after make_engine's own: a writer gives up at once instead of after 10 s.
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            with unit_of_work(engine, read_only=True) as session:
+                assert session.connection().exec_driver_sql("SELECT x FROM t").scalar() == 1
+            with pytest.raises(DBAPIError, match="database is locked"), unit_of_work(engine) as session:
+                session.connection()
+        finally:
+            writer.rollback()
+            writer.close()
+            engine.dispose()
