@@ -1,5 +1,8 @@
 """Test database built by `alembic upgrade head`, one per run; every test runs in a rolled-back transaction.
 
+A module whose tests share costly records builds them once, in a transaction that spans the module, and runs
+each test in a savepoint of it (`module_db`, `savepoint_db`; see their section below).
+
 CROSSROADS_TEST_DATABASE_URL selects the backend: unset means a SQLite file in a temporary directory;
 a postgresql+psycopg:// URL names a server on which a fresh database is created and dropped.
 """
@@ -9,11 +12,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -140,3 +144,61 @@ def headers(client, world):
         return cache[key]
 
     return get
+
+
+# Records built once per module. The module's connection holds one transaction from its first test to its last,
+# rolled back at the end; the records go into it through `module_db`, and each test runs in a savepoint of it
+# through `savepoint_db`. A module opts in by overriding `db` with `savepoint_db`, so that `app` and every
+# fixture of the test share that session:
+#
+#     @pytest.fixture
+#     def db(savepoint_db):
+#         return savepoint_db
+
+
+@contextmanager
+def rolled_back(connection: Connection) -> Iterator[None]:
+    """Undo at the end of the block whatever was done on `connection` in it, even what sessions committed."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction spans the module's tests and is rolled back after the last of them."""
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield connection
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_db(module_connection: Connection) -> Iterator[Session]:
+    """A session for the records the module's tests share: its commits stay in the module's transaction."""
+    session = Session(bind=module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def savepoint_db(module_connection: Connection) -> Iterator[Session]:
+    """A session that sees the module's records, in a savepoint rolled back after the test.
+
+    Its commits, and a request's, release savepoints nested in that one: every test of the module starts from
+    the records the module built, whatever the tests before it wrote.
+    """
+    with rolled_back(module_connection):
+        session = Session(bind=module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
