@@ -149,7 +149,8 @@ def headers(client, world):
 # Records built once per module. The module's connection holds one transaction from its first test to its last,
 # rolled back at the end; the records go into it through `module_db`, and each test runs in a savepoint of it
 # through `savepoint_db`. A module opts in by overriding `db` with `savepoint_db`, so that `app` and every
-# fixture of the test share that session:
+# fixture of the test share that session (another connection would not see the records, and on SQLite would
+# wait for the module's write lock):
 #
 #     @pytest.fixture
 #     def db(savepoint_db):
