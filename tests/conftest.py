@@ -1,5 +1,8 @@
 """Test database built by `alembic upgrade head`, one per run; every test runs in a rolled-back transaction.
 
+A module whose tests share costly records builds them once, in a transaction that spans the module, and runs
+each test in a savepoint of it (`module_db`, `savepoint_db`; see their section below).
+
 CROSSROADS_TEST_DATABASE_URL selects the backend: unset means a SQLite file in a temporary directory;
 a postgresql+psycopg:// URL names a server on which a fresh database is created and dropped.
 """
@@ -12,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -75,9 +79,27 @@ def db(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+_applications: dict[Engine, FastAPI] = {}
+
+
+def reusable_app(settings: Settings, engine: Engine) -> FastAPI:
+    """The application of `create_app`, built once per engine and given this test's settings and no overrides.
+
+    Building it analyses every route's dependencies, which cost 60 ms a test. create_app reads the settings only
+    through app.state, so the one application with the test's settings is the application built for them.
+    """
+    if engine not in _applications:
+        _applications[engine] = create_app(settings, engine)
+    application = _applications[engine]
+    application.state.settings = settings
+    application.state.engine = engine
+    application.dependency_overrides.clear()
+    return application
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine, db: Session):
-    application = create_app(settings, engine)
+    application = reusable_app(settings, engine)
 
     @contextmanager
     def _test_session() -> Iterator[Session]:
@@ -118,3 +140,62 @@ def headers(client, world):
         return cache[key]
 
     return get
+
+
+# Records built once per module. The module's connection holds one transaction from its first test to its last,
+# rolled back at the end; the records go into it through `module_db`, and each test runs in a savepoint of it
+# through `savepoint_db`. A module opts in by overriding `db` with `savepoint_db`, so that `app` and every
+# fixture of the test share that session (another connection would not see the records, and on SQLite would
+# wait for the module's write lock):
+#
+#     @pytest.fixture
+#     def db(savepoint_db):
+#         return savepoint_db
+
+
+@contextmanager
+def rolled_back(connection: Connection) -> Iterator[None]:
+    """Undo at the end of the block whatever was done on `connection` in it, even what sessions committed."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction spans the module's tests and is rolled back after the last of them."""
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield connection
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_db(module_connection: Connection) -> Iterator[Session]:
+    """A session for the records the module's tests share: its commits stay in the module's transaction."""
+    session = Session(bind=module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def savepoint_db(module_connection: Connection) -> Iterator[Session]:
+    """A session that sees the module's records, in a savepoint rolled back after the test.
+
+    Its commits, and a request's, release savepoints nested in that one: every test of the module starts from
+    the records the module built, whatever the tests before it wrote.
+    """
+    with rolled_back(module_connection):
+        session = Session(bind=module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,13 +18,22 @@ def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subpr
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture
-def seeded(tmp_path):
-    """A demo database seeded by `crossroads demo --no-serve`."""
-    result = run(["demo", "--data-dir", str(tmp_path), "--households", "5", "--no-serve"],
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    """The data directory of one `crossroads demo --no-serve`, seeded once for the module."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = run(["demo", "--data-dir", str(data_dir), "--households", "5", "--no-serve"],
                  {"CROSSROADS_DEMO_PASSWORD": "demo-password-for-tests"})
     assert result.returncode == 0, result.stderr
-    return {"CROSSROADS_DATABASE_URL": f"sqlite:///{tmp_path / 'crossroads.db'}"}, tmp_path / "crossroads.db"
+    return data_dir
+
+
+@pytest.fixture
+def seeded(demo_data, tmp_path):
+    """A copy of the demo database for this test alone, so that a test that writes leaves the next one alone."""
+    data_dir = tmp_path / "demo"
+    shutil.copytree(demo_data, data_dir)
+    return {"CROSSROADS_DATABASE_URL": f"sqlite:///{data_dir / 'crossroads.db'}"}, data_dir / "crossroads.db"
 
 
 class TestServe:

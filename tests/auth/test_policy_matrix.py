@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
 from crossroads.auth.policy import GRANTS
 from crossroads.auth.roles import Action, Role
+from crossroads.auth.service import issue_token
 from crossroads.dedup.merges import merge_people
 from crossroads.dedup.service import activate_model
 from crossroads.disclosure import service as disclosure
@@ -17,7 +19,6 @@ from tests.factories import auth as af
 from tests.factories import dedup as df
 from tests.factories import people as pf
 from tests.factories import releases as rf
-from tests.helpers import token_headers
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ ENDPOINTS = [
              lambda t: {"name": "Clinic of Hope", "kind": "partner"}, 201),
 ]
 
-# Disclosure endpoints need releases in every state; built only for these tests, whose targets cost more.
+# Disclosure endpoints need releases in every state.
 DISCLOSURE_ENDPOINTS = [
     Endpoint("GET", "/api/v1/disclosure/datasets", Action.RELEASE_READ, False),
     Endpoint("POST", "/api/v1/disclosure/datasets", Action.DATASET_MANAGE, False,
@@ -82,6 +83,8 @@ DISCLOSURE_ENDPOINTS = [
              lambda t: {"organisation_id": t["partner_org_id"], "title": "DSA", "purpose": "Monitoring",
                         "fields": ["sex"], "valid_from": "2026-01-01", "expires_on": "2030-01-01"}, 201),
 ]
+
+DISCLOSURE_IDS = ("dataset_id", "release_id", "pending_id", "approved_id", "partner_org_id")
 
 # Users of every role; caseworker and supervisor exist in both offices, others have none.
 ACTORS = [
@@ -105,12 +108,15 @@ def expected_status(role: Role, office: str | None, endpoint: Endpoint) -> set[i
     return {endpoint.success}
 
 
-@pytest.fixture
-def target(db):
-    """A person and case in office A, created by A's caseworker, plus a user of each role.
+@pytest.fixture(scope="module")
+def records(module_db):
+    """A user of each role, logged in; a person and case in office A, created by A's caseworker; releases.
 
-    Also in office A: a duplicate of the person on the review queue, and two other records already merged.
+    Also in office A: a duplicate of the person on the review queue, and two other records already merged. For the
+    disclosure endpoints: a dataset and releases in draft, pending and approved states. Built once for the module;
+    each test runs in a savepoint of it (`db` below), so every test starts from these records.
     """
+    db = module_db
     world = af.world(db)
     users = {
         ("caseworker", "a"): world.users["caseworker_a"],
@@ -131,16 +137,7 @@ def target(db):
     merged = [df.person(db, principal, df.ORIGINAL), df.person(db, principal, df.VARIANT)]
     merge = merge_people(db, principal=world.principal(db, "supervisor_a"), survivor_id=merged[0].id,
                          merged_id=merged[1].id)
-    db.flush()
-    return {"users": users, "person_id": str(person.id), "case_id": str(case.id), "office_id": str(world.office_a.id),
-            "duplicate_id": str(duplicate.id), "candidate_id": candidate.id, "merge_id": merge.id,
-            "world": world}
 
-
-@pytest.fixture
-def disclosure_target(db, target):
-    """The target plus a dataset and releases in draft, pending and approved states."""
-    world = target["world"]
     dpo = world.principal(db, "dpo")
     # Prepared by another data officer, so that the DPO's four-eyes rule never decides the answer.
     preparer = af.principal(db, af.user(db, world.agency, Role.DATA_OFFICER))
@@ -149,15 +146,37 @@ def disclosure_target(db, target):
     pending = rf.release(db, preparer, dataset)
     disclosure.submit_release(db, principal=preparer, release_id=pending.id)
     approved = rf.approved(db, preparer, dpo, dataset)
-    db.flush()
-    return {**target, "dataset_id": str(dataset.id), "release_id": str(draft.id), "pending_id": str(pending.id),
-            "approved_id": str(approved.id), "partner_org_id": str(world.partner_org.id)}
+
+    # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
+    headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
+               for key, u in users.items()}
+    db.commit()
+    return {"headers": headers, "person_id": str(person.id), "case_id": str(case.id),
+            "office_id": str(world.office_a.id), "duplicate_id": str(duplicate.id), "candidate_id": candidate.id,
+            "merge_id": merge.id, "dataset_id": str(dataset.id), "release_id": str(draft.id),
+            "pending_id": str(pending.id), "approved_id": str(approved.id), "partner_org_id": str(world.partner_org.id)}
+
+
+@pytest.fixture(scope="module")
+def target(records):
+    """The records but the disclosure ones, whose ids test_anonymous_gets_401 draws at random."""
+    return {k: v for k, v in records.items() if k not in DISCLOSURE_IDS}
+
+
+@pytest.fixture(scope="module")
+def disclosure_target(records):
+    return records
+
+
+@pytest.fixture
+def db(savepoint_db):
+    return savepoint_db
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
 @pytest.mark.parametrize(("role", "office"), ACTORS, ids=lambda v: str(v))
 def test_policy_matrix(client, target, endpoint, role, office):
-    headers = token_headers(client, target["users"][(role, office)].email)
+    headers = target["headers"][(role, office)]
     url = endpoint.path.format(**target)
     body = endpoint.body(target) if endpoint.body else None
     response = client.request(endpoint.method, url, headers=headers, json=body)
@@ -182,8 +201,7 @@ def test_anonymous_gets_401(client, target, endpoint):
 
 @pytest.mark.parametrize(("role", "office"), ACTORS, ids=lambda v: str(v))
 def test_case_list_shows_only_own_office(client, target, role, office):
-    headers = token_headers(client, target["users"][(role, office)].email)
-    response = client.get("/api/v1/cases", headers=headers)
+    response = client.get("/api/v1/cases", headers=target["headers"][(role, office)])
     if Action.CASE_READ not in GRANTS[Role(role)]:
         assert response.status_code == 403
         return

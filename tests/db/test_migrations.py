@@ -7,7 +7,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
 
 from crossroads.db.migrate import alembic_config, include_object
 from crossroads.schema import metadata
@@ -39,10 +38,3 @@ class TestMigrations:
 
     def test_one_head(self):
         assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
-
-    def test_sqlite_runs_in_wal_mode(self, engine):
-        if engine.dialect.name != "sqlite":
-            assert "audit_events" in inspect(engine).get_table_names()
-            return
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -1,17 +1,10 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from sqlalchemy import delete, select
 
-from crossroads.db.session import make_engine, unit_of_work
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate
 from crossroads.dedup.registry_run import run_registry
 from crossroads.dedup.review import decide_candidate
-from crossroads.schema import upgrade_database
-from tests.factories import auth as af
 from tests.factories import dedup as df
 
 
@@ -59,53 +52,3 @@ class TestRunRegistry:
         run_registry(db)
         [event] = df.events(db, "dedup.run")
         assert event.details["added"] == 1 and event.details["people"] >= 2 and event.actor_role == "cli"
-
-
-def migrated(tmp_path):  # noqa: ANN001, ANN201
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(url)
-    upgrade_database(engine)
-    return url, engine
-
-
-def cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crossroads.cli", "dedup", *args],
-                          env={**os.environ, "CROSSROADS_DATABASE_URL": url}, capture_output=True, text=True,
-                          timeout=120)
-
-
-class TestDedupRunCommand:
-    def test_fills_the_queue_of_a_database_and_says_how_many(self, tmp_path):
-        url, engine = migrated(tmp_path)
-        with unit_of_work(engine) as session:
-            w = af.world(session)
-            cw = w.principal(session, "caseworker_a")
-            df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT)
-            registered_before_detection(session)
-        model = tmp_path / "model.json"
-        df.match_model("test-model-cli").save(model)
-        result = cli(url, "run", "--model", str(model))
-        assert result.returncode == 0, result.stderr
-        assert "1 new on the review queue" in result.stderr and "test-model-cli" in result.stderr
-        with engine.connect() as conn:
-            assert conn.scalar(select(MatchCandidate.model_version)) == "test-model-cli"
-        engine.dispose()
-
-    def test_unreadable_model_exits_2_naming_the_option(self, tmp_path):
-        bad = tmp_path / "model.json"
-        bad.write_text("{}")
-        result = cli(f"sqlite:///{tmp_path / 'x.db'}", "run", "--model", str(bad))
-        assert result.returncode == 2 and "--model" in result.stderr
-
-    def test_activate_records_the_model(self, tmp_path):
-        url, engine = migrated(tmp_path)
-        model = tmp_path / "model.json"
-        df.match_model("trained-v7").save(model)
-        result = cli(url, "activate", "--model", str(model))
-        assert result.returncode == 0, result.stderr
-        from crossroads.dedup.models import MatchModelVersion
-
-        with engine.connect() as conn:
-            assert conn.execute(select(MatchModelVersion.version, MatchModelVersion.active)).all() == [
-                ("trained-v7", True)]
-        engine.dispose()

@@ -2,13 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
-from crossroads.db.session import unit_of_work
 from crossroads.dedup.index import key_rows, person_record
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.dedup.reindex import index_status, reindex
 from crossroads.people.models import Person
-from tests.dedup.test_registry_run import cli, migrated
-from tests.factories import auth as af
 from tests.factories import dedup as df
 
 
@@ -92,33 +89,3 @@ class TestReindex:
         reindex(db)
         [event] = df.events(db, "dedup.reindex")
         assert event.details["changed"] == 2 and event.actor_role == "cli"
-
-
-class TestReindexCommand:
-    def test_check_exits_1_while_keys_are_outdated_and_0_after_reindex(self, tmp_path):
-        url, engine = migrated(tmp_path)
-        with unit_of_work(engine) as session:
-            cw = af.world(session).principal(session, "caseworker_a")
-            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
-        check = cli(url, "reindex", "--check")
-        assert check.returncode == 1 and "2 of 2 sampled have outdated keys" in check.stderr
-        result = cli(url, "reindex")
-        assert result.returncode == 0, result.stderr
-        assert "2 people, 2 with new keys" in result.stderr
-        assert cli(url, "reindex", "--check").returncode == 0
-        engine.dispose()
-
-    def test_a_registry_run_over_outdated_keys_warns(self, tmp_path):
-        url, engine = migrated(tmp_path)
-        with unit_of_work(engine) as session:
-            cw = af.world(session).principal(session, "caseworker_a")
-            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
-        model = tmp_path / "model.json"
-        df.match_model("test-model-cli").save(model)
-        stale = cli(url, "run", "--model", str(model))
-        assert stale.returncode == 0, stale.stderr
-        assert "2 of 2 sampled people have outdated blocking keys" in stale.stderr
-        assert cli(url, "reindex").returncode == 0
-        fresh = cli(url, "run", "--model", str(model))
-        assert fresh.returncode == 0 and "outdated" not in fresh.stderr
-        engine.dispose()

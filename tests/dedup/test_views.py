@@ -6,7 +6,7 @@ from sqlalchemy import select
 from crossroads.dedup.models import CandidateStatus, MatchCandidate, PersonMerge
 from crossroads.people.models import Person
 from tests.factories import dedup as df
-from tests.web.test_views import csrf, login
+from tests.helpers import csrf, login
 
 FORM = {"given_name": "Hussain", "family_name": "Muhammad", "sex": "male", "date_of_birth": "1988-07-03",
         "nationality": "SDN"}

@@ -6,7 +6,7 @@ from crossroads.disclosure import service
 from crossroads.disclosure.schemas import MicrodataPrepare
 from tests.factories import auth as af
 from tests.factories import releases as df
-from tests.web.test_views import csrf, login
+from tests.helpers import csrf, login
 
 
 class TestReleasesPage:

@@ -1,126 +1,12 @@
-"""`crossroads dedup batch` and `train` on small CSVs, run in-process as a user would call them."""
+"""Candidate pairs of the batch engine: records that share a blocking key, unless too many share it."""
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from crossroads.cli import app
 from crossroads.dedup.engine.batch import _BROAD_KEY_LIMIT, candidate_pairs_sql
 from crossroads.dedup.engine.keys import BROAD_KINDS
-from crossroads.dedup.engine.synthetic import generate_labelled
-
-HEADER = ["id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place"]
-runner = CliRunner()
-
-
-def write_csv(path, rows, header=HEADER):
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.reader(handle))
-
-
-@pytest.fixture(scope="module")
-def people_csv(tmp_path_factory):
-    labelled = generate_labelled(600, seed=3)
-    rows = [[r.id, r.given_name or "", r.family_name or "", r.date_of_birth or "", r.sex or "", r.nationality or "",
-             r.place or ""] for r in labelled.records]
-    return write_csv(tmp_path_factory.mktemp("in") / "people.csv", rows), labelled.true_pairs
-
-
-class TestBatch:
-    def test_writes_pairs_and_clusters_with_the_shipped_model(self, people_csv, tmp_path):
-        path, truth = people_csv
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(path), "--output", str(tmp_path / "pairs.csv"),
-                                     "--clusters", str(tmp_path / "clusters.csv"), "--threshold", "0.9"])
-        assert result.exit_code == 0, result.output
-        pairs = read_csv(tmp_path / "pairs.csv")
-        assert pairs[0] == ["id_l", "id_r", "match_probability"]
-        found = {(a, b) for a, b, _ in pairs[1:]}
-        assert all(a < b and float(p) >= 0.9 for a, b, p in pairs[1:])
-        assert len(found & truth) / len(truth) > 0.8 and len(found & truth) / len(found) > 0.9
-        clusters = read_csv(tmp_path / "clusters.csv")
-        assert clusters[0] == ["id", "cluster_id"]
-        cluster_of = dict(clusters[1:])
-        assert len(cluster_of) == len(read_csv(path)) - 1
-        assert all(cluster_of[a] == cluster_of[b] for a, b in found)
-
-    def test_trains_a_model_on_the_csv_and_saves_it(self, people_csv, tmp_path):
-        path, truth = people_csv
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(path), "--output", str(tmp_path / "pairs.csv"),
-                                     "--train", "--save-model", str(tmp_path / "model.json")])
-        assert result.exit_code == 0, result.output
-        found = {(a, b) for a, b, _ in read_csv(tmp_path / "pairs.csv")[1:]}
-        assert len(found & truth) / len(truth) > 0.7
-        assert (tmp_path / "model.json").exists()
-
-    def test_any_column_may_be_empty_and_extra_columns_are_ignored(self, tmp_path):
-        path = write_csv(tmp_path / "in.csv", [["1", "", "", "", "", "", "", "x"], ["2", "Ana", "", "1990", "", "", "",
-                                                                                       ""]],
-                         header=[*HEADER, "notes"])
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(path), "--output", str(tmp_path / "out.csv")])
-        assert result.exit_code == 0, result.output
-        assert read_csv(tmp_path / "out.csv") == [["id_l", "id_r", "match_probability"]]
-
-    @pytest.mark.parametrize(("rows", "header", "message"), [
-        ([["1", "Ana", "Lopez", "05/03/1990", "f", "VEN", ""]], HEADER, "row 2, column date_of_birth"),
-        ([["1", "Ana", "Lopez", "1990", "f", "VEN", ""], ["1", "Rosa", "Diaz", "", "", "", ""]], HEADER,
-         "row 3, column id"),
-        ([["1", "Ana", "Lopez", "1990", "f", "VEN", ""], ["", "Rosa", "Diaz", "", "", "", ""]], HEADER,
-         "row 3, column id"),
-        ([["1", "Ana", "Lopez", "1990-13-01", "f", "VEN", ""]], HEADER, "row 2, column date_of_birth"),
-        ([["1", "Ana", "Lopez", "1990", "f", "Venezuela", ""]], HEADER, "row 2, column nationality"),
-        ([["1", "Ana", "Lopez", "1990", "f"]], HEADER, "row 2, column -"),
-        ([["1", "Ana", "Lopez"]], ["id", "given_name", "family_name"], "row 1, column date_of_birth"),
-    ])
-    def test_malformed_csv_is_refused_naming_row_and_column_and_nothing_is_written(self, tmp_path, rows, header,
-                                                                                    message):
-        path = write_csv(tmp_path / "in.csv", rows, header=header)
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(path), "--output", str(tmp_path / "out.csv"),
-                                     "--clusters", str(tmp_path / "clusters.csv")])
-        assert result.exit_code == 2
-        assert message in " ".join(result.output.split())
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
-
-    @pytest.mark.parametrize(("column", "value"), [("date_of_birth", "05/03/1990"), ("date_of_birth", "1990-13-01"),
-                                                   ("nationality", "Venezuela"), ("id", "A-77")])
-    def test_a_refusal_names_the_row_without_quoting_the_person_data(self, tmp_path, column, value):
-        row = dict(zip(HEADER, ["A-77", "Ana", "Lopez", "1990", "f", "VEN", ""], strict=True))
-        rows = [list(row.values()), list({**row, "id": "A-78", column: value}.values())]
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(write_csv(tmp_path / "in.csv", rows)),
-                                     "--output", str(tmp_path / "out.csv")])
-        assert result.exit_code == 2 and f"row 3, column {column}" in " ".join(result.output.split())
-        assert value not in result.output
-
-    def test_missing_input_file_is_refused(self, tmp_path):
-        result = runner.invoke(app, ["dedup", "batch", "--input", str(tmp_path / "none.csv"), "--output",
-                                     str(tmp_path / "out.csv")])
-        assert result.exit_code == 2 and "--input" in result.output
-
-
-class TestTrain:
-    def test_trains_on_synthetic_people_and_saves_a_versioned_model(self, tmp_path):
-        result = runner.invoke(app, ["dedup", "train", "--synthetic", "2500", "--version", "v9", "--output",
-                                     str(tmp_path / "m.json")])
-        assert result.exit_code == 0, result.output
-        from crossroads.dedup.engine.model import MatchModel
-
-        model = MatchModel.load(tmp_path / "m.json")
-        assert model.version == "v9" and "synthetic" in model.trained_on
-
-    def test_needs_one_source(self, tmp_path):
-        result = runner.invoke(app, ["dedup", "train", "--version", "v9", "--output", str(tmp_path / "m.json")])
-        assert result.exit_code == 2
 
 
 class TestCandidatePairs:

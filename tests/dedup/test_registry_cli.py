@@ -1,0 +1,97 @@
+"""`crossroads dedup run`, `activate` and `reindex`, run as a user would run them: a real process on a database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from crossroads.db.session import make_engine, unit_of_work
+from crossroads.dedup.models import MatchCandidate
+from crossroads.schema import upgrade_database
+from tests.dedup.test_registry_run import registered_before_detection
+from tests.dedup.test_reindex import outdate
+from tests.factories import auth as af
+from tests.factories import dedup as df
+
+
+def migrated(tmp_path):  # noqa: ANN001, ANN201
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine)
+    return url, engine
+
+
+def cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crossroads.cli", "dedup", *args],
+                          env={**os.environ, "CROSSROADS_DATABASE_URL": url}, capture_output=True, text=True,
+                          timeout=120)
+
+
+class TestDedupRunCommand:
+    def test_fills_the_queue_of_a_database_and_says_how_many(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        with unit_of_work(engine) as session:
+            w = af.world(session)
+            cw = w.principal(session, "caseworker_a")
+            df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT)
+            registered_before_detection(session)
+        model = tmp_path / "model.json"
+        df.match_model("test-model-cli").save(model)
+        result = cli(url, "run", "--model", str(model))
+        assert result.returncode == 0, result.stderr
+        assert "1 new on the review queue" in result.stderr and "test-model-cli" in result.stderr
+        with engine.connect() as conn:
+            assert conn.scalar(select(MatchCandidate.model_version)) == "test-model-cli"
+        engine.dispose()
+
+    def test_unreadable_model_exits_2_naming_the_option(self, tmp_path):
+        bad = tmp_path / "model.json"
+        bad.write_text("{}")
+        result = cli(f"sqlite:///{tmp_path / 'x.db'}", "run", "--model", str(bad))
+        assert result.returncode == 2 and "--model" in result.stderr
+
+    def test_activate_records_the_model(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        model = tmp_path / "model.json"
+        df.match_model("trained-v7").save(model)
+        result = cli(url, "activate", "--model", str(model))
+        assert result.returncode == 0, result.stderr
+        from crossroads.dedup.models import MatchModelVersion
+
+        with engine.connect() as conn:
+            assert conn.execute(select(MatchModelVersion.version, MatchModelVersion.active)).all() == [
+                ("trained-v7", True)]
+        engine.dispose()
+
+
+class TestReindexCommand:
+    def test_check_exits_1_while_keys_are_outdated_and_0_after_reindex(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        with unit_of_work(engine) as session:
+            cw = af.world(session).principal(session, "caseworker_a")
+            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
+        check = cli(url, "reindex", "--check")
+        assert check.returncode == 1 and "2 of 2 sampled have outdated keys" in check.stderr
+        result = cli(url, "reindex")
+        assert result.returncode == 0, result.stderr
+        assert "2 people, 2 with new keys" in result.stderr
+        assert cli(url, "reindex", "--check").returncode == 0
+        engine.dispose()
+
+    def test_a_registry_run_over_outdated_keys_warns(self, tmp_path):
+        url, engine = migrated(tmp_path)
+        with unit_of_work(engine) as session:
+            cw = af.world(session).principal(session, "caseworker_a")
+            outdate(session, df.person(session, cw, df.ORIGINAL), df.person(session, cw, df.VARIANT))
+        model = tmp_path / "model.json"
+        df.match_model("test-model-cli").save(model)
+        stale = cli(url, "run", "--model", str(model))
+        assert stale.returncode == 0, stale.stderr
+        assert "2 of 2 sampled people have outdated blocking keys" in stale.stderr
+        assert cli(url, "reindex").returncode == 0
+        fresh = cli(url, "run", "--model", str(model))
+        assert fresh.returncode == 0 and "outdated" not in fresh.stderr
+        engine.dispose()
