@@ -85,7 +85,7 @@ def _febrl_date(value: Any) -> str | None:
     return None
 
 
-def _febrl_records(frame) -> list[PersonRecord]:  # noqa: ANN001
+def _febrl_records(frame) -> list[PersonRecord]:
     from crossroads.dedup.engine.keys import PersonRecord
 
     def text(v: Any) -> str | None:
@@ -100,7 +100,7 @@ def _febrl_records(frame) -> list[PersonRecord]:  # noqa: ANN001
     return records
 
 
-def _pairs(links) -> set[tuple[str, str]]:  # noqa: ANN001
+def _pairs(links) -> set[tuple[str, str]]:
     return {(min(a, b), max(a, b)) for a, b in links}
 
 
@@ -229,7 +229,7 @@ def run_plain_splink(records: list[PersonRecord], truth: set[tuple[str, str]], t
     return out
 
 
-def _plain_candidates(con, linker) -> set[tuple[str, str]]:  # noqa: ANN001
+def _plain_candidates(con, linker) -> set[tuple[str, str]]:
     # The pairs Splink's blocking rules make candidates, for blocking recall: the rules ORed in one join.
     rules = linker._settings_obj._blocking_rules_to_generate_predictions
     conditions = " OR ".join(f"({r.blocking_rule_sql})" for r in rules)
@@ -286,7 +286,7 @@ def _loadavg() -> list[float] | None:
         return None
 
 
-def _table(figures: dict[str, Any]):  # noqa: ANN202
+def _table(figures: dict[str, Any]):
     from rich.table import Table
 
     table = Table("data set", "engine", "precision", "recall", "f1", "blocking recall", "R@P0.98", "pairs",

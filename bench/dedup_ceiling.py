@@ -149,7 +149,7 @@ def measure_ceiling(*, people: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _table(figures: dict[str, Any]):  # noqa: ANN202
+def _table(figures: dict[str, Any]):
     from rich.table import Table
 
     table = Table("model", f"recall at precision {TARGET_PRECISION}")

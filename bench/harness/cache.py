@@ -29,7 +29,8 @@ def warm_cache(engine: Any, tables: list[str]) -> dict[str, Any]:
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
-    except Exception as exc:  # noqa: BLE001  (a missing contrib package or no privilege: measure cold, say so)
+    # A missing contrib package or no privilege: measure cold, and say so.
+    except Exception as exc:
         return {"warmed_bytes": None, "warm_skipped": str(exc).splitlines()[0][:200]}
     blocks = 0
     with engine.connect() as conn:

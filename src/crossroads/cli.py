@@ -166,11 +166,11 @@ def db_upgrade() -> None:
     console.print("database is at the latest schema")
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     return make_engine(_settings().database_url)
 
 
-def _office_ids(session, codes: list[str]) -> list:  # noqa: ANN001
+def _office_ids(session, codes: list[str]) -> list:
     from crossroads.auth.models import Office
 
     found = {o.code: o.id for o in session.scalars(select(Office).where(Office.code.in_([c.upper() for c in codes])))}

@@ -91,7 +91,7 @@ def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
     """The pgbench replay stays a faithful copy of `POST /api/v1/registrations` as the code changes."""
     sent: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().split(" ")[0].upper() in ("SELECT", "INSERT", "UPDATE"):
             sent.append(statement)
 

@@ -143,7 +143,7 @@ def second_context(new_context: Callable[[], BrowserContext]) -> Iterator[Browse
 
 class TestAvrrCase:
     def test_intake_to_closed_with_approval_task_and_service(
-        self, page: Page, second_context: BrowserContext, login,  # noqa: ANN001
+        self, page: Page, second_context: BrowserContext, login,
     ) -> None:
         login(page, CASEWORKER)
         case = register_and_open_case(page, given="Blessing", family=unique_family("Returnee"), programme="avrr")
@@ -289,7 +289,7 @@ class TestAvrrCase:
 
 class TestCounterTraffickingCase:
     def test_identification_to_closed_with_closure_approved_from_the_inbox(
-        self, page: Page, second_context: BrowserContext, login,  # noqa: ANN001
+        self, page: Page, second_context: BrowserContext, login,
     ) -> None:
         login(page, CASEWORKER)
         case = register_and_open_case(page, given="Grace", family=unique_family("Survivor"),
@@ -338,7 +338,7 @@ class TestCounterTraffickingCase:
 
 class TestTransferBetweenOffices:
     def test_agadez_accepts_a_case_from_tunis_which_then_no_longer_sees_it(
-        self, page: Page, second_context: BrowserContext, login,  # noqa: ANN001
+        self, page: Page, second_context: BrowserContext, login,
     ) -> None:
         login(page, CASEWORKER)
         case = register_and_open_case(page, given="Aminata", family=unique_family("Mover"), programme="avrr")
@@ -402,7 +402,7 @@ def save_from_a_stale_tab(page: Page, context: BrowserContext) -> tuple[OpenedCa
 
 class TestStaleEdit:
     def test_second_save_from_an_old_page_is_refused_with_what_changed(
-        self, page: Page, context: BrowserContext, login, live_server,  # noqa: ANN001
+        self, page: Page, context: BrowserContext, login, live_server,
     ) -> None:
         login(page, CASEWORKER)
         case, _second, details = save_from_a_stale_tab(page, context)
@@ -425,7 +425,7 @@ class TestStaleEdit:
         expect(page.locator("[name=field_return_destination_city]")).to_have_value("")
 
     def test_what_changed_lists_only_changes_not_page_views(
-        self, page: Page, context: BrowserContext, login,  # noqa: ANN001
+        self, page: Page, context: BrowserContext, login,
     ) -> None:
         login(page, CASEWORKER)
         _case, _second, details = save_from_a_stale_tab(page, context)

@@ -40,7 +40,7 @@ def fill_person(page: Page, *, given: str, family: str, sex: str, nationality: s
                 phone: str | None = None) -> None:
     """Fill the shared person fields; `prefix` is "member_" in the household form."""
 
-    def field(name: str):  # noqa: ANN202
+    def field(name: str):
         return page.locator(f"[name={prefix}{name}]")
 
     field("given_name").fill(given)
@@ -85,12 +85,12 @@ def search_cases(page: Page, query: str) -> None:
     expect(page).to_have_url(re.compile(r"/cases\?"))
 
 
-def case_row(page: Page, number: str):  # noqa: ANN201
+def case_row(page: Page, number: str):
     return page.get_by_role("row").filter(has=page.get_by_role("link", name=number, exact=True))
 
 
 @pytest.fixture(scope="module")
-def tun_case(new_context: Callable[[], BrowserContext], login) -> Iterator[OpenedCase]:  # noqa: ANN001
+def tun_case(new_context: Callable[[], BrowserContext], login) -> Iterator[OpenedCase]:
     """A case opened by the Tunis caseworker, for tests that need one regardless of order."""
     context = new_context()
     try:
@@ -107,7 +107,7 @@ def tun_case(new_context: Callable[[], BrowserContext], login) -> Iterator[Opene
 
 
 class TestCaseworkerFlow:
-    def test_register_add_child_open_case_note_and_find_by_latin_spelling(self, page: Page, login) -> None:  # noqa: ANN001
+    def test_register_add_child_open_case_note_and_find_by_latin_spelling(self, page: Page, login) -> None:
         login(page, CASEWORKER)
 
         page.get_by_role("link", name="Register a person").click()
@@ -161,7 +161,7 @@ class TestCaseworkerFlow:
 
 class TestOfficeScoping:
     def test_caseworker_of_another_office_gets_not_found_and_does_not_list_the_case(
-        self, page: Page, login, tun_case: OpenedCase,  # noqa: ANN001
+        self, page: Page, login, tun_case: OpenedCase,
     ) -> None:
         login(page, OTHER_OFFICE_CASEWORKER)
 
@@ -177,7 +177,7 @@ class TestOfficeScoping:
         expect(page.get_by_text("No cases match.")).to_be_visible()
         assert case_count_text(page) == "0 cases"
 
-    def test_caseworker_of_the_office_sees_the_case(self, page: Page, login, tun_case: OpenedCase) -> None:  # noqa: ANN001
+    def test_caseworker_of_the_office_sees_the_case(self, page: Page, login, tun_case: OpenedCase) -> None:
         # The control for the test above: the same address works for the case's own office.
         login(page, CASEWORKER)
         response = page.goto(tun_case.url)
@@ -188,7 +188,7 @@ class TestOfficeScoping:
 
 class TestRegistrationErrors:
     def test_future_birth_date_is_shown_beside_the_field_and_nothing_is_registered(
-        self, page: Page, login, live_server,  # noqa: ANN001
+        self, page: Page, login, live_server,
     ) -> None:
         family = "Futuredate" + uuid.uuid4().hex[:6]
 
@@ -220,7 +220,7 @@ class TestRegistrationErrors:
 
 
 class TestAdministration:
-    def test_admin_creates_an_office_and_a_user_who_can_then_log_in(self, page: Page, login) -> None:  # noqa: ANN001
+    def test_admin_creates_an_office_and_a_user_who_can_then_log_in(self, page: Page, login) -> None:
         suffix = uuid.uuid4().hex[:4].upper()
         code, office_name = f"SFX{suffix}", f"Sfax field office {suffix}"
         email, password = f"new.caseworker.{suffix.lower()}@example.org", "a-long-new-password-" + suffix

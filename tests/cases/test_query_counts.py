@@ -19,7 +19,7 @@ def statements(engine) -> Iterator[list[str]]:
     """Every SQL statement sent on the test engine while the test runs."""
     seen: list[str] = []
 
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)

@@ -192,7 +192,7 @@ class TestReadOnlyUnitOfWork:
         engine = make_engine(f"sqlite:///{path}")
 
         @event.listens_for(engine, "connect")
-        def _impatient(dbapi_connection, _record):  # noqa: ANN001
+        def _impatient(dbapi_connection, _record):
             # Registered after make_engine's own: a writer gives up at once instead of after 10 s.
             dbapi_connection.execute("PRAGMA busy_timeout=0")
 

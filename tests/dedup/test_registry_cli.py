@@ -17,7 +17,7 @@ from tests.factories import auth as af
 from tests.factories import dedup as df
 
 
-def migrated(tmp_path):  # noqa: ANN001, ANN201
+def migrated(tmp_path):
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     engine = make_engine(url)
     upgrade_database(engine)

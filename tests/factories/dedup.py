@@ -69,7 +69,7 @@ def events(db: Session, action: str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
 
 
-def count(db: Session, model) -> int:  # noqa: ANN001
+def count(db: Session, model) -> int:
     return db.scalar(select(func.count()).select_from(model)) or 0
 
 

@@ -94,7 +94,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
     """Collect every SQL statement the engine runs inside the block, to show a list costs no more per row."""
     seen: list[str] = []
 
-    def _count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _count(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", _count)
@@ -104,7 +104,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", _count)
 
 
-def measured_get(client, engine: Engine, db: Session, url: str, headers: dict[str, str], **params):  # noqa: ANN001, ANN201
+def measured_get(client, engine: Engine, db: Session, url: str, headers: dict[str, str], **params):
     """GET url and count its statements, starting from a committed setup and an empty identity map.
 
     Both matter for comparing two runs: the setup's audit rows are chained at commit, and objects already

@@ -96,7 +96,7 @@ def case_work_context(session: Session, principal: Principal, case: Case) -> dic
     }
 
 
-def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,  # noqa: ANN001
+def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,
                     error_key: str, anchor: str) -> Response:
     """Run an action on a case; on refusal show the case page with the reason beside the form."""
     with attempt(session) as tried:

@@ -17,7 +17,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load_model(path: Path | None):  # noqa: ANN202
+def _load_model(path: Path | None):
     from crossroads.dedup.engine.model import MatchModel, ModelError, default_model
 
     try:
@@ -26,7 +26,7 @@ def _load_model(path: Path | None):  # noqa: ANN202
         raise _fail(f"--model: {exc}") from None
 
 
-def _read(input_path: Path):  # noqa: ANN202
+def _read(input_path: Path):
     from crossroads.dedup.engine.batch import CsvError, read_people_csv
 
     try:

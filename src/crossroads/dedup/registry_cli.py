@@ -14,14 +14,14 @@ from crossroads.dedup.cli import app
 err = Console(stderr=True)
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     from crossroads.config import Settings
     from crossroads.db.session import make_engine
 
     return make_engine(Settings().database_url)
 
 
-def _model(path: Path | None):  # noqa: ANN202
+def _model(path: Path | None):
     from crossroads.dedup.engine.model import MatchModel, ModelError
 
     if path is None:

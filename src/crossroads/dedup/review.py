@@ -36,7 +36,7 @@ class Pair:
         return self.a is not None and self.b is not None
 
 
-def _pairs_query(principal: Principal, *, full: bool):  # noqa: ANN202
+def _pairs_query(principal: Principal, *, full: bool):
     a, b = aliased(Person), aliased(Person)
     query = (
         select(MatchCandidate, a, b, person_visible(principal, a.id), person_visible(principal, b.id))
@@ -49,7 +49,7 @@ def _pairs_query(principal: Principal, *, full: bool):  # noqa: ANN202
     return query, a, b
 
 
-def _pair(row) -> Pair:  # noqa: ANN001
+def _pair(row) -> Pair:
     candidate, a, b, a_visible, b_visible = row
     return Pair(candidate=candidate, a=a if a_visible else None, b=b if b_visible else None)
 

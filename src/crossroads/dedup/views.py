@@ -50,7 +50,7 @@ def pair_page(candidate_id: int, request: Request, session: DbSession, principal
     return _pair_page(request, session, principal, candidate_id)
 
 
-def _decide(request: Request, form, session, principal, candidate_id: int, status: CandidateStatus) -> Response:  # noqa: ANN001
+def _decide(request: Request, form, session, principal, candidate_id: int, status: CandidateStatus) -> Response:
     with attempt(session) as tried:
         review.decide_candidate(session, principal=principal, candidate_id=candidate_id, status=status,
                                 comment=text(form, "comment"))

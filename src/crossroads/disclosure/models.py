@@ -186,7 +186,7 @@ def _old_status(release: Release) -> ReleaseStatus | None:
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_changes(session: Session, _context, _instances) -> None:  # noqa: ANN001
+def _refuse_changes(session: Session, _context, _instances) -> None:
     # The services have no update or delete path for these; this catches any code that tries anyway, so
     # the ledger stays append-only and a decided release and its files stay exactly as they were decided.
     for obj in session.deleted:

@@ -9,7 +9,7 @@ from crossroads.schema import metadata
 config = context.config
 
 
-def _configure(connection) -> None:  # noqa: ANN001
+def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -167,7 +167,7 @@ class FieldErrors(ValueError):
         self.errors = errors
 
 
-def _coerce(f: FieldDef, value: Any) -> Any:  # noqa: C901 - one branch per field type reads best
+def _coerce(f: FieldDef, value: Any) -> Any:
     if f.type in (FieldType.TEXT, FieldType.LONG_TEXT):
         if not isinstance(value, str):
             raise FieldError(f.name, "must be text")

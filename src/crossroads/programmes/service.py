@@ -133,10 +133,10 @@ def configs_for(session: Session, version_ids: set[int | None]) -> dict[int | No
     return {v.id: config_of(v) for v in versions}
 
 
-def state_labeller(configs: dict[int | None, ProgrammeConfig]):  # noqa: ANN201
+def state_labeller(configs: dict[int | None, ProgrammeConfig]):
     """A function giving a case's state label from its version's configuration (the state name otherwise)."""
 
-    def label(case) -> str:  # noqa: ANN001
+    def label(case) -> str:
         config = configs.get(case.programme_version_id)
         state = config.state(case.state) if config else None
         return state.label if state else case.state

@@ -43,7 +43,7 @@ def splink_probabilities(session):
     linker = session.linker(default_model().splink_settings("duckdb"))
     session.register_candidates(linker)
     table = linker.inference.predict().physical_name
-    rows = session.con.execute(f"SELECT id_l, id_r, match_probability FROM {table}").fetchall()  # noqa: S608
+    rows = session.con.execute(f"SELECT id_l, id_r, match_probability FROM {table}").fetchall()
     return {(a, b): p for a, b, p in rows}
 
 
@@ -57,7 +57,7 @@ class _Recording:
         self.statements.append(sql)
         result = self.con.execute(sql, *args)
         if stage := re.search(r"CREATE OR REPLACE TEMP TABLE (_scoring_stage\d+)", sql):
-            self.stage_rows.append(self.con.execute(f"SELECT count(*) FROM {stage[1]}").fetchall()[0][0])  # noqa: S608
+            self.stage_rows.append(self.con.execute(f"SELECT count(*) FROM {stage[1]}").fetchall()[0][0])
         return result
 
 
@@ -66,7 +66,7 @@ def _scored(session, threshold, **memo):
     table = score_pairs(con, default_model(), pairs="candidate_rows", people="scoring_people", columns=COLUMNS,
                         threshold=threshold, out="test_scored", **memo)
     rows = session.con.execute(
-        f"SELECT l.id, r.id, s.match_probability FROM {table} AS s JOIN scoring_people AS l ON l.rid = s.rid_l "  # noqa: S608
+        f"SELECT l.id, r.id, s.match_probability FROM {table} AS s JOIN scoring_people AS l ON l.rid = s.rid_l "
         "JOIN scoring_people AS r ON r.rid = s.rid_r").fetchall()
     return {(a, b): p for a, b, p in rows}, con
 

@@ -67,7 +67,7 @@ def inbox(request: Request, session: DbSession, principal: UiUser) -> Response:
     return _inbox(request, session, principal)
 
 
-def _decide(request: Request, session: DbSession, principal: UiUser, action, next_url: str) -> Response:  # noqa: ANN001
+def _decide(request: Request, session: DbSession, principal: UiUser, action, next_url: str) -> Response:
     with attempt(session) as tried:
         action()
     if isinstance(refusal := tried.refusal, DomainError):
@@ -77,7 +77,7 @@ def _decide(request: Request, session: DbSession, principal: UiUser, action, nex
     return RedirectResponse(next_url, status_code=303)
 
 
-def _next(form, default: str) -> str:  # noqa: ANN001
+def _next(form, default: str) -> str:
     target = text(form, "next") or default
     # Only local paths: an open redirect would let a crafted form send staff elsewhere.
     return target if target.startswith("/") and not target.startswith("//") else default

@@ -83,7 +83,7 @@ def read_people_csv(path: Path) -> list[PersonRecord]:
         seen: dict[str, int] = {}
         row_no = 1
         try:
-            for row_no, row in enumerate(reader, start=2):  # noqa: B007
+            for row_no, row in enumerate(reader, start=2):
                 if not row:
                     continue
                 if len(row) != len(header):
@@ -144,7 +144,7 @@ def _arrow_tables(records: Sequence[PersonRecord], progress: Progress | None) ->
     return people, keys
 
 
-def _SCHEMA() -> pa.Schema:  # noqa: N802
+def _SCHEMA() -> pa.Schema:
     import pyarrow as pa
 
     text, words = pa.string(), pa.list_(pa.string())
