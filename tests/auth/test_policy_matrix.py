@@ -1,171 +1,344 @@
-"""Every role × endpoint × office combination, with the expected answer derived from the policy's grants."""
+"""Every operation of the API × every kind of user, with the answer each must get written down and checked.
+
+`OPERATIONS` holds one row per operation of `app.openapi()` and one expected status per column of `ACTORS`:
+the operation's success status where the user may call it, 403 where their role or office is refused, 404
+where the record lies outside their scope (it looks the same as a record that does not exist), and 401
+without a token. `test_every_operation_has_an_answer_for_every_user` fails when a route is added without its
+row, so nobody adds a route without deciding who may call it.
+
+Each request is real: its path names the module's records and its body is valid, so that an allowed
+request succeeds (every row has a user who succeeds with the very same request) and a refused one is
+refused by the policy, never by validation. A refusal must say which kind it is (`forbidden`, `not_found`,
+`unauthenticated`), so neither a 404 for an unknown path nor a 422 passes for one, and it must leave every
+table's row count as it was.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from crossroads.auth.policy import GRANTS
-from crossroads.auth.roles import Action, Role
+from crossroads.auth.roles import Role
 from crossroads.auth.service import issue_token
+from crossroads.cases.work import tasks
+from crossroads.cases.workflow import transfers, transitions
+from crossroads.db.base import Base
 from crossroads.dedup.merges import merge_people
 from crossroads.dedup.service import activate_model
+from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
+from crossroads.disclosure.engine import exchange
+from crossroads.disclosure.schemas import PackageIssue
+from crossroads.programmes.service import current_version
 from tests.factories import auth as af
+from tests.factories import cases as cf
 from tests.factories import dedup as df
 from tests.factories import people as pf
 from tests.factories import releases as rf
+from tests.factories import work as wf
+
+API = "/api/v1"
+
+# The columns of the matrix. Office A holds every record the requests name; caseworker_b and supervisor_b
+# work in office B, so for them those records are out of scope.
+ACTORS = ("anonymous", "caseworker_a", "caseworker_b", "supervisor_a", "supervisor_b", "partner", "data_officer",
+          "dpo", "admin")
+
+SUCCESS = frozenset({200, 201, 202, 204})
+# A refusal's status and the `type` its body must carry: the kind of refusal, not an unknown path or bad input.
+REFUSALS = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Records = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class Operation:
     method: str
-    path: str  # formatted with person_id and case_id of the target record
-    action: Action
-    scoped: bool  # the target record lives in an office
-    body: Callable[[dict], dict] | None = None
-    success: int = 200
+    path: str  # as app.openapi() names it, without the /api/v1 prefix
+    answers: str  # one status per column of ACTORS
+    # Path parameters filled from a record other than the one of the parameter's own name.
+    ids: Mapping[str, str] = field(default_factory=dict)
+    body: Callable[[Records], Any] | None = None
+    query: Mapping[str, str] | None = None
+    upload: bool = False  # the body is a multipart file
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, API + self.path
+
+    @property
+    def expected(self) -> dict[str, int]:
+        statuses = [int(s) for s in self.answers.split()]
+        if len(statuses) != len(ACTORS):
+            raise ValueError(f"{self.method} {self.path}: {len(statuses)} answers for {len(ACTORS)} users")
+        unknown = set(statuses) - SUCCESS - set(REFUSALS)
+        if unknown:
+            raise ValueError(f"{self.method} {self.path}: {sorted(unknown)} is neither a success nor a refusal")
+        if not set(statuses) & SUCCESS:
+            # Someone must succeed with the same request, which shows that the path and body are right.
+            raise ValueError(f"{self.method} {self.path}: nobody may call it")
+        return dict(zip(ACTORS, statuses, strict=True))
+
+    def url(self, records: Records) -> str:
+        values = {**records, **{param: records[key] for param, key in self.ids.items()}}
+        return API + self.path.format(**values)
 
 
-ENDPOINTS = [
-    Endpoint("GET", "/api/v1/people/{person_id}", Action.PERSON_READ, True),
-    Endpoint("GET", "/api/v1/people/{person_id}/household", Action.PERSON_READ, True),
-    Endpoint("POST", "/api/v1/people/{person_id}/household", Action.HOUSEHOLD_MANAGE, True,
-             lambda t: {"relationship": "child", "person": pf.person_payload(given_name="Ana")}, 201),
-    Endpoint("POST", "/api/v1/people", Action.PERSON_CREATE, True,
-             lambda t: pf.person_payload(office_id=t["office_id"]), 201),
-    Endpoint("GET", "/api/v1/cases/{case_id}", Action.CASE_READ, True),
-    Endpoint("POST", "/api/v1/cases/{case_id}/notes", Action.CASE_NOTE, True, lambda t: {"body": "Follow-up."}, 201),
-    Endpoint("POST", "/api/v1/cases", Action.CASE_CREATE, True,
-             lambda t: {"person_id": t["person_id"], "programme": "legal_counselling"}, 201),
-    Endpoint("POST", "/api/v1/registrations", Action.PERSON_CREATE, True,
-             lambda t: {"person": pf.person_payload(office_id=t["office_id"]), "case": {"programme": "avrr"}}, 201),
-    Endpoint("GET", "/api/v1/cases/{case_id}/transitions", Action.CASE_TRANSITION, True),
-    Endpoint("PATCH", "/api/v1/cases/{case_id}", Action.CASE_UPDATE, True,
-             lambda t: {"version": 1, "flags": ["urgent"]}),
-    Endpoint("GET", "/api/v1/cases/{case_id}/tasks", Action.CASE_TASK, True),
-    Endpoint("GET", "/api/v1/cases/{case_id}/timeline", Action.CASE_READ, True),
-    Endpoint("GET", "/api/v1/approvals", Action.CASE_TRANSITION, False),
-    Endpoint("GET", "/api/v1/transfers", Action.CASE_TRANSFER, False),
-    Endpoint("POST", "/api/v1/people/check-duplicates", Action.DEDUP_CHECK, True,
-             lambda t: pf.person_payload(office_id=t["office_id"])),
-    Endpoint("GET", "/api/v1/dedup/candidates", Action.DEDUP_REVIEW, False),
-    Endpoint("GET", "/api/v1/dedup/candidates/{candidate_id}", Action.DEDUP_REVIEW, True),
-    Endpoint("POST", "/api/v1/dedup/candidates/{candidate_id}/reject", Action.DEDUP_REVIEW, True),
-    Endpoint("POST", "/api/v1/dedup/merges", Action.DEDUP_MERGE, True,
-             lambda t: {"survivor_id": t["person_id"], "merged_id": t["duplicate_id"]}, 201),
-    Endpoint("GET", "/api/v1/dedup/merges/{merge_id}", Action.DEDUP_MERGE, True),
-    Endpoint("POST", "/api/v1/dedup/merges/{merge_id}/unmerge", Action.DEDUP_MERGE, True),
-    Endpoint("GET", "/api/v1/users", Action.ADMIN_MANAGE, False),
-    Endpoint("GET", "/api/v1/offices", Action.ADMIN_MANAGE, False),
-    Endpoint("POST", "/api/v1/organisations", Action.ADMIN_MANAGE, False,
-             lambda t: {"name": "Clinic of Hope", "kind": "partner"}, 201),
+def person_body(r: Records, **overrides: Any) -> dict:
+    return pf.person_payload(office_id=r["office_id"], **overrides)
+
+
+# The expected answers. Columns: anonymous, caseworker A, caseworker B, supervisor A, supervisor B, partner,
+# data officer, DPO, admin.
+OPERATIONS = [
+    # Logging in needs no token; a user who has one may log in again.
+    Operation("POST", "/auth/token", "200 200 200 200 200 200 200 200 200",
+              body=lambda r: {"email": r["caseworker_a_email"], "password": af.PASSWORD}),
+    # Administration: accounts, offices and organisations are the administrator's alone.
+    Operation("GET", "/organisations", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/organisations", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"name": "Clinic of Hope", "kind": "partner"}),
+    Operation("GET", "/offices", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/offices", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"organisation_id": r["agency_id"], "code": "MTX-1", "name": "Matrix office"}),
+    Operation("GET", "/users", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/users", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"email": "new.colleague@example.org", "full_name": "New Colleague",
+                              "role": "caseworker", "organisation_id": r["agency_id"],
+                              "office_ids": [r["office_id"]], "password": af.PASSWORD}),
+    Operation("PATCH", "/users/{user_id}", "401 403 403 403 403 403 403 403 200",
+              body=lambda r: {"full_name": "Renamed Colleague"}),
+    # People: the registry roles of the person's office.
+    Operation("GET", "/people/{person_id}", "401 200 404 200 404 403 403 403 403"),
+    Operation("GET", "/people/{person_id}/household", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/people/{person_id}/household", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"relationship": "child", "person": pf.person_payload(given_name="Ana")}),
+    # Registering in office A: B's staff are refused the office (403), not shown a record.
+    Operation("POST", "/people", "401 201 403 201 403 403 403 403 403", body=person_body),
+    Operation("POST", "/registrations", "401 201 403 201 403 403 403 403 403",
+              body=lambda r: {"person": person_body(r), "case": {"programme": "avrr"}}),
+    Operation("POST", "/people/check-duplicates", "401 200 403 200 403 403 403 403 403", body=person_body),
+    # Programmes: publishing a version is the administrator's.
+    Operation("GET", "/programmes", "401 200 200 200 200 200 200 200 200"),
+    Operation("GET", "/programmes/{code}/versions", "401 200 200 200 200 200 200 200 200"),
+    Operation("POST", "/programmes/{code}/versions", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"config": r["programme_config"], "comment": "Republished unchanged."}),
+    # Cases of office A.
+    Operation("POST", "/cases", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"person_id": r["person_id"], "programme": "legal_counselling"}),
+    # Every registry user lists the cases of their own offices (test_case_list_shows_only_own_office).
+    Operation("GET", "/cases", "401 200 200 200 200 403 403 403 403"),
+    Operation("GET", "/cases/{case_id}", "401 200 404 200 404 403 403 403 403"),
+    Operation("PATCH", "/cases/{case_id}", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"version": r["case_version"], "flags": ["urgent"]}),
+    Operation("POST", "/cases/{case_id}/notes", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"body": "Follow-up."}),
+    Operation("GET", "/cases/{case_id}/transitions", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/cases/{case_id}/transitions", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"to_state": "counselling"}),
+    Operation("GET", "/approvals", "401 200 200 200 200 403 403 403 403"),
+    # Deciding a caseworker's request is a supervisor's, of the case's office.
+    Operation("POST", "/approvals/{approval_id}/decision", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"approve": True, "comment": "Checked."}),
+    Operation("POST", "/cases/{case_id}/assign", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"user_id": r["supervisor_a_id"]}),
+    Operation("POST", "/cases/{case_id}/transfer", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"to_office_id": r["office_b_id"], "reason": "Closer to the family."}),
+    Operation("GET", "/transfers", "401 200 200 200 200 403 403 403 403"),
+    # A transfer from office B to office A is decided in A, and one from A to B is cancelled in A.
+    Operation("POST", "/transfers/{transfer_id}/decision", "401 200 404 200 404 403 403 403 403",
+              ids={"transfer_id": "incoming_transfer_id"}, body=lambda r: {"accept": True}),
+    Operation("POST", "/transfers/{transfer_id}/cancel", "401 200 404 200 404 403 403 403 403",
+              ids={"transfer_id": "outgoing_transfer_id"}),
+    Operation("POST", "/cases/{case_id}/tasks", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"title": "Call the embassy"}),
+    Operation("GET", "/cases/{case_id}/tasks", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/tasks/{task_id}/complete", "401 200 404 200 404 403 403 403 403",
+              ids={"task_id": "open_task_id"}),
+    Operation("POST", "/tasks/{task_id}/reopen", "401 200 404 200 404 403 403 403 403",
+              ids={"task_id": "done_task_id"}),
+    Operation("GET", "/tasks", "401 200 200 200 200 403 403 403 403"),
+    Operation("POST", "/cases/{case_id}/services", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"service_code": "return_counselling"}),
+    Operation("GET", "/cases/{case_id}/services", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/case-services/{service_id}/deliver", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"delivered_date": str(date.today())}),
+    Operation("POST", "/cases/{case_id}/attachments", "401 201 404 201 404 403 403 403 403", upload=True),
+    Operation("GET", "/cases/{case_id}/attachments", "401 200 404 200 404 403 403 403 403"),
+    Operation("GET", "/attachments/{attachment_id}", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/cases/{case_id}/links", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"linked_case_id": r["other_case_id"], "kind": "family"}),
+    Operation("GET", "/cases/{case_id}/links", "401 200 404 200 404 403 403 403 403"),
+    Operation("DELETE", "/cases/{case_id}/links/{linked_case_id}", "401 204 404 204 404 403 403 403 403"),
+    Operation("GET", "/cases/{case_id}/timeline", "401 200 404 200 404 403 403 403 403"),
+    Operation("GET", "/dashboard/me", "401 200 200 200 200 403 403 403 403"),
+    # An office's dashboard is for its supervisors.
+    Operation("GET", "/dashboard/office/{office_id}", "401 403 403 200 403 403 403 403 403"),
+    # Duplicates: a supervisor reviews and merges the records of their offices.
+    Operation("GET", "/dedup/candidates", "401 403 403 200 200 403 403 403 403"),
+    Operation("GET", "/dedup/candidates/{candidate_id}", "401 403 403 200 404 403 403 403 403"),
+    Operation("POST", "/dedup/candidates/{candidate_id}/confirm", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"comment": "Same passport."}),
+    Operation("POST", "/dedup/candidates/{candidate_id}/reject", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"comment": "Different people."}),
+    Operation("POST", "/dedup/merges", "401 403 403 201 404 403 403 403 403",
+              body=lambda r: {"survivor_id": r["person_id"], "merged_id": r["duplicate_id"]}),
+    Operation("GET", "/dedup/merges/{merge_id}", "401 403 403 200 404 403 403 403 403"),
+    Operation("POST", "/dedup/merges/{merge_id}/unmerge", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"comment": "Two people after all."}),
+    # Disclosure: the data officer prepares and issues, the DPO sets budgets and agreements and decides.
+    Operation("GET", "/disclosure/datasets", "401 403 403 403 403 403 200 200 403"),
+    Operation("POST", "/disclosure/datasets", "401 403 403 403 403 403 403 201 403",
+              body=lambda r: {"name": "Matrix dataset", "epsilon_budget": 1.0}),
+    Operation("GET", "/disclosure/datasets/{dataset_id}/columns", "401 403 403 403 403 403 200 200 403"),
+    Operation("GET", "/disclosure/datasets/{dataset_id}/summary", "401 403 403 403 403 403 200 200 403",
+              query={"by": "sex"}),
+    Operation("GET", "/disclosure/datasets/{dataset_id}/ledger", "401 403 403 403 403 403 403 200 403"),
+    Operation("GET", "/disclosure/releases", "401 403 403 403 403 403 200 200 403"),
+    Operation("POST", "/disclosure/releases/microdata", "401 403 403 403 403 403 201 403 403",
+              body=lambda r: {"dataset_id": r["dataset_id"], "title": "Matrix microdata", "spec": {
+                  "k": 2, "max_suppression": 0.5,
+                  "columns": {"person_id": {"role": "identifier"}, "sex": {"role": "quasi"}}}}),
+    Operation("POST", "/disclosure/releases/dp-table", "401 403 403 403 403 403 201 403 403",
+              body=lambda r: {"dataset_id": r["dataset_id"], "title": "Matrix table", "dimensions": ["sex"],
+                              "epsilon": 0.1}),
+    Operation("GET", "/disclosure/releases/{release_id}", "401 403 403 403 403 403 200 200 403",
+              ids={"release_id": "draft_id"}),
+    Operation("POST", "/disclosure/releases/{release_id}/submit", "401 403 403 403 403 403 200 403 403",
+              ids={"release_id": "draft_id"}),
+    # Prepared by another data officer, so that four eyes never decide the DPO's answer.
+    Operation("POST", "/disclosure/releases/{release_id}/approve", "401 403 403 403 403 403 403 200 403",
+              ids={"release_id": "pending_id"}, body=lambda r: {"comment": "Checked the report."}),
+    Operation("POST", "/disclosure/releases/{release_id}/reject", "401 403 403 403 403 403 403 200 403",
+              ids={"release_id": "pending_id"}, body=lambda r: {"comment": "Too fine-grained."}),
+    Operation("GET", "/disclosure/releases/{release_id}/files/{name}", "401 403 403 403 403 403 200 200 403",
+              ids={"release_id": "approved_id", "name": "release_file"}),
+    # Agreements are read by the DPO who makes them and by the data officer who issues packages under them.
+    Operation("GET", "/disclosure/agreements", "401 403 403 403 403 403 200 200 403"),
+    Operation("POST", "/disclosure/agreements", "401 403 403 403 403 403 403 201 403",
+              body=lambda r: {"organisation_id": r["partner_org_id"], "title": "DSA", "purpose": "Monitoring",
+                              "fields": ["sex"], "valid_from": "2026-01-01", "expires_on": "2030-01-01"}),
+    Operation("GET", "/disclosure/agreements/{agreement_id}", "401 403 403 403 403 403 200 200 403"),
+    Operation("POST", "/disclosure/agreements/{agreement_id}/keys", "401 403 403 403 403 403 403 201 403",
+              body=lambda r: {"label": "Second desk", "public_key": r["spare_public_key"]}),
+    Operation("POST", "/disclosure/agreements/{agreement_id}/packages", "401 403 403 403 403 403 201 403 403",
+              body=lambda r: {"release_id": r["approved_id"]}),
+    Operation("GET", "/disclosure/agreements/{agreement_id}/packages", "401 403 403 403 403 403 200 200 403"),
+    Operation("GET", "/disclosure/packages/{package_id}/download", "401 403 403 403 403 403 200 403 403"),
+    Operation("GET", "/disclosure/exchange/signer", "401 403 403 403 403 403 200 200 403"),
 ]
 
-# Disclosure endpoints need releases in every state.
-DISCLOSURE_ENDPOINTS = [
-    Endpoint("GET", "/api/v1/disclosure/datasets", Action.RELEASE_READ, False),
-    Endpoint("POST", "/api/v1/disclosure/datasets", Action.DATASET_MANAGE, False,
-             lambda t: {"name": "Matrix dataset", "epsilon_budget": 1.0}, 201),
-    Endpoint("GET", "/api/v1/disclosure/datasets/{dataset_id}/ledger", Action.LEDGER_READ, False),
-    Endpoint("GET", "/api/v1/disclosure/releases", Action.RELEASE_READ, False),
-    Endpoint("GET", "/api/v1/disclosure/releases/{release_id}", Action.RELEASE_READ, False),
-    Endpoint("POST", "/api/v1/disclosure/releases/{release_id}/submit", Action.RELEASE_PREPARE, False),
-    Endpoint("POST", "/api/v1/disclosure/releases/{pending_id}/approve", Action.RELEASE_APPROVE, False,
-             lambda t: {}),
-    Endpoint("GET", "/api/v1/disclosure/releases/{approved_id}/files/release.csv", Action.RELEASE_DOWNLOAD, False),
-    Endpoint("GET", "/api/v1/disclosure/agreements", Action.AGREEMENT_MANAGE, False),
-    Endpoint("POST", "/api/v1/disclosure/agreements", Action.AGREEMENT_MANAGE, False,
-             lambda t: {"organisation_id": t["partner_org_id"], "title": "DSA", "purpose": "Monitoring",
-                        "fields": ["sex"], "valid_from": "2026-01-01", "expires_on": "2030-01-01"}, 201),
-]
-
-DISCLOSURE_IDS = ("dataset_id", "release_id", "pending_id", "approved_id", "partner_org_id")
-
-# Users of every role; caseworker and supervisor exist in both offices, others have none.
-ACTORS = [
-    ("caseworker", "a"), ("caseworker", "b"), ("supervisor", "a"), ("supervisor", "b"),
-    ("partner", None), ("data_officer", None), ("dpo", None), ("admin", None),
-]
+MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
 
 
-# Endpoints that either of two actions opens: agreements are read by the DPO who makes them and by the data
-# officer who issues packages under them.
-ALSO_ALLOWED = {"/api/v1/disclosure/agreements": {("GET", Action.EXCHANGE_ISSUE)}}
+def test_every_operation_has_an_answer_for_every_user(app):
+    methods = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+    served = {(m.upper(), path) for path, item in app.openapi()["paths"].items() for m in item if m in methods}
+    listed = [op.key for op in OPERATIONS]
+    assert len(listed) == len(set(listed)), "an operation is listed twice"
+    assert sorted(served - set(listed)) == [], "add these operations to OPERATIONS with an answer for every user"
+    assert sorted(set(listed) - served) == [], "these operations are no longer served"
 
 
-def expected_status(role: Role, office: str | None, endpoint: Endpoint) -> set[int]:
-    alternatives = {a for m, a in ALSO_ALLOWED.get(endpoint.path, set()) if m == endpoint.method}
-    if endpoint.action not in GRANTS[role] and not alternatives & GRANTS[role]:
-        return {403}
-    if endpoint.scoped and office != "a":
-        # Records of another office are invisible (404); writing into it is refused (403).
-        return {403, 404}
-    return {endpoint.success}
+def row_counts(db: Session) -> dict[str, int]:
+    """The number of rows of every table, in one statement."""
+    counts = [select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in Base.metadata.sorted_tables]
+    return dict(db.execute(select(*counts)).one()._mapping)
 
 
 @pytest.fixture(scope="module")
 def records(module_db):
-    """A user of each role, logged in; a person and case in office A, created by A's caseworker; releases.
+    """Users of every role with their tokens, and in office A every record the operations name.
 
-    Also in office A: a duplicate of the person on the review queue, and two other records already merged. For the
-    disclosure endpoints: a dataset and releases in draft, pending and approved states. Built once for the module;
-    each test runs in a savepoint of it (`db` below), so every test starts from these records.
+    Built once for the module; each test runs in a savepoint of it (`db` below), so every test starts from
+    these records whatever the one before it changed.
     """
     db = module_db
     world = af.world(db)
-    users = {
-        ("caseworker", "a"): world.users["caseworker_a"],
-        ("caseworker", "b"): world.users["caseworker_b"],
-        ("supervisor", "a"): world.users["supervisor_a"],
-        ("supervisor", "b"): af.user(db, world.agency, Role.SUPERVISOR, [world.office_b]),
-        ("partner", None): world.users["partner"],
-        ("data_officer", None): world.users["data_officer"],
-        ("dpo", None): world.users["dpo"],
-        ("admin", None): world.users["admin"],
-    }
-    principal = world.principal(db, "caseworker_a")
-    person = pf.person(db, principal)
-    case = pf.case(db, principal, person)
-    activate_model(db, actor=None, model=df.match_model())
-    duplicate = pf.person(db, principal, given_name="Jose", family_name="Munoz")
-    candidate = df.pair(db, person, duplicate)
-    merged = [df.person(db, principal, df.ORIGINAL), df.person(db, principal, df.VARIANT)]
-    merge = merge_people(db, principal=world.principal(db, "supervisor_a"), survivor_id=merged[0].id,
-                         merged_id=merged[1].id)
+    users = {key: world.users[key] for key in ("caseworker_a", "caseworker_b", "supervisor_a", "partner",
+                                                 "data_officer", "dpo", "admin")}
+    users["supervisor_b"] = af.user(db, world.agency, Role.SUPERVISOR, [world.office_b])
+    cw_a, cw_b = world.principal(db, "caseworker_a"), world.principal(db, "caseworker_b")
+    supervisor_a = world.principal(db, "supervisor_a")
 
+    # People and cases.
+    person = pf.person(db, cw_a)
+    case = pf.case(db, cw_a, person)
+    other_case = wf.case(db, cw_a, given_name="Amina", family_name="Osman", date_of_birth="1979-01-20",
+                         nationality="SOM")
+    linked_case = wf.case(db, cw_a, given_name="Yusuf", family_name="Osman", date_of_birth="1977-06-02",
+                          nationality="SOM")
+    wf.link(db, cw_a, case, linked_case)
+    open_task = wf.task(db, cw_a, case)
+    done_task = wf.task(db, cw_a, case, title="Book the interpreter")
+    tasks.complete_task(db, principal=cw_a, task_id=done_task.id)
+    service = wf.service(db, cw_a, case)
+    attachment = wf.attachment(db, cw_a, case)
+    # A move that the programme reserves for a supervisor's approval, asked for by A's caseworker.
+    waiting = cf.case_in_state(db, cw_a, "uasc", data={"closure_reason": "other"}, given_name="Samir",
+                               family_name="Haddad", date_of_birth="2010-09-09", nationality="SYR")
+    approval = transitions.transition_case(db, principal=cw_a, case_id=waiting.id, to_state="closed").approval
+    # A transfer from office B to office A, and one from office A to office B.
+    from_b = wf.case(db, cw_b, given_name="Lina", family_name="Saleh", date_of_birth="1995-05-05",
+                     nationality="IRQ")
+    incoming = transfers.request_transfer(db, principal=cw_b, case_id=from_b.id, to_office_id=world.office_a.id)
+    outgoing = transfers.request_transfer(db, principal=cw_a, case_id=other_case.id,
+                                          to_office_id=world.office_b.id)
+
+    # Duplicates: the person's likely duplicate on the queue, and two other records already merged.
+    activate_model(db, actor=None, model=df.match_model())
+    duplicate = pf.person(db, cw_a, given_name="Jose", family_name="Munoz")
+    candidate = df.pair(db, person, duplicate)
+    merged = [df.person(db, cw_a, df.ORIGINAL), df.person(db, cw_a, df.VARIANT)]
+    merge = merge_people(db, principal=supervisor_a, survivor_id=merged[0].id, merged_id=merged[1].id)
+
+    # Disclosure: a dataset, releases in draft, pending and approved states, an agreement with a recipient key
+    # and a package issued under it. A second data officer prepares them, so that the DPO's four-eyes rule
+    # never decides the DPO's answer.
     dpo = world.principal(db, "dpo")
-    # Prepared by another data officer, so that the DPO's four-eyes rule never decides the answer.
     preparer = af.principal(db, af.user(db, world.agency, Role.DATA_OFFICER))
     dataset = rf.dataset(db, dpo)
     draft = rf.release(db, preparer, dataset)
     pending = rf.release(db, preparer, dataset)
     disclosure.submit_release(db, principal=preparer, release_id=pending.id)
     approved = rf.approved(db, preparer, dpo, dataset)
+    signing_key = exchange.signing_key_text(exchange.generate_signing_key())
+    agreement = rf.agreement(db, dpo, world.partner_org.id, key=exchange.generate_recipient_key())
+    package = agreements.issue_package(db, principal=preparer, agreement_id=agreement.id,
+                                       data=PackageIssue(release_id=approved.id), signing_key_text=signing_key)
 
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
+    headers["anonymous"] = {}
+    _, version, _ = current_version(db, "avrr")
     db.commit()
-    return {"headers": headers, "person_id": str(person.id), "case_id": str(case.id),
-            "office_id": str(world.office_a.id), "duplicate_id": str(duplicate.id), "candidate_id": candidate.id,
-            "merge_id": merge.id, "dataset_id": str(dataset.id), "release_id": str(draft.id),
-            "pending_id": str(pending.id), "approved_id": str(approved.id), "partner_org_id": str(world.partner_org.id)}
-
-
-@pytest.fixture(scope="module")
-def target(records):
-    """The records but the disclosure ones, whose ids test_anonymous_gets_401 draws at random."""
-    return {k: v for k, v in records.items() if k not in DISCLOSURE_IDS}
-
-
-@pytest.fixture(scope="module")
-def disclosure_target(records):
-    return records
+    db.refresh(case)
+    return {
+        "headers": headers, "signing_key": signing_key,
+        "caseworker_a_email": users["caseworker_a"].email, "user_id": str(users["caseworker_b"].id),
+        "supervisor_a_id": str(users["supervisor_a"].id), "agency_id": str(world.agency.id),
+        "office_id": str(world.office_a.id), "office_b_id": str(world.office_b.id),
+        "partner_org_id": str(world.partner_org.id),
+        "code": "avrr", "programme_config": version.config,
+        "person_id": str(person.id), "case_id": str(case.id), "case_version": case.version,
+        "other_case_id": str(other_case.id), "linked_case_id": str(linked_case.id),
+        "open_task_id": open_task.id, "done_task_id": done_task.id, "service_id": service.id,
+        "attachment_id": str(attachment.id), "approval_id": approval.id,
+        "incoming_transfer_id": incoming.transfer.id, "outgoing_transfer_id": outgoing.transfer.id,
+        "duplicate_id": str(duplicate.id), "candidate_id": candidate.id, "merge_id": merge.id,
+        "dataset_id": str(dataset.id), "draft_id": str(draft.id), "pending_id": str(pending.id),
+        "approved_id": str(approved.id), "release_file": "release.csv", "agreement_id": str(agreement.id),
+        "spare_public_key": exchange.public_key_text(exchange.generate_recipient_key()),
+        "package_id": str(package.id),
+    }
 
 
 @pytest.fixture
@@ -173,37 +346,43 @@ def db(savepoint_db):
     return savepoint_db
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-@pytest.mark.parametrize(("role", "office"), ACTORS, ids=lambda v: str(v))
-def test_policy_matrix(client, target, endpoint, role, office):
-    headers = target["headers"][(role, office)]
-    url = endpoint.path.format(**target)
-    body = endpoint.body(target) if endpoint.body else None
-    response = client.request(endpoint.method, url, headers=headers, json=body)
-    assert response.status_code in expected_status(Role(role), office, endpoint), response.text
+@pytest.fixture
+def settings(settings, records):
+    # Packages are signed with the agency's key, and the signer endpoint shows it.
+    settings.exchange_signing_key = records["signing_key"]
+    return settings
 
 
-@pytest.mark.parametrize("endpoint", DISCLOSURE_ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-@pytest.mark.parametrize(("role", "office"), ACTORS, ids=lambda v: str(v))
-def test_disclosure_policy_matrix(client, disclosure_target, endpoint, role, office):
-    test_policy_matrix(client, disclosure_target, endpoint, role, office)
+def call(client, records: Records, op: Operation, actor: str):
+    kwargs: dict[str, Any] = {"headers": records["headers"][actor], "params": op.query}
+    if op.upload:
+        kwargs["files"] = {"file": ("letter.pdf", wf.PDF_BYTES, "application/pdf")}
+    elif op.body is not None:
+        kwargs["json"] = op.body(records)
+    return client.request(op.method, op.url(records), **kwargs)
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS + DISCLOSURE_ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-def test_anonymous_gets_401(client, target, endpoint):
-    ids = {"dataset_id": uuid.uuid4(), "release_id": uuid.uuid4(), "pending_id": uuid.uuid4(),
-           "approved_id": uuid.uuid4(), "partner_org_id": str(uuid.uuid4())}
-    body = endpoint.body({**target, **ids}) if endpoint.body else None
-    response = client.request(endpoint.method, endpoint.path.format(**target, **ids), json=body)
-    assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+@pytest.mark.parametrize(("op", "actor", "expected"), MATRIX,
+                         ids=[f"{op.method} {op.path} {actor}" for op, actor, _ in MATRIX])
+def test_policy_matrix(client, db, records, op, actor, expected):
+    before = row_counts(db) if op.method in UNSAFE and expected not in SUCCESS else None
+    response = call(client, records, op, actor)
+    assert response.status_code == expected, response.text
+    if expected in SUCCESS:
+        return
+    assert response.json()["detail"][0]["type"] == REFUSALS[expected], response.text
+    if expected == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+    if before is not None:
+        after = row_counts(db)
+        assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}, "a refusal wrote rows"
 
 
-@pytest.mark.parametrize(("role", "office"), ACTORS, ids=lambda v: str(v))
-def test_case_list_shows_only_own_office(client, target, role, office):
-    response = client.get("/api/v1/cases", headers=target["headers"][(role, office)])
-    if Action.CASE_READ not in GRANTS[Role(role)]:
-        assert response.status_code == 403
+@pytest.mark.parametrize("actor", ACTORS[1:])
+def test_case_list_shows_only_own_office(client, records, actor):
+    response = client.get(f"{API}/cases", headers=records["headers"][actor])
+    if response.status_code == 403:
+        assert actor in ("partner", "data_officer", "dpo", "admin")
         return
     ids = {c["id"] for c in response.json()["items"]}
-    assert (target["case_id"] in ids) == (office == "a")
+    assert (records["case_id"] in ids) == actor.endswith("_a")
