@@ -33,6 +33,8 @@ _REGISTRY = frozenset(
         Action.CASE_ATTACHMENT,
         # Everyone who registers people checks for duplicates first.
         Action.DEDUP_CHECK,
+        # Cases are opened under a programme and filled in on its form.
+        Action.PROGRAMME_READ,
     }
 )
 
@@ -41,8 +43,10 @@ _REGISTRY = frozenset(
 _RELEASES = frozenset({Action.RELEASE_READ, Action.RELEASE_DOWNLOAD})
 
 # Least privilege: only the roles that assist people see identities. Partners see nothing of the
-# registry until a referral shares consented fields; data officers and the DPO work on de-identified
-# data and on the audit trail; administrators manage accounts, not cases.
+# registry until a referral shares consented fields, not even its programmes' forms and workflows, which
+# name the sensitive fields a case holds; data officers and the DPO work on de-identified data and on the
+# audit trail, and read the programmes whose fields a dataset offers; administrators manage accounts and
+# programmes, not cases.
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
     # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
@@ -50,10 +54,10 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
                                   Action.DEDUP_MERGE},
     Role.PARTNER: frozenset(),
-    Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE},
+    Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE, Action.PROGRAMME_READ},
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
-                           Action.AGREEMENT_MANAGE},
-    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_MANAGE}),
+                           Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE}),
 }
 
 

@@ -29,6 +29,7 @@ class Action(StrEnum):
     CASE_SERVICE = "case.service"
     CASE_ATTACHMENT = "case.attachment"
     OFFICE_DASHBOARD = "office.dashboard"
+    PROGRAMME_READ = "programme.read"
     PROGRAMME_MANAGE = "programme.manage"
     ADMIN_MANAGE = "admin.manage"
     AUDIT_READ = "audit.read"
