@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -173,7 +173,7 @@ OPERATIONS = [
               body=lambda r: {"service_code": "return_counselling"}),
     Operation("GET", "/cases/{case_id}/services", "401 200 404 200 404 403 403 403 403"),
     Operation("POST", "/case-services/{service_id}/deliver", "401 200 404 200 404 403 403 403 403",
-              body=lambda r: {"delivered_date": str(date.today())}),
+              body=lambda r: {"delivered_date": str(wf.days_from_today(0))}),
     Operation("POST", "/cases/{case_id}/attachments", "401 201 404 201 404 403 403 403 403", upload=True),
     Operation("GET", "/cases/{case_id}/attachments", "401 200 404 200 404 403 403 403 403"),
     Operation("GET", "/attachments/{attachment_id}", "401 200 404 200 404 403 403 403 403"),
@@ -368,9 +368,9 @@ def open_clients() -> Iterator[dict[FastAPI, TestClient]]:
 def client(app, open_clients):
     """A client of the test's application, opened once for the module.
 
-    The application is the same object in every test (conftest's `reusable_app`), given each test's session by
-    `app`; opening a client starts an event-loop thread, which for the module's hundreds of one-request tests
-    cost more than the requests.
+    The application is the same object in every test (conftest's `reusable_app`), handed each test's session by
+    `app`. A client per test started and stopped an event-loop thread around every one of the module's
+    one-request tests, which cost more than the requests themselves.
     """
     if app not in open_clients:
         open_clients[app] = TestClient(app).__enter__()
