@@ -11,6 +11,7 @@ free loopback ports, logs in as bench caseworkers and measures:
 - open_case: ``GET /api/v1/cases/{id}``, one request at a time;
 - registrations: C concurrent clients, each with its own caseworker and office, each doing ``POST
   /api/v1/registrations`` (a person and their first case) for T seconds;
+- search and list again, on other cases, while the C clients register beside them;
 - on PostgreSQL, pgbench with one single-row INSERT per transaction, at the same concurrency, on the
   same server, for the same time: the ceiling a registration (many rows, an audit chain) is compared to;
   and pgbench replaying a registration's own statements (cases_replay.py).
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 
 GOAL_SEARCH_P95_MS = 100.0
 GOAL_LIST_P95_MS = 100.0
-GOAL_REGISTRATIONS_VS_PGBENCH = 0.15
+# The registration goal is against the replay of a registration's own statements, not single-row inserts:
+# PostgreSQL itself sustains far fewer registrations than single-row inserts (docs/benchmarks.md).
+GOAL_REGISTRATIONS_VS_REPLAY = 0.5
 # Each endpoint is called this many times before its measurement starts: connection pools, caches.
 WARMUP = 5
 CURSOR_DEPTH = 3
@@ -308,7 +311,12 @@ class _Registrar:
 
 
 def measure_registrations(server: Server, world: BenchWorld, tokens: dict[str, str], clients: int, seconds: float,
-                          seed: int, engine: Engine, tick: Callable[[float], None]) -> dict[str, Any]:
+                          seed: int, engine: Engine, tick: Callable[[float], None],
+                          beside: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """C clients registering for `seconds`; with `beside`, until that call (reads measured meanwhile) returns.
+
+    `beside`'s result is returned under the key "beside".
+    """
     from bench.harness.seed import active_programmes, caseworker_email
     from crossroads.demo import PROGRAMME_WEIGHTS
     from crossroads.people.synthetic import generate_people
@@ -332,9 +340,16 @@ def measure_registrations(server: Server, world: BenchWorld, tokens: dict[str, s
         t.start()
     start.wait()
     began = time.perf_counter()
-    deadline[0] = began + seconds
     meter = CpuMeter(server, engine)
     meter.begin()
+    beside_result = None
+    if beside is None:
+        deadline[0] = began + seconds
+    else:
+        try:
+            beside_result = beside()
+        finally:
+            deadline[0] = time.perf_counter()
     while any(t.is_alive() for t in threads):
         time.sleep(0.25)
         tick(min(seconds, time.perf_counter() - began))
@@ -356,6 +371,7 @@ def measure_registrations(server: Server, world: BenchWorld, tokens: dict[str, s
         "registration_cpu_s": dict(cpu, capacity=round(elapsed * (os.cpu_count() or 1), 2)),
         "registration_cpu_ms_each": {k: round(v * 1000 / done, 2) for k, v in cpu.items()
                                      if v is not None and k != "machine"},
+        **({"beside": beside_result} if beside is not None else {}),
     }
 
 
@@ -442,6 +458,23 @@ def run_benchmark(options: Options, console: Console | None = None) -> dict[str,
                 registrations = measure_registrations(
                     server, world, tokens, options.clients, options.seconds, options.seed, engine,
                     lambda s: progress.update(task, completed=s))
+            # The same reads again, other cases, while the clients register: what a caseworker searching
+            # sees while the field offices register people.
+            targets_beside = sample_targets(engine, world, max(20, options.queries), rng)
+            queries_beside = search_queries(targets_beside, options.queries, rng)
+
+            def reads_beside() -> dict[str, Any]:
+                with httpx2.Client(base_url=server.base_url, headers=headers, timeout=60) as client, \
+                        bar() as progress:
+                    task = progress.add_task("search, registering", total=len(queries_beside))
+                    found = measure_search(client, queries_beside, lambda: progress.advance(task))
+                    task = progress.add_task("list, registering", total=options.queries)
+                    pages = measure_list(client, scenarios, options.queries, lambda: progress.advance(task))
+                return {"search": found["all"], "list": pages["all"]}
+
+            with _phase(durations, "reads_beside_registrations"):
+                mixed = measure_registrations(server, world, tokens, options.clients, options.seconds,
+                                              options.seed + 1, engine, lambda s: None, beside=reads_beside)
         finally:
             server.stop()
         pgbench: dict[str, Any] = {}
@@ -478,6 +511,11 @@ def run_benchmark(options: Options, console: Console | None = None) -> dict[str,
         "list_by_scenario": listing["by_scenario"],
         "open_case_p50_ms": round(percentile(opened, 50), 2),
         "open_case_p95_ms": round(percentile(opened, 95), 2),
+        "search_beside_registrations_p50_ms": round(percentile(mixed["beside"]["search"], 50), 2),
+        "search_beside_registrations_p95_ms": round(percentile(mixed["beside"]["search"], 95), 2),
+        "list_beside_registrations_p50_ms": round(percentile(mixed["beside"]["list"], 50), 2),
+        "list_beside_registrations_p95_ms": round(percentile(mixed["beside"]["list"], 95), 2),
+        "registrations_per_s_beside_reads": mixed["registrations_per_s"],
         **registrations,
         **pgbench,
         "durations_s": durations,
@@ -493,9 +531,14 @@ def run_benchmark(options: Options, console: Console | None = None) -> dict[str,
         result["replay_vs_pgbench"] = round(pgbench["pgbench_registration_replay_per_s"]
                                             / pgbench["pgbench_inserts_per_s"], 4)
     goals = {"search_p95_ms<=100": result["search_p95_ms"] <= GOAL_SEARCH_P95_MS,
-             "list_p95_ms<=100": result["list_p95_ms"] <= GOAL_LIST_P95_MS}
+             "list_p95_ms<=100": result["list_p95_ms"] <= GOAL_LIST_P95_MS,
+             "search_beside_registrations_p95_ms<=100":
+                 result["search_beside_registrations_p95_ms"] <= GOAL_SEARCH_P95_MS,
+             "list_beside_registrations_p95_ms<=100": result["list_beside_registrations_p95_ms"] <= GOAL_LIST_P95_MS}
     if pgbench:
-        goals["registrations>=15%_of_pgbench"] = result["registrations_vs_pgbench"] >= GOAL_REGISTRATIONS_VS_PGBENCH
+        result["registrations_vs_replay"] = round(
+            result["registrations_per_s"] / pgbench["pgbench_registration_replay_per_s"], 4)
+        goals["registrations>=50%_of_replay"] = result["registrations_vs_replay"] >= GOAL_REGISTRATIONS_VS_REPLAY
     result["goals_met"] = goals
     return result
 
@@ -517,10 +560,14 @@ def _table(result: dict[str, Any]) -> Any:
     for name, key, goal in (("search", "search", "p95 ≤ 100 ms"), ("list page", "list", "p95 ≤ 100 ms"),
                             ("open case", "open_case", "")):
         table.add_row(name, f"{result[f'{key}_p50_ms']:.1f} ms", f"{result[f'{key}_p95_ms']:.1f} ms", goal)
+    for name, key in (("search, beside registrations", "search_beside_registrations"),
+                      ("list page, beside registrations", "list_beside_registrations")):
+        table.add_row(name, f"{result[f'{key}_p50_ms']:.1f} ms", f"{result[f'{key}_p95_ms']:.1f} ms",
+                      "p95 ≤ 100 ms")
     table.add_row(f"registration (person + case), {result['clients']} clients",
                   f"{result['registration_p50_ms']:.1f} ms", f"{result['registration_p95_ms']:.1f} ms", "")
     table.add_row("registrations per second", f"{result['registrations_per_s']:,.1f}", "",
-                  "≥ 15% of pgbench" if "pgbench_inserts_per_s" in result else "")
+                  "≥ 50% of the replay" if "pgbench_inserts_per_s" in result else "")
     if "pgbench_inserts_per_s" in result:
         table.add_row(f"pgbench single-row inserts per second, {result['clients']} clients",
                       f"{result['pgbench_inserts_per_s']:,.1f}", "", "")
@@ -528,6 +575,7 @@ def _table(result: dict[str, Any]) -> Any:
         table.add_row("pgbench replaying a registration's SQL, per second",
                       f"{result['pgbench_registration_replay_per_s']:,.1f}", "", "")
         table.add_row("replay / pgbench inserts", f"{result['replay_vs_pgbench']:.1%}", "", "")
+        table.add_row("registrations / replay", f"{result['registrations_vs_replay']:.1%}", "", "≥ 50%")
     return table
 
 

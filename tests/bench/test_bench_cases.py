@@ -29,7 +29,10 @@ from tests.factories import people as pf
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("n_cases", "dialect", "clients", "seconds", "queries", "date", "machine", "durations_s",
         "search_p50_ms", "search_p95_ms", "list_p50_ms", "list_p95_ms", "open_case_p50_ms", "open_case_p95_ms",
-        "registrations", "registrations_per_s", "registration_p50_ms", "registration_p95_ms", "goals_met")
+        "registrations", "registrations_per_s", "registration_p50_ms", "registration_p95_ms",
+        "search_beside_registrations_p50_ms", "search_beside_registrations_p95_ms",
+        "list_beside_registrations_p50_ms", "list_beside_registrations_p95_ms", "registrations_per_s_beside_reads",
+        "goals_met")
 
 
 def test_smoke_run_reports_every_figure(bench_url: str):
@@ -48,7 +51,8 @@ def test_smoke_run_reports_every_figure(bench_url: str):
     assert result["dialect"] == engine.dialect.name
     assert result["n_cases"] >= 300 and result["seeded_cases"] == 300
     assert result["clients"] == 2 and result["queries"] == 20
-    for measure in ("search", "list", "open_case", "registration"):
+    for measure in ("search", "list", "open_case", "registration", "search_beside_registrations",
+                    "list_beside_registrations"):
         assert result[f"{measure}_p95_ms"] >= result[f"{measure}_p50_ms"] > 0, measure
     # Every search is for someone who is there.
     assert result["search_found_share"] == 1.0
@@ -58,6 +62,8 @@ def test_smoke_run_reports_every_figure(bench_url: str):
     on_postgres = result["dialect"] == "postgresql"
     assert ("pgbench_inserts_per_s" in result) == on_postgres
     assert ("registrations_vs_pgbench" in result) == on_postgres
+    assert ("registrations_vs_replay" in result) == on_postgres
+    assert result["registrations_per_s_beside_reads"] > 0
     # The registry was read into the cache before anything was timed (pg_prewarm on PostgreSQL).
     assert result["cache"]["warmed_bytes"] > 0, result["cache"]
     if on_postgres:
