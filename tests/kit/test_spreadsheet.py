@@ -92,6 +92,11 @@ class TestXlsx:
         assert (second[5].value, second[5].data_type) == ("#N/A", "s")
         assert workbook["more"]["A1"].value == "'=SUM(A1:A2)"
 
+    def test_control_characters_xml_cannot_hold_are_replaced_not_fatal(self):
+        content = spreadsheet.xlsx_bytes([("data", [["a\x01b", "=\x02"]])])
+        row = next(load_workbook(io.BytesIO(content))["data"].iter_rows(values_only=True))
+        assert row == ("a\ufffdb", "'=\ufffd")
+
     def test_openpyxl_alone_would_have_written_formulas(self):
         # Why the module exists: appended as they are, text beginning with "=" becomes a formula cell.
         from openpyxl import Workbook

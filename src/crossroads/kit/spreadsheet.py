@@ -91,6 +91,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
     """A workbook with one sheet per (title, rows), in order; text cells neutralised and stored as text."""
     # Imported here: the commands that write only CSV (a duplicate batch) need not load openpyxl.
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
@@ -101,6 +102,10 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
         sheet.title = title
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
+                if isinstance(value, str):
+                    # XML cannot hold most control characters: a workbook shows U+FFFD where a value had one
+                    # (its CSV keeps the value whole) instead of failing to be written at all.
+                    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
                 written = sheet.cell(row=r, column=c, value=cell(value))
                 if isinstance(written.value, str):
                     # Text stays text: not a formula (`=`), not an error code (`#N/A`), whatever it holds.
