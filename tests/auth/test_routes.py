@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crossroads.audit.models import AuditEvent
@@ -33,6 +34,23 @@ class TestToken:
             assert client.post("/api/v1/auth/token", json={"email": email, "password": "x"}).status_code == 401
         response = client.post("/api/v1/auth/token", json={"email": email, "password": af.PASSWORD})
         assert response.status_code == 429
+
+    def test_an_attacker_is_answered_429_with_retry_after_and_the_owner_still_gets_in(self, app, db, world):
+        victim = world.users["dpo"].email
+        # A refused request rolls back all the test has not committed.
+        db.commit()
+        with TestClient(app, client=("198.51.100.66", 40000)) as attacker:
+            answers = [attacker.post("/api/v1/auth/token", json={"email": victim, "password": f"guess {i}"})
+                       for i in range(50)]
+        assert [a.status_code for a in answers[:5]] == [401] * 5
+        assert {a.status_code for a in answers[5:]} == {429}
+        refused = answers[-1]
+        waited = int(refused.headers["retry-after"])
+        assert 14 * 60 < waited <= 15 * 60 and refused.json()["retry_after"] == waited
+        assert refused.json()["detail"][0]["message"] == "too many failed logins; try again in 15 minutes"
+        with TestClient(app, client=("203.0.113.7", 40000)) as owner:
+            response = owner.post("/api/v1/auth/token", json={"email": victim, "password": af.PASSWORD})
+        assert response.status_code == 200
 
     def test_deactivated_user_cannot_log_in_and_loses_tokens(self, client, world):
         headers = token_headers(client, world.users["caseworker_a"].email)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from crossroads.cli import app
 from crossroads.dedup.engine.synthetic import generate_labelled
+from tests.helpers import csv_cells, live_csv_cells
 
 HEADER = ["id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place"]
 runner = CliRunner()
@@ -118,3 +119,18 @@ class TestTrain:
     def test_needs_one_source(self, tmp_path):
         result = runner.invoke(app, ["dedup", "train", "--version", "v9", "--output", str(tmp_path / "m.json")])
         assert result.exit_code == 2
+
+
+class TestFormulaLikeIds:
+    def test_pairs_and_clusters_files_carry_no_live_formula(self, tmp_path):
+        person = ["Ana", "Lopez", "1990-03-05", "f", "VEN", "Caracas"]
+        ids = ['=HYPERLINK("https://evil.example","x")', "@SUM(1)", "-5", "ok\r=1+1"]
+        path = write_csv(tmp_path / "in.csv", [[i, *person] for i in ids])
+        result = runner.invoke(app, ["dedup", "batch", "--input", str(path), "--output", str(tmp_path / "pairs.csv"),
+                                     "--clusters", str(tmp_path / "clusters.csv")])
+        assert result.exit_code == 0, result.output
+        pairs = (tmp_path / "pairs.csv").read_bytes()
+        clusters = (tmp_path / "clusters.csv").read_bytes()
+        assert live_csv_cells(pairs) == [] and live_csv_cells(clusters) == []
+        assert len(csv_cells(pairs)) == 1 + 6
+        assert {i for row in csv_cells(clusters)[1:] for i in row} == {"'" + ids[0], "'" + ids[1], "-5", ids[3]}

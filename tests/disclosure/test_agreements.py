@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue, RecipientKeyIn
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import releases as df
+from tests.helpers import BREAKING, HOSTILE, csv_cells, live_csv_cells
 
 
 @pytest.fixture
@@ -128,6 +130,27 @@ class TestIssuePackage:
     def test_dpo_does_not_issue_packages(self, db, dpo, agreement, release, agency_key):
         with pytest.raises(Forbidden):
             issue(db, dpo, agreement, release, agency_key)
+
+
+class TestFormulaLikeTextInPackages:
+    def test_package_csv_carries_no_live_formula(self, db, officer, dpo, dataset, agreement, partner_key,
+                                                 agency_key):
+        rows = [{"person_id": "p", "sex": HOSTILE[i % 5], "age": -3, "nationality": BREAKING[i % 3]} for i in range(6)]
+        release = df.approved(db, officer, dpo, dataset, rows=rows)
+        files = opened(issue(db, officer, agreement, release, agency_key), partner_key, agency_key).files
+        assert live_csv_cells(files["release.csv"]) == []
+        assert csv_cells(files["release.csv"])[1:] == [["'" + r["sex"], "-3", r["nationality"]] for r in rows]
+        resource = json.loads(files["datapackage.json"])["resources"][0]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(files["release.csv"]).hexdigest()
+
+    def test_a_release_written_before_neutralising_is_neutralised_once_when_cut(self):
+        # Releases are frozen: one prepared before its text was neutralised still holds live formulas.
+        stored = {"release.csv": b"sex,age,note\n=1+1,-3,'@x\n@SUM(1),40,ok\n",
+                  "datapackage.json": json.dumps({"resources": [{"schema": {"fields": [
+                      {"name": "sex"}, {"name": "age"}, {"name": "note"}]}}]}).encode()}
+        cut = agreements._agreed_files(stored, ["sex", "age", "note"], {})
+        assert csv_cells(cut.files["release.csv"]) == [["sex", "age", "note"], ["'=1+1", "-3", "'@x"],
+                                                       ["'@SUM(1)", "40", "ok"]]
 
 
 class TestDownloadPackage:

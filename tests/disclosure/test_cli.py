@@ -13,6 +13,7 @@ import yaml
 from pycanon import anonymity
 
 from tests.factories.disclosure import people_frame, people_spec
+from tests.helpers import HOSTILE, csv_cells, live_csv_cells
 
 QUASI = ["age", "sex", "citizenship", "year_of_registration"]
 
@@ -123,3 +124,50 @@ class TestSmallCellsCommand:
         result = run("small-cells", str(files / "c.csv"), "--output", str(files / "p.csv"), "--threshold", "5")
         assert result.returncode == 0, result.stderr
         assert pd.read_csv(files / "p.csv")["count"].isna().sum() == 2
+
+
+class TestFormulaLikeText:
+    """Column names, values and generalisation labels that begin like a formula are written neutralised."""
+
+    def test_anonymize_neutralises_names_values_and_labels(self, files):
+        zone, note = "=zone", "@note"
+        pd.DataFrame({zone: [f"Z{i % 4}" for i in range(120)], "change": [str(-(i % 9)) for i in range(120)],
+                      note: [HOSTILE[i % len(HOSTILE)] for i in range(120)]}).to_csv(
+            files / "h.csv", index=False, lineterminator="\r\n")  # "\r\n": pandas then quotes a value's "\r"
+        (files / "h.yaml").write_text(yaml.safe_dump({"k": 60, "max_suppression": 0.0, "columns": {
+            zone: {"role": "quasi", "hierarchy": {"type": "mapping", "levels": [
+                {HOSTILE[0]: ["Z0", "Z1"], HOSTILE[2]: ["Z2", "Z3"]}]}},
+            "change": {"role": "insensitive"}, note: {"role": "insensitive"}}}))
+        result = run(*anonymize_args(files, spec="h.yaml", data="h.csv"))
+        assert result.returncode == 0, result.stderr
+        content = (files / "out.csv").read_bytes()
+        assert live_csv_cells(content) == []
+        header, *rows = csv_cells(content)
+        assert set(header) == {"'=zone", "change", "'@note"}
+        values = {column: {r[i] for r in rows} for i, column in enumerate(header)}
+        assert values["'=zone"] == {"'" + HOSTILE[0], "'" + HOSTILE[2]}
+        assert values["'@note"] == {"'" + v for v in HOSTILE}
+        assert values["change"] == {str(-n) for n in range(9)}
+
+    def test_dp_table_neutralises_keys_and_keeps_counts_numeric(self, files):
+        zones = ["=1+1", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"]
+        pd.DataFrame({"@zone": [zones[i % 3] for i in range(90)]}).to_csv(files / "z.csv", index=False)
+        keys = ",".join(zones)
+        result = run("dp-table", str(files / "z.csv"), "--by", "@zone", "--keys", f"@zone={keys}", "--epsilon", "1",
+                     "--output", str(files / "t.csv"))
+        assert result.returncode == 0, result.stderr
+        content = (files / "t.csv").read_bytes()
+        assert live_csv_cells(content) == []
+        header, *rows = csv_cells(content)
+        assert header == ["'@zone", "count"]
+        assert {r[0] for r in rows} == {"'" + v for v in zones}
+        assert all(int(r[1]) >= 0 for r in rows)
+
+    def test_small_cells_neutralises_labels_and_keeps_counts_numeric(self, files):
+        pd.DataFrame({"-office": HOSTILE[:3], "count": [2, 40, 33]}).to_csv(files / "c.csv", index=False)
+        result = run("small-cells", str(files / "c.csv"), "--output", str(files / "p.csv"), "--method", "round")
+        assert result.returncode == 0, result.stderr
+        content = (files / "p.csv").read_bytes()
+        assert live_csv_cells(content) == []
+        assert csv_cells(content) == [["'-office", "count"], *(["'" + v, n] for v, n in zip(
+            HOSTILE[:3], ["0", "40", "35"], strict=True))]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
+
+from openpyxl import load_workbook
 
 from crossroads.disclosure.engine import exchange
 from tests.factories import releases as df
+from tests.helpers import HOSTILE, csv_cells, live_csv_cells, live_xlsx_cells
 
 API = "/api/v1/disclosure"
 
@@ -144,3 +148,37 @@ class TestDatasetSummary:
     def test_caseworkers_have_no_summary(self, client, headers, dataset):
         assert client.get(f"{API}/datasets/{dataset.id}/summary?by=sex",
                           headers=headers("caseworker_a")).status_code == 403
+
+
+# Labels of a custom hierarchy and a title that begin like formulas; sex is generalised to one of them.
+HOSTILE_SPEC = {"k": 20, "max_suppression": 0.0, "columns": {
+    "person_id": {"role": "identifier", "action": "pseudonym"},
+    "sex": {"role": "quasi", "hierarchy": {"type": "mapping", "levels": [
+        {HOSTILE[3]: ["female"], HOSTILE[4]: ["male", "other", "unknown"]}, {HOSTILE[0]: [HOSTILE[3], HOSTILE[4]]}]}},
+    "age": {"role": "insensitive"},
+}}
+
+
+class TestFormulaLikeTextInReleaseFiles:
+    def test_downloaded_csv_and_workbook_carry_no_live_formula(self, client, headers, db, world, dataset):
+        df.registry(db, world.principal(db, "caseworker_a"))
+        db.commit()
+        officer, dpo = headers("data_officer"), headers("dpo")
+        prepared = client.post(f"{API}/releases/microdata", headers=officer, json={
+            "dataset_id": str(dataset.id), "title": HOSTILE[1], "spec": HOSTILE_SPEC})
+        assert prepared.status_code == 201, prepared.text
+        url = f"{API}/releases/{prepared.json()['id']}"
+        client.post(f"{url}/submit", headers=officer)
+        assert client.post(f"{url}/approve", headers=dpo, json={"comment": "ok"}).status_code == 200
+        content = client.get(f"{url}/files/release.csv", headers=officer).content
+        assert live_csv_cells(content) == []
+        header, *rows = csv_cells(content)
+        assert {r[header.index("sex")] for r in rows} == {"'" + HOSTILE[0]}
+        assert all(int(r[header.index("age")]) >= 0 for r in rows)
+        workbook = client.get(f"{url}/files/release.xlsx", headers=officer).content
+        assert live_xlsx_cells(workbook) == []
+        sheet = load_workbook(io.BytesIO(workbook))
+        data = list(sheet["data"].iter_rows(values_only=True))
+        assert {r[data[0].index("sex")] for r in data[1:]} == {"'" + HOSTILE[0]}
+        assert all(str(r[data[0].index("age")]).isdigit() for r in data[1:])
+        assert sheet["method"]["B1"].value == "'" + HOSTILE[1]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from crossroads.disclosure import service
 from crossroads.disclosure.schemas import MicrodataPrepare
 from tests.factories import auth as af
 from tests.factories import releases as df
-from tests.helpers import csrf, login
+from tests.helpers import BREAKING, HOSTILE, csrf, csv_cells, live_csv_cells, live_xlsx_cells, login
 
 
 class TestReleasesPage:
@@ -108,3 +112,27 @@ class TestLedgerPage:
     def test_data_officer_is_refused(self, client, world, dataset):
         login(client, world.users["data_officer"].email)
         assert client.get(f"/disclosure/datasets/{dataset.id}/ledger").status_code == 403
+
+
+class TestFormulaLikeTextInDownloads:
+    def test_downloaded_files_carry_no_live_formula_and_numbers_stay_numbers(self, client, world, db, officer, dpo,
+                                                                            dataset):
+        rows = [{"person_id": HOSTILE[i % len(HOSTILE)], "sex": HOSTILE[(i + 1) % len(HOSTILE)],
+                 "age": -3 if i % 2 else 40, "change": -0.5, HOSTILE[0]: BREAKING[i % len(BREAKING)]}
+                for i in range(12)]
+        release = df.approved(db, officer, dpo, dataset, rows=rows, title=HOSTILE[0])
+        db.commit()
+        login(client, world.users["data_officer"].email)
+        url = f"/disclosure/releases/{release.id}/files"
+        content = client.get(f"{url}/release.csv").content
+        assert live_csv_cells(content) == []
+        header, *written = csv_cells(content)
+        assert header == ["person_id", "sex", "age", "change", "'" + HOSTILE[0]]
+        assert [r[0] for r in written] == ["'" + r["person_id"] for r in rows]
+        assert [r[2:4] for r in written] == [[str(r["age"]), "-0.5"] for r in rows]
+        workbook = client.get(f"{url}/release.xlsx").content
+        assert live_xlsx_cells(workbook) == []
+        sheets = load_workbook(io.BytesIO(workbook))
+        ages = [(c.value, c.data_type) for c in sheets["data"]["C"][1:]]
+        assert ages == [(r["age"], "n") for r in rows]
+        assert sheets["method"]["B1"].value == "'" + HOSTILE[0]

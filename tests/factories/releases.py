@@ -39,13 +39,14 @@ def dataset(db: Session, dpo: Principal, *, epsilon_budget: float = 1.0, delta_b
 
 
 def release(db: Session, officer: Principal, ds: Dataset, *, rows: list[dict] | None = None,
-            kind: ReleaseKind = ReleaseKind.MICRODATA, epsilon: float | None = None) -> Release:
+            kind: ReleaseKind = ReleaseKind.MICRODATA, epsilon: float | None = None,
+            title: str = "Returns 2026") -> Release:
     """A draft release stored as the workflow stores one, from rows an anonymisation produced."""
     rows = [dict(r) for r in (rows or ROWS)]
     computed = Computed(rows=rows, columns=list(rows[0]), report={"k_achieved": 2, "suppressed_rows": 0},
                         method={"summary": "k-anonymity with k=2", "kind": "k-anonymity", "k": 2},
                         roles={"person_id": "identifier", "sex": "quasi_identifier"})
-    return service.store_release(db, principal=officer, dataset=ds, release_id=uuid.uuid4(), title="Returns 2026",
+    return service.store_release(db, principal=officer, dataset=ds, release_id=uuid.uuid4(), title=title,
                                  kind=kind, spec={"k": 2}, computed=computed, epsilon=epsilon,
                                  delta=0.0 if epsilon else None)
 

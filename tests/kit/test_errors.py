@@ -25,6 +25,12 @@ class TestKinds:
             "went wrong", "went wrong", "name", [], {})
 
 
+class TestTooManyAttempts:
+    def test_carries_the_wait_in_whole_seconds_for_the_client(self):
+        error = TooManyAttempts("too many failed logins; try again in 30 seconds", retry_after=30)
+        assert (error.status_code, error.retry_after, error.extra) == (429, 30, {"retry_after": 30})
+
+
 class TestWithin:
     def test_names_the_fields_inside_the_part_of_the_request(self):
         error = Invalid("bad", field="programme", errors=[("opened_on", "in the future")]).within("case")

@@ -78,7 +78,10 @@ class AuthToken(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, kept to rate-limit guessing across all server processes."""
+    """Failed logins, kept to throttle guessing across all server processes (auth/throttle.py).
+
+    `ip` holds the source as the throttle counts it: an IPv4 address, or an IPv6 address's /64 network.
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
+from crossroads.auth import throttle
 from crossroads.auth.models import AuthToken, LoginAttempt, Office, Organisation, User, user_offices
 from crossroads.auth.passwords import burn_time, hash_password, verify_password
 from crossroads.auth.policy import Principal, require
@@ -34,29 +36,71 @@ def principal_for(session: Session, user: User) -> Principal:
     )
 
 
+def login_limits(settings: Settings) -> throttle.Limits:
+    return throttle.Limits(window=timedelta(minutes=settings.login_window_minutes),
+                           pair_failures=settings.login_max_failures,
+                           source_failures=settings.login_source_max_failures,
+                           account_free_failures=settings.login_account_free_failures,
+                           account_max_delay=timedelta(seconds=settings.login_account_max_delay_seconds))
+
+
+def _failures(session: Session, *, email: str, source: str, now: datetime,
+              limits: throttle.Limits) -> throttle.Failures:
+    # One statement over the two indexes (e-mail, time) and (source, time): what throttle.wait needs to know.
+    at = LoginAttempt.attempted_at
+    pair = and_(LoginAttempt.email == email, LoginAttempt.ip == source)
+    from_source = LoginAttempt.ip == source
+    in_window = at >= now - limits.window
+    row = session.execute(
+        select(func.count().filter(pair, in_window), func.min(at).filter(pair, in_window),
+               func.count().filter(from_source, in_window), func.min(at).filter(from_source, in_window),
+               func.count().filter(pair), func.count().filter(LoginAttempt.email == email),
+               func.max(at).filter(LoginAttempt.email == email))
+        .where(or_(LoginAttempt.email == email, from_source), at >= now - max(throttle.MEMORY, limits.window))
+    ).one()
+    return throttle.Failures(pair_in_window=row[0], pair_oldest_in_window=row[1], source_in_window=row[2],
+                             source_oldest_in_window=row[3], pair_remembered=row[4], account_remembered=row[5],
+                             account_latest=row[6])
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User:
-    """The active user with these credentials; failures are recorded to rate-limit guessing, then refused."""
+    """The active user with these credentials; failures are recorded to throttle guessing, then refused.
+
+    Throttling is by source and account, by source, and a capped growing delay per account that binds only
+    sources that have failed against it (auth/throttle.py), so nobody can lock an account's owner out.
+    """
     email = email.strip().lower()
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    by_email = session.scalar(
-        select(func.count()).where(LoginAttempt.email == email, LoginAttempt.attempted_at >= since)
-    )
-    by_ip = session.scalar(select(func.count()).where(LoginAttempt.ip == ip, LoginAttempt.attempted_at >= since))
-    if (by_email or 0) >= settings.login_max_failures or (by_ip or 0) >= settings.login_max_failures * 4:
-        raise TooManyAttempts(f"too many failed logins; try again in {settings.login_window_minutes} minutes")
+    source = throttle.source_of(ip)
+    now = utcnow()
+    limits = login_limits(settings)
+    waiting = throttle.wait(_failures(session, email=email, source=source, now=now, limits=limits), now=now,
+                            limits=limits)
+    if waiting > timedelta(0):
+        seconds = max(1, math.ceil(waiting.total_seconds()))
+        raise TooManyAttempts(f"too many failed logins; try again in {_wait_text(seconds)}", retry_after=seconds)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_time(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        # The refusal rolls the request back; the attempt and its audit row survive it, or the limit would
+        # The refusal rolls the request back; the attempt and its audit row survive it, or the limits would
         # never be reached.
-        keep_on_rollback(session, LoginAttempt(email=email, ip=ip))
+        keep_on_rollback(session, LoginAttempt(email=email, ip=source, attempted_at=now))
         record_event(session, actor=None, action="auth.login_failed", entity_type="user",
                      entity_id=user.id if user else None, details={"ip": ip}, system_actor="anonymous",
                      survives_rollback=True)
         raise Unauthenticated("wrong e-mail or password")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1)))
-    user.last_login_at = utcnow()
+    # The owner got in from here: this source's failures for the account no longer bind it.
+    session.execute(delete(LoginAttempt).where(
+        or_(and_(LoginAttempt.email == email, LoginAttempt.ip == source),
+            LoginAttempt.attempted_at < now - max(throttle.MEMORY, limits.window))))
+    user.last_login_at = now
     record_event(session, actor=principal_for(session, user), action="auth.login", entity_type="user",
                  entity_id=user.id, details={"ip": ip})
     return user

@@ -19,7 +19,7 @@ from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.db.session import attempt
-from crossroads.kit.errors import DomainError
+from crossroads.kit.errors import DomainError, TooManyAttempts
 from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.deps import AppSettings, DbSession, client_ip
 from crossroads.web.forms import Form, field_errors, text
@@ -62,8 +62,12 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
     if (refusal := tried.refusal) is not None:
         assert isinstance(refusal, DomainError)  # authenticate parses nothing with pydantic
         # Wrong credentials (401) or too many attempts (429); the failed attempt survives the refusal.
-        return render(request, "login.html", {"email": email, "error": refusal.message},
+        retry_after = refusal.retry_after if isinstance(refusal, TooManyAttempts) else None
+        page = render(request, "login.html", {"email": email, "error": refusal.message, "retry_after": retry_after},
                       status_code=refusal.status_code)
+        if retry_after:
+            page.headers["Retry-After"] = str(retry_after)
+        return page
     token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
     response = RedirectResponse(_landing(service.principal_for(session, user)), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,

@@ -28,6 +28,7 @@ from crossroads.disclosure.engine import exchange, exports
 from crossroads.disclosure.models import ExchangePackage, RecipientKey, SharingAgreement
 from crossroads.disclosure.schemas import AgreementCreate, PackageIssue, RecipientKeyIn
 from crossroads.disclosure.service import approved_release, verified_content
+from crossroads.kit import spreadsheet
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.keytext import KeyFormatError
 
@@ -141,17 +142,14 @@ class AgreedFiles:
 
 def _agreed_files(release_files: dict[str, bytes], fields: list[str], metadata: dict) -> AgreedFiles:
     """The release's CSV and datapackage.json cut down to the agreed fields."""
-    reader = csv.DictReader(io.StringIO(release_files[exports.CSV_NAME].decode("utf-8")))
+    reader = csv.DictReader(io.StringIO(release_files[exports.CSV_NAME].decode("utf-8"), newline=""))
     released = list(reader.fieldnames or [])
     columns = [c for c in released if c in fields]
     if not columns:
         raise Invalid("the release holds none of the fields the agreement allows", field="release_id")
     rows = [{c: r[c] for c in columns} for r in reader]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    csv_bytes = buffer.getvalue().encode("utf-8")
+    # A release prepared before its CSV was neutralised is neutralised now; a neutralised one is unchanged.
+    csv_bytes = spreadsheet.csv_bytes(columns, ([r[c] for c in columns] for r in rows))
     descriptor = json.loads(release_files[exports.DATAPACKAGE_NAME])
     resource = descriptor["resources"][0]
     resource["schema"]["fields"] = [f for f in resource["schema"]["fields"] if f["name"] in columns]

@@ -109,6 +109,7 @@ def anonymize(
 
     from crossroads.disclosure.engine.anonymize import anonymize as run
     from crossroads.disclosure.engine.spec import load_spec
+    from crossroads.kit import spreadsheet
 
     with _domain_errors():
         release_spec = load_spec(spec)
@@ -128,7 +129,7 @@ def anonymize(
         with _domain_errors():
             result = run(frame, release_spec, progress=progress, seed=seed)
     with err.status(f"writing {output.name}"), _staged(output, report) as (out_tmp, report_tmp):
-        result.frame.to_csv(out_tmp, index=False)
+        spreadsheet.write_frame_csv(result.frame, out_tmp)
         _write_json(report_tmp, {"input": input.name, **result.report})
     r = result.report
     err.print(f"released {r['rows_out']:,} of {r['rows_in']:,} rows: k={r['k_achieved']}"
@@ -189,6 +190,7 @@ def dp_table(
 ) -> None:
     """A differentially private count of INPUT's rows by the --by columns (OpenDP)."""
     from crossroads.disclosure.engine.dp import dp_count_table
+    from crossroads.kit import spreadsheet
 
     frame = _read_csv(input)
     dims = _dimensions(by, _parse_pairs(keys, "--keys"), _parse_pairs(bands, "--bands"))
@@ -197,7 +199,7 @@ def dp_table(
                                max_contributions=max_contributions, privacy_unit=unit)
     targets = [output, report] if report else [output]
     with _staged(*targets) as staged:
-        table.frame.to_csv(staged[0], index=False)
+        spreadsheet.write_frame_csv(table.frame, staged[0])
         if report:
             _write_json(staged[1], {"input": input.name, **table.summary()})
     s = table.summary()
@@ -217,6 +219,7 @@ def small_cells(
 ) -> None:
     """Apply a small-cell rule to a non-DP table of counts (primary and secondary suppression, or rounding)."""
     from crossroads.disclosure.engine.small_cells import protect_small_cells
+    from crossroads.kit import spreadsheet
 
     frame = _read_csv(input)
     if method not in {"suppress", "round"}:
@@ -225,7 +228,7 @@ def small_cells(
         protected = protect_small_cells(frame, count=count, method=cast(Literal["suppress", "round"], method),
                                         threshold=threshold, base=base)
     with _staged(output) as (tmp,):
-        protected.frame.to_csv(tmp, index=False)
+        spreadsheet.write_frame_csv(protected.frame, tmp)
     s = protected.summary()
     err.print(f"{s['cells']:,} cells; {s['primary_suppressed']} withheld under {threshold}, "
               f"{s['secondary_suppressed']} more to protect them" if method == "suppress"

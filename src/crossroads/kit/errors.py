@@ -54,3 +54,8 @@ class Invalid(DomainError):
 class TooManyAttempts(DomainError):
     status_code = 429
     code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, field: str | None = None) -> None:
+        # Whole seconds to wait, answered as the Retry-After header and in the body.
+        super().__init__(message, field=field, extra={"retry_after": retry_after} if retry_after else None)
+        self.retry_after = retry_after

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crossroads.kit.errors import DomainError, Unauthenticated
+from crossroads.kit.errors import DomainError, TooManyAttempts, Unauthenticated
 from crossroads.web.deps import LoginRequired
 
 log = logging.getLogger("crossroads.errors")
@@ -53,8 +53,13 @@ def install(app: FastAPI) -> None:
         if not _is_api(request):
             if isinstance(exc, Unauthenticated):
                 return RedirectResponse("/login", status_code=303)
-            return _html_error(request, exc.status_code, exc.message)
+            page = _html_error(request, exc.status_code, exc.message)
+            if isinstance(exc, TooManyAttempts) and exc.retry_after:
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        if isinstance(exc, TooManyAttempts) and exc.retry_after:
+            headers = {"Retry-After": str(exc.retry_after)}
         details: list[dict[str, str | None]] = [
             {"field": f, "message": m, "type": exc.code} for f, m in exc.errors
         ] or [{"field": exc.field, "message": exc.message, "type": exc.code}]

@@ -56,7 +56,6 @@ DYNAMIC = (
     N_("legal_counselling"),
     # Error pages and the login form
     N_("wrong e-mail or password"),
-    N_("too many failed logins; try again in 15 minutes"),
     N_("the form expired or came from another site; reload the page and try again"),
     N_("someone else changed this record; reload it and apply your change again"),
     N_("internal error"),

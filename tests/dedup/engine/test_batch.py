@@ -1,12 +1,14 @@
-"""Candidate pairs of the batch engine: records that share a blocking key, unless too many share it."""
+"""The batch engine: candidate pairs (records that share a blocking key, unless too many share it), its files."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from crossroads.dedup.engine.batch import _BROAD_KEY_LIMIT, candidate_pairs_sql
+from crossroads.dedup.engine.batch import _BROAD_KEY_LIMIT, BatchResult, candidate_pairs_sql, write_outputs
 from crossroads.dedup.engine.keys import BROAD_KINDS
+from crossroads.dedup.engine.model import default_model
+from tests.helpers import BREAKING, HOSTILE, csv_cells, live_csv_cells
 
 
 class TestCandidatePairs:
@@ -19,3 +21,26 @@ class TestCandidatePairs:
         pairs = {(left, right) for _, left, right in con.execute(candidate_pairs_sql("person_keys")).fetchall()}
         assert ("a", "b") in pairs
         assert (("c000", "c001") in pairs) == (kind not in BROAD_KINDS)
+
+
+class TestWriteOutputs:
+    """Ids come from the input file as typed: the pairs and clusters files never carry a live formula."""
+
+    def test_ids_beginning_like_a_formula_are_neutralised_and_plain_numbers_kept(self, tmp_path):
+        ids = [*HOSTILE, *BREAKING, "-5", "+7"]
+        pairs = [(a, b, 0.987654) for a, b in zip(ids, ids[1:], strict=False)]
+        clusters = [(i, ids[0]) for i in ids]
+        result = BatchResult(pairs=pairs, clusters=clusters, model=default_model())
+        write_outputs(result, pairs_path=tmp_path / "pairs.csv", clusters_path=tmp_path / "clusters.csv")
+        for name in ("pairs.csv", "clusters.csv"):
+            assert live_csv_cells((tmp_path / name).read_bytes()) == []
+        written = csv_cells((tmp_path / "pairs.csv").read_bytes())
+        expected = [spreadsheet_id(i) for i in ids]
+        assert [row[0] for row in written[1:]] == expected[:-1]
+        assert [row[1] for row in written[1:]] == expected[1:]
+        assert {row[2] for row in written[1:]} == {"0.987654"}
+        assert csv_cells((tmp_path / "clusters.csv").read_bytes())[1:] == [[e, expected[0]] for e in expected]
+
+
+def spreadsheet_id(value: str) -> str:
+    return value if value in BREAKING or value in ("-5", "+7") else "'" + value

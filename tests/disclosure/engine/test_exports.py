@@ -12,6 +12,7 @@ from frictionless import validate
 from openpyxl import load_workbook
 
 from crossroads.disclosure.engine import exports as e
+from tests.helpers import BREAKING, HOSTILE, csv_cells, live_csv_cells, live_xlsx_cells
 
 ROWS = [
     {"age": "30-39", "sex": "female", "opened_year": 2025, "opened_on": date(2025, 3, 1), "returned": True},
@@ -102,3 +103,43 @@ class TestCtdc:
         out = e.ctdc_row({"sex": "male"})
         assert out["gender"] == "Man"
         assert out["isForcedLabour"] == "" and out["citizenship"] == ""
+
+
+class TestFormulaInjection:
+    """Titles, labels, ids, column names and descriptions that begin like a formula never become one."""
+
+    TEXT = HOSTILE + BREAKING
+    HOSTILE_ROWS = [{h: h for h in TEXT} | {"age": -3, "rate": -0.5, "n": "-4"},
+                    {h: f"x{h}" for h in TEXT} | {"age": 7, "rate": 1.5, "n": "5"}]
+    HOSTILE_COLUMNS = [*TEXT, "age", "rate", "n"]
+    HOSTILE_FIELDS = {h: e.FieldMeta(h, h, h, "quasi_identifier") for h in TEXT}
+    HOSTILE_METHOD = {"summary": HOSTILE[0], "kind": HOSTILE[1], "labels": TEXT, "k": -1}
+
+    def test_csv_has_no_live_formula_and_keeps_numbers(self):
+        content = e.to_csv(self.HOSTILE_ROWS, self.HOSTILE_COLUMNS)
+        assert live_csv_cells(content) == []
+        header, first, second = csv_cells(content)
+        neutralised = ["'" + v for v in HOSTILE] + BREAKING
+        assert header[:len(self.TEXT)] == first[:len(self.TEXT)] == neutralised
+        assert second[:len(self.TEXT)] == [f"x{v}" for v in self.TEXT]
+        assert first[len(self.TEXT):] == ["-3", "-0.5", "-4"]
+
+    def test_workbook_has_no_live_formula_and_keeps_numbers(self):
+        content = e.to_xlsx(title=HOSTILE[0], rows=self.HOSTILE_ROWS, columns=self.HOSTILE_COLUMNS,
+                            fields=self.HOSTILE_FIELDS, method=self.HOSTILE_METHOD)
+        assert live_xlsx_cells(content) == []
+        wb = load_workbook(io.BytesIO(content))
+        age, rate = wb["data"].cell(2, len(self.TEXT) + 1), wb["data"].cell(2, len(self.TEXT) + 2)
+        assert (age.value, age.data_type, rate.value, rate.data_type) == (-3, "n", -0.5, "n")
+        assert wb["method"]["B1"].value == "'" + HOSTILE[0]
+        assert dict(r for r in wb["method"].iter_rows(values_only=True))["k"] == -1
+
+    def test_ctdc_file_has_no_live_formula(self):
+        row = {"sex": HOSTILE[0], "age": HOSTILE[1], "nationality": "=SY", "opened_year": -1,
+               "type_of_exploitation": HOSTILE[2]}
+        assert live_csv_cells(e.to_ctdc([row])) == []
+
+    def test_the_package_stays_valid_with_neutralised_text(self, tmp_path):
+        rows = [{"age": HOSTILE[0], "sex": "female", "opened_year": -3, "opened_on": None, "returned": True}]
+        report = validate(str(package(tmp_path, rows)))
+        assert report.valid, report.flatten(["type", "note"])

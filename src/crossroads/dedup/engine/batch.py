@@ -28,6 +28,7 @@ from crossroads.dedup.engine.comparisons import feature_columns
 from crossroads.dedup.engine.keys import BROAD_KINDS, PersonRecord, blocking_keys, features, parse_date
 from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.engine.scoring import score_pairs
+from crossroads.kit import spreadsheet
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -380,9 +381,8 @@ def _stage(path: Path, header: tuple[str, ...], rows: Iterable[Sequence[object]]
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows(rows)
+            # Ids come from the input file as they were typed: one beginning like a formula is neutralised.
+            spreadsheet.write_csv(out, header, rows)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -7,17 +7,14 @@ file. The test suite validates what is written here with `frictionless` itself.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from crossroads.kit import spreadsheet
 
 CSV_NAME = "release.csv"
 DATAPACKAGE_NAME = "datapackage.json"
@@ -57,21 +54,18 @@ def infer_type(values: Iterable[Any]) -> str:
     return "string"
 
 
-def _csv_value(value: Any) -> str:
+def _csv_value(value: Any) -> Any:
+    # Numbers stay numbers here: the spreadsheet module decides by type what it neutralises.
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(_cell(value))
+    return _cell(value)
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_value(row.get(c)) for c in columns])
-    return buffer.getvalue().encode("utf-8")
+    """The rows as CSV under the columns, text that looks like a formula neutralised (kit/spreadsheet.py)."""
+    return spreadsheet.csv_bytes(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows))
 
 
 def datapackage(*, name: str, title: str, release_id: str, created: datetime, columns: Sequence[str],
@@ -117,26 +111,16 @@ def datapackage(*, name: str, title: str, release_id: str, created: datetime, co
 def to_xlsx(*, title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str], fields: dict[str, FieldMeta],
             method: dict[str, Any]) -> bytes:
     """A workbook with the data, the fields (description, HXL) and the method, for people who use a spreadsheet."""
-    wb = Workbook()
-    # A new workbook opens on the one worksheet it was created with.
-    data = cast(Worksheet, wb.active)
-    data.title = "data"
-    data.append(list(columns))
-    for row in rows:
-        data.append([_cell(row.get(c)) for c in columns])
-    about = wb.create_sheet("fields")
-    about.append(["field", "description", "hxl"])
+    data = [list(columns), *([_cell(row.get(c)) for c in columns] for row in rows)]
+    about: list[list[Any]] = [["field", "description", "hxl"]]
     for c in columns:
         meta = fields.get(c) or FieldMeta(c, "", "")
         about.append([c, meta.description, meta.hxl])
-    info = wb.create_sheet("method")
-    info.append(["title", title])
+    info: list[list[Any]] = [["title", title]]
     for key, value in method.items():
         info.append([key, value if isinstance(value, str | int | float) or value is None
                      else json.dumps(value, ensure_ascii=False)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes([("data", data), ("fields", about), ("method", info)])
 
 
 # CTDC / HTCDS. The Counter-Trafficking Data Collaborative publishes its Global Synthetic Dataset under
