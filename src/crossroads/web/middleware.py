@@ -22,8 +22,14 @@ SECURITY_HEADERS = {
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
     ),
 }
-# Pages and API answers that carry people's data must not be kept by browsers or proxies.
-NO_STORE_PREFIXES = ("/api/", "/people", "/cases", "/dashboard", "/inbox", "/attachments", "/offices")
+# Sent only where session cookies are Secure (settings.cookie_secure), that is where the app is reached over HTTPS.
+HSTS = "max-age=31536000; includeSubDomains"
+# Every answer may carry people's data and must not be kept by browsers or proxies, unless it is a static asset.
+# Assets carry no version in their names, so they are kept an hour: an upgrade reaches every browser within it,
+# and the ETag makes asking again cheap.
+NO_STORE = "no-store"
+STATIC_PREFIX = "/static/"
+STATIC_CACHE = "public, max-age=3600"
 
 
 class SecurityHeadersAndAccessLog:
@@ -37,6 +43,8 @@ class SecurityHeadersAndAccessLog:
         started = time.perf_counter()
         path = scope["path"]
         status = 500
+        secure = scope["app"].state.settings.cookie_secure
+        static = path.startswith(STATIC_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -45,8 +53,9 @@ class SecurityHeadersAndAccessLog:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if path.startswith(NO_STORE_PREFIXES):
-                    headers.setdefault("Cache-Control", "no-store")
+                headers.setdefault("Cache-Control", STATIC_CACHE if static and status < 400 else NO_STORE)
+                if secure:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         try:
