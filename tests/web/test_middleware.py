@@ -1,7 +1,8 @@
-"""Headers every answer carries."""
+"""Headers every answer carries, and the access log's one line per request."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
@@ -17,6 +18,11 @@ class TestSecurityHeaders:
         response = client.get("/login")
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
+
+    def test_every_answer_names_its_request(self, client):
+        first, second = client.get("/login"), client.get("/login")
+        assert re.fullmatch(r"[0-9a-f]{16}", first.headers["x-request-id"])
+        assert first.headers["x-request-id"] != second.headers["x-request-id"]
 
 
 def _path(route_path: str, values: dict[str, str]) -> str:
@@ -69,3 +75,28 @@ class TestStrictTransportSecurity:
     def test_not_sent_over_plain_http(self, client, settings):
         assert settings.cookie_secure is False
         assert "strict-transport-security" not in client.get("/login").headers
+
+
+class TestAccessLog:
+    @pytest.mark.parametrize("encoded", ["%0A", "%0D", "%0D%0A", "%1B[31m", "%7F", "%C2%85", "%E2%80%A8",
+                                         "%E2%80%AE"])
+    def test_control_characters_in_the_path_cannot_forge_a_line(self, client, caplog, encoded):
+        forged = f"/people/x{encoded}GET%20/admin%20200%200ms"
+        with caplog.at_level(logging.INFO, logger="crossroads.access"):
+            client.get(forged, follow_redirects=False)
+        [line] = [r.getMessage() for r in caplog.records if r.name == "crossroads.access"]
+        assert line.isprintable()
+        assert line.startswith("GET /people/x\\")
+        assert "GET /admin 200 0ms" in line
+
+    def test_a_backslash_is_doubled_so_that_escapes_cannot_be_faked(self, client, caplog):
+        with caplog.at_level(logging.INFO, logger="crossroads.access"):
+            client.get("/people/a%5Cx0ab", follow_redirects=False)
+        [line] = [r.getMessage() for r in caplog.records if r.name == "crossroads.access"]
+        assert line.startswith("GET /people/a\\\\x0ab ")
+
+    def test_the_line_names_the_request(self, client, caplog):
+        with caplog.at_level(logging.INFO, logger="crossroads.access"):
+            response = client.get("/login")
+        [line] = [r.getMessage() for r in caplog.records if r.name == "crossroads.access"]
+        assert re.fullmatch(rf"GET /login 200 \d+ms {response.headers['x-request-id']}", line)

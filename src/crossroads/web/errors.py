@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossroads.kit.errors import DomainError, Unauthenticated
 from crossroads.web.deps import LoginRequired
+from crossroads.web.logs import exception_outline, printable
 
 log = logging.getLogger("crossroads.errors")
 
@@ -41,6 +42,22 @@ def _html_error(request: Request, status: int, message: str) -> Response:
     from crossroads.web.templating import render
 
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def log_unexpected(request: Request, exc: Exception) -> None:
+    """Log an unhandled exception by its type, frames and request id (the answer's X-Request-ID)."""
+    # Never the message: a database error's quotes the row it refused, e-mail addresses and password hashes included.
+    log.error("unhandled %s in request %s on %s %s\n%s", type(exc).__name__,
+              getattr(request.state, "request_id", "-"), printable(request.method), printable(request.url.path),
+              exception_outline(exc))
+
+
+def unexpected(request: Request, exc: Exception) -> Response:
+    log_unexpected(request, exc)
+    if _is_api(request):
+        return JSONResponse({"detail": [{"field": None, "message": "internal error", "type": "internal"}]},
+                            status_code=500)
+    return _html_error(request, 500, "internal error")
 
 
 def install(app: FastAPI) -> None:
@@ -81,11 +98,8 @@ def install(app: FastAPI) -> None:
                                 status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return _html_error(request, exc.status_code, str(exc.detail))
 
+    # Reached only by a failure of the middleware itself: web/middleware.py answers every other unhandled
+    # exception, so that the server never logs it again with its message.
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        # Only the exception type: messages can carry values (the engine hides SQL parameters too).
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        if _is_api(request):
-            return JSONResponse({"detail": [{"field": None, "message": "internal error", "type": "internal"}]},
-                                status_code=500)
-        return _html_error(request, 500, "internal error")
+        return unexpected(request, exc)

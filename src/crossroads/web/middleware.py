@@ -1,4 +1,4 @@
-"""Security headers and the path-only access log, as plain ASGI middleware.
+"""Security headers, the path-only access log and request ids, as plain ASGI middleware.
 
 Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs each request
 through an extra task and stream, which measured about 6% of a registration's server time.
@@ -7,10 +7,15 @@ through an extra task and stream, which measured about 6% of a registration's se
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crossroads.web import errors
+from crossroads.web.logs import printable
 
 access_log = logging.getLogger("crossroads.access")
 
@@ -33,6 +38,12 @@ STATIC_CACHE = "public, max-age=3600"
 
 
 class SecurityHeadersAndAccessLog:
+    """Headers on every answer, one access log line per request, and the 500 of an unhandled exception.
+
+    The exception is answered here rather than by Starlette's outermost middleware, which would hand it on to the
+    server to be logged with its message (web/errors.py: unexpected says why that must not happen).
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -43,23 +54,37 @@ class SecurityHeadersAndAccessLog:
         started = time.perf_counter()
         path = scope["path"]
         status = 500
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
         secure = scope["app"].state.settings.cookie_secure
         static = path.startswith(STATIC_PREFIX)
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Cache-Control", STATIC_CACHE if static and status < 400 else NO_STORE)
                 if secure:
                     headers.setdefault("Strict-Transport-Security", HSTS)
+                headers["X-Request-ID"] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Not raised again: the server would log it with its message.
+            if response_started:
+                # Too late to answer; the server closes the unfinished response.
+                errors.log_unexpected(Request(scope), exc)
+                return
+            await errors.unexpected(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
-            # Path only: query strings carry searched names, which must never reach a log.
-            access_log.info("%s %s %s %.0fms", scope["method"], path, status, (time.perf_counter() - started) * 1000)
+            # Path only: query strings carry searched names, which must never reach a log. The path is escaped:
+            # `%0A` in a URL must not write a line of its own.
+            access_log.info("%s %s %s %.0fms %s", printable(scope["method"]), printable(path), status,
+                            (time.perf_counter() - started) * 1000, request_id)
