@@ -30,7 +30,7 @@ from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
 from crossroads.web import api_docs, errors
-from crossroads.web.middleware import SecurityHeadersAndAccessLog
+from crossroads.web.middleware import BodyLimit, SecurityHeadersAndAccessLog
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -77,6 +77,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The last added is the outermost: the access log and the headers cover the 413 answers of BodyLimit too.
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeadersAndAccessLog)
 
     return app

@@ -1,16 +1,27 @@
-"""Headers every answer carries, and the access log's one line per request."""
+"""Headers every answer carries, the access log's one line per request, and the limit on request bodies."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import re
+import socket
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
 
+from crossroads.audit.models import AuditEvent
+from crossroads.auth.models import LoginAttempt
+from crossroads.people.models import Person
 from tests.factories import people as pf
-from tests.helpers import login, token_headers
+from tests.factories.people import person_payload
+from tests.helpers import login, served, token_headers
+
+MiB = 1024 * 1024
 
 
 class TestSecurityHeaders:
@@ -100,3 +111,107 @@ class TestAccessLog:
             response = client.get("/login")
         [line] = [r.getMessage() for r in caplog.records if r.name == "crossroads.access"]
         assert re.fullmatch(rf"GET /login 200 \d+ms {response.headers['x-request-id']}", line)
+
+
+def _count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def _padded_person(size: int) -> bytes:
+    """A valid registration of `size` bytes: the JSON of a person, padded with whitespace."""
+    body = json.dumps(person_payload()).encode()
+    return body[:-1] + b" " * (size - len(body)) + b"}"
+
+
+class TestBodyLimit:
+    def test_json_body_over_the_limit_is_413_in_the_api_error_body_and_nothing_is_written(self, client, db, cw):
+        people, events = _count(db, Person), _count(db, AuditEvent)
+        response = client.post("/api/v1/people", content=_padded_person(MiB + 1),
+                               headers={**cw, "Content-Type": "application/json"})
+        assert response.status_code == 413
+        assert response.json() == {"detail": [{"field": None, "message": "the request body is larger than 1 MiB",
+                                               "type": "too_large"}]}
+        assert (_count(db, Person), _count(db, AuditEvent)) == (people, events)
+
+    def test_json_body_of_exactly_the_limit_is_read(self, client, db, cw):
+        response = client.post("/api/v1/people", content=_padded_person(MiB),
+                               headers={**cw, "Content-Type": "application/json"})
+        assert response.status_code == 201
+
+    def test_the_limits_are_the_settings(self, app, client, cw, settings):
+        app.state.settings = settings.model_copy(update={"max_body_bytes": 1000})
+        response = client.post("/api/v1/people", content=_padded_person(1001),
+                               headers={**cw, "Content-Type": "application/json"})
+        assert response.status_code == 413
+        assert response.json()["detail"][0]["message"] == "the request body is larger than 1000 bytes"
+
+    def test_form_over_the_limit_is_a_413_page_and_nothing_is_written(self, client, db, world):
+        attempts = _count(db, LoginAttempt)
+        response = client.post("/login", data={"email": world.users["admin"].email, "password": "x" * MiB,
+                                               "csrf_token": "x"})
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("text/html")
+        assert "the request body is larger than 1 MiB" in response.text
+        assert _count(db, LoginAttempt) == attempts
+
+    def test_declared_length_over_every_limit_is_refused_before_the_app(self, client, db, cw):
+        people = _count(db, Person)
+        response = client.post("/api/v1/people", content=json.dumps(person_payload()).encode(),
+                               headers={**cw, "Content-Type": "application/json", "Content-Length": str(150 * MiB)})
+        assert response.status_code == 413
+        assert response.json()["detail"][0]["type"] == "too_large"
+        assert _count(db, Person) == people
+
+
+def _send_head(base_url: str, path: str, headers: dict[str, str]) -> socket.socket:
+    """Open a connection to the live server and send a POST's request line and headers, no body yet."""
+    address = urlsplit(base_url)
+    sock = socket.create_connection((address.hostname, address.port), timeout=10)
+    lines = [f"POST {path} HTTP/1.1", f"Host: {address.netloc}", *(f"{k}: {v}" for k, v in headers.items())]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    return sock
+
+
+def _send_chunks(sock: socket.socket, body: bytes, *, last: bool) -> None:
+    for start in range(0, len(body), 64 * 1024):
+        chunk = body[start:start + 64 * 1024]
+        sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    if last:
+        sock.sendall(b"0\r\n\r\n")
+
+
+def _response(sock: socket.socket) -> tuple[int, dict]:
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response.status, json.loads(response.read())
+
+
+class TestBodyLimitOnALiveServer:
+    def test_streamed_body_over_the_limit_is_refused_and_nothing_is_written(self, app, db, cw):
+        people, events = _count(db, Person), _count(db, AuditEvent)
+        with served(app) as base_url:
+            sock = _send_head(base_url, "/api/v1/people",
+                              {**cw, "Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+            with sock:
+                _send_chunks(sock, _padded_person(2 * MiB), last=True)
+                status, body = _response(sock)
+        assert (status, body["detail"][0]["type"]) == (413, "too_large")
+        assert (_count(db, Person), _count(db, AuditEvent)) == (people, events)
+
+    def test_streamed_body_is_refused_while_it_is_still_arriving(self, app, cw):
+        with served(app) as base_url:
+            sock = _send_head(base_url, "/api/v1/people",
+                              {**cw, "Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+            with sock:
+                # The body never ends: the answer can only come from counting what arrived.
+                _send_chunks(sock, _padded_person(MiB + 128 * 1024), last=False)
+                status, body = _response(sock)
+        assert (status, body["detail"][0]["message"]) == (413, "the request body is larger than 1 MiB")
+
+    def test_declared_length_is_refused_before_any_byte_is_sent(self, app, cw):
+        with served(app) as base_url:
+            sock = _send_head(base_url, "/api/v1/people",
+                              {**cw, "Content-Type": "application/json", "Content-Length": str(150 * MiB)})
+            with sock:
+                status, body = _response(sock)
+        assert (status, body["detail"][0]["type"]) == (413, "too_large")

@@ -17,6 +17,24 @@ from crossroads.web.logs import exception_outline, printable
 log = logging.getLogger("crossroads.errors")
 
 
+def _size(limit: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit >= scale and limit % scale == 0:
+            return f"{limit // scale} {unit}"
+    return f"{limit} bytes"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its limit (web/middleware.py: BodyLimit).
+
+    An HTTPException, so that FastAPI lets it through when it is raised while the body is read, instead of
+    turning it into a 400.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {_size(limit)}")
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -44,6 +62,13 @@ def _html_error(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def too_large(request: Request, exc: BodyTooLarge) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": [{"field": None, "message": exc.detail, "type": "too_large"}]},
+                            status_code=413)
+    return _html_error(request, 413, exc.detail)
+
+
 def log_unexpected(request: Request, exc: Exception) -> None:
     """Log an unhandled exception by its type, frames and request id (the answer's X-Request-ID)."""
     # Never the message: a database error's quotes the row it refused, e-mail addresses and password hashes included.
@@ -61,6 +86,10 @@ def unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return too_large(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": validation_details(exc)}, status_code=422)
