@@ -29,15 +29,16 @@ from crossroads.intake import views as intake_views
 from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
-from crossroads.web import errors
-from crossroads.web.middleware import SecurityHeadersAndAccessLog
+from crossroads.web import api_docs, errors
+from crossroads.web.middleware import BodyLimit, SecurityHeadersAndAccessLog
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
         title="Crossroads",
         version=__version__,
-        docs_url="/api/v1/docs",
+        # The docs page is web/api_docs.py's: FastAPI's loads Swagger UI from a CDN, which the CSP refuses.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -66,6 +67,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(work_views.router)
     app.include_router(dedup_views.router)
     app.include_router(disclosure_views.router)
+    app.include_router(api_docs.router)
+    # Before /static, which would otherwise answer these paths with 404.
+    app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
 
@@ -73,6 +77,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The last added is the outermost: the access log and the headers cover the 413 answers of BodyLimit too.
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeadersAndAccessLog)
 
     return app

@@ -24,8 +24,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./data/crossroads.db"
     secret_key: str = ""
     mode: str = Field(default="production", pattern="^(production|demo|test)$")
-    # Secure cookies need HTTPS; the demo serves plain HTTP on the loopback interface.
+    # Secure cookies need HTTPS; the demo serves plain HTTP on the loopback interface. With them, every answer
+    # also tells browsers to reach this host (and its subdomains) over HTTPS only, for a year (HSTS).
     cookie_secure: bool = True
+    # The largest request body, in bytes, of a JSON call or a form, and of an attachment upload: an attachment
+    # (at most 10 MiB, cases/work/attachments.py) with its multipart framing. Larger bodies are answered 413
+    # before they are read (web/middleware.py: BodyLimit).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=11 * 1024 * 1024, gt=0)
     session_hours: int = 12
     token_hours: int = 8
     # Login throttling (auth/throttle.py): failures per source and account, and per source, within the window;

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -219,6 +219,15 @@ class TestMakeEngine:
             return
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+    def test_database_errors_never_show_the_bound_values(self, engine):
+        # hide_parameters=True. PostgreSQL's own message may still quote the refused row (its DETAIL), which is
+        # why web/errors.py never logs a message.
+        with engine.connect() as conn, pytest.raises(IntegrityError) as failed:
+            conn.execute(text("INSERT INTO login_attempts (email, ip, attempted_at) VALUES (:email, NULL, :at)"),
+                         {"email": "hidden.sentinel@example.org", "at": "2026-01-01 00:00:00"})
+        assert "parameters hidden due to hide_parameters=True" in str(failed.value)
+        assert "'hidden.sentinel@example.org'" not in str(failed.value)
 
     def test_sqlite_enforces_foreign_keys(self, tmp_path):
         engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")

@@ -12,8 +12,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossroads.kit.errors import DomainError, TooManyAttempts, Unauthenticated
 from crossroads.web.deps import LoginRequired
+from crossroads.web.logs import exception_outline, printable
 
 log = logging.getLogger("crossroads.errors")
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit >= scale and limit % scale == 0:
+            return f"{limit // scale} {unit}"
+    return f"{limit} bytes"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its limit (web/middleware.py: BodyLimit).
+
+    An HTTPException, so that FastAPI lets it through when it is raised while the body is read, instead of
+    turning it into a 400.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {_size(limit)}")
 
 
 def _is_api(request: Request) -> bool:
@@ -43,7 +62,34 @@ def _html_error(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def too_large(request: Request, exc: BodyTooLarge) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": [{"field": None, "message": exc.detail, "type": "too_large"}]},
+                            status_code=413)
+    return _html_error(request, 413, exc.detail)
+
+
+def log_unexpected(request: Request, exc: Exception) -> None:
+    """Log an unhandled exception by its type, frames and request id (the answer's X-Request-ID)."""
+    # Never the message: a database error's quotes the row it refused, e-mail addresses and password hashes included.
+    log.error("unhandled %s in request %s on %s %s\n%s", type(exc).__name__,
+              getattr(request.state, "request_id", "-"), printable(request.method), printable(request.url.path),
+              exception_outline(exc))
+
+
+def unexpected(request: Request, exc: Exception) -> Response:
+    log_unexpected(request, exc)
+    if _is_api(request):
+        return JSONResponse({"detail": [{"field": None, "message": "internal error", "type": "internal"}]},
+                            status_code=500)
+    return _html_error(request, 500, "internal error")
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return too_large(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": validation_details(exc)}, status_code=422)
@@ -86,11 +132,8 @@ def install(app: FastAPI) -> None:
                                 status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return _html_error(request, exc.status_code, str(exc.detail))
 
+    # Reached only by a failure of the middleware itself: web/middleware.py answers every other unhandled
+    # exception, so that the server never logs it again with its message.
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        # Only the exception type: messages can carry values (the engine hides SQL parameters too).
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        if _is_api(request):
-            return JSONResponse({"detail": [{"field": None, "message": "internal error", "type": "internal"}]},
-                                status_code=500)
-        return _html_error(request, 500, "internal error")
+        return unexpected(request, exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,13 +13,14 @@ from crossroads.kit.errors import Forbidden
 from crossroads.web.csrf import check_csrf, csrf_anchor
 
 
-async def checked_form(request: Request) -> FormData:
-    form = await request.form()
-    token = form.get("csrf_token")
-    if not check_csrf(request.app.state.settings.secret_key, csrf_anchor(request),
-                      token if isinstance(token, str) else None):
-        raise Forbidden("the form expired or came from another site; reload the page and try again")
-    return form
+async def checked_form(request: Request) -> AsyncIterator[FormData]:
+    # Closed after the request: an uploaded file over 1 MiB is spooled to a temporary file, which nothing else closes.
+    async with request.form() as form:
+        token = form.get("csrf_token")
+        if not check_csrf(request.app.state.settings.secret_key, csrf_anchor(request),
+                          token if isinstance(token, str) else None):
+            raise Forbidden("the form expired or came from another site; reload the page and try again")
+        yield form
 
 
 Form = Annotated[FormData, Depends(checked_form)]

@@ -10,7 +10,7 @@ from crossroads.cases.work.attachments import DOCX, JPEG, MAX_BYTES, PDF, PNG, T
 from crossroads.cases.work.models import CaseAttachment
 from tests.factories import work
 from tests.factories.work import JPEG_BYTES, PDF_BYTES, PNG_BYTES, docx_bytes
-from tests.helpers import token_headers
+from tests.helpers import csrf, login, token_headers
 
 
 def upload(client, headers, case_id, content, filename="letter.pdf", declared="application/pdf"):
@@ -135,6 +135,34 @@ class TestUploadAttachment:
         [event] = work.events(db, "case.attachment_add", a_case.id)
         assert event.details == {"attachment": attachment_id, "size": len(PDF_BYTES), "type": PDF,
                                  "version": db.get(Case, a_case.id).version}
+
+
+class TestUploadAttachmentPage:
+    """The form on the case page: its body may be an upload's size, not only a form's."""
+
+    def post(self, client, world, db, case, content):
+        db.commit()
+        login(client, world.users["caseworker_a"].email)
+        token = csrf(client.get(f"/cases/{case.id}").text)
+        return client.post(f"/cases/{case.id}/attachments", data={"csrf_token": token},
+                           files={"file": ("notes.txt", content, "text/plain")}, follow_redirects=False)
+
+    def test_file_larger_than_a_form_may_be_is_stored(self, client, world, db, a_case):
+        response = self.post(client, world, db, a_case, b"a" * (2 * 1024 * 1024))
+        assert response.status_code == 303
+        assert work.count(db, CaseAttachment) == 1
+
+    def test_file_over_10_mib_is_refused_beside_the_form(self, client, world, db, a_case):
+        response = self.post(client, world, db, a_case, b"a" * (MAX_BYTES + 1))
+        assert response.status_code == 413
+        assert "the file is larger than 10 MiB" in response.text
+        assert work.count(db, CaseAttachment) == 0
+
+    def test_body_over_the_upload_limit_is_refused_before_it_is_read(self, client, world, db, a_case):
+        response = self.post(client, world, db, a_case, b"a" * (11 * 1024 * 1024))
+        assert response.status_code == 413
+        assert "the request body is larger than 11 MiB" in response.text
+        assert work.count(db, CaseAttachment) == 0
 
 
 class TestDownloadAttachment:

@@ -46,6 +46,7 @@ from crossroads.cases.work.schemas import (
 from crossroads.kit.errors import Invalid
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
+from crossroads.web.middleware import accept_upload
 
 router = APIRouter(tags=["cases"])
 
@@ -143,6 +144,7 @@ async def read_upload(request: Request) -> Upload:
     stops a large or endless body at the cap. This runs before the request opens its transaction: on
     SQLite a transaction holds the write lock, which a slow upload must not keep for its whole length.
     """
+    accept_upload(request)
     media_type, _ = parse_options_header(request.headers.get("content-type", ""))
     if media_type != b"multipart/form-data":
         raise Invalid("send the file as multipart/form-data, in a field named file", field="file")

@@ -23,6 +23,7 @@ from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
 from crossroads.web.forms import Form, text
+from crossroads.web.middleware import accept_upload
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +58,8 @@ def record_assistance(case_id: uuid.UUID, request: Request, form: Form, session:
         "service", "#services")
 
 
-async def _ui_upload(form: Form) -> attachments.Upload:
+# accept_upload comes first: the form is read once it has raised the request's body limit to an upload's.
+async def _ui_upload(_: Annotated[None, Depends(accept_upload)], form: Form) -> attachments.Upload:
     """The uploaded file, read up to one byte over the limit so that an oversized file is refused, not stored."""
     upload_file = form.get("file")
     if not isinstance(upload_file, UploadFile):
