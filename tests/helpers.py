@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 from fastapi.testclient import TestClient
 
@@ -27,3 +30,9 @@ def login(client: TestClient, email: str) -> None:
     response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`crossroads ARGS` in a process of its own, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "crossroads.cli", *args], env={**os.environ, **env}, input=stdin,
+                          capture_output=True, text=True, timeout=120)
