@@ -39,6 +39,10 @@ SEAL_BATCH = 5_000
 _EVENTS = cast(Table, AuditEvent.__table__)
 _SET_SEQ = (update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.seq.is_(None))
             .values(seq=bindparam("position")))
+# On PostgreSQL one statement for the whole batch: one statement per event made sealing four times slower.
+_PG_SET_SEQ = text("UPDATE audit_events SET seq = p.position FROM unnest(CAST(:ids AS bigint[]), "
+                   "CAST(:positions AS bigint[])) AS p(event_id, position) "
+                   "WHERE audit_events.id = p.event_id AND audit_events.seq IS NULL")
 
 
 class SealRefused(RuntimeError):
@@ -59,7 +63,8 @@ def _now_ms() -> int:
 def seal_events(session: Session, *, key: ed25519.Ed25519PrivateKey,
                 trusted: Mapping[str, ed25519.Ed25519PublicKey], limit: int = SEAL_BATCH) -> SealResult:
     """Give up to `limit` unsealed events their positions, store the tree's new nodes and sign its head."""
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SEAL_LOCK})
     size = tree.tree_size(session)
     latest = tree.latest_head(session)
@@ -84,7 +89,10 @@ def seal_events(session: Session, *, key: ed25519.Ed25519PrivateKey,
         leaf = _leaf(event_id, digest)
         positions.append({"event_id": event_id, "position": grown.size + 1})
         nodes += [{"level": n.level, "idx": n.index, "hash": n.hash.hex()} for n in grown.append(leaf)]
-    if positions:
+    if positions and postgres:
+        session.execute(_PG_SET_SEQ, {"ids": [p["event_id"] for p in positions],
+                                      "positions": [p["position"] for p in positions]})
+    elif positions:
         session.execute(_SET_SEQ, positions, execution_options={SEALING: True})
     if nodes:
         session.execute(insert(AuditTreeNode), nodes)
