@@ -44,7 +44,10 @@ def _engine(settings: Settings) -> Engine:
 def _signing_key(settings: Settings) -> ed25519.Ed25519PrivateKey:
     try:
         key = audit_keys.signing_key(settings)
-    except (KeyFormatError, OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"CROSSROADS_AUDIT_SIGNING_KEY_FILE: cannot read {settings.audit_signing_key_file} "
+                    f"({getattr(exc, 'strerror', None) or type(exc).__name__})", 2) from None
+    except KeyFormatError as exc:
         raise _fail(f"CROSSROADS_AUDIT_SIGNING_KEY: {exc}", 2) from None
     if key is None:
         raise _fail("CROSSROADS_AUDIT_SIGNING_KEY is not set; generate one with `crossroads audit keygen`", 2)
@@ -173,7 +176,7 @@ def verify(
         _write_json(head_to_json(latest.head), state_file)
     walked = (f"all {result.walked} recomputed" if result.start == 0
               else f"{result.walked} sealed since the head verified before recomputed")
-    console.print(f"audit trail intact: {result.tree_size} events sealed ({walked}), {result.heads_checked} new "
+    console.print(f"audit trail intact: {result.tree_size} events sealed ({walked}), {result.heads_checked} "
                   f"signed heads checked, {result.unsealed} events not sealed yet", soft_wrap=True, highlight=False)
     if latest is not None:
         console.print(f"latest head: {latest.describe()}, root {latest.head.root_hash.hex()}", soft_wrap=True,
