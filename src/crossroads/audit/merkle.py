@@ -5,8 +5,10 @@ children), so that a leaf can never pass for a node. A tree of n leaves splits a
 below n; its complete subtrees ("perfect" here: 2**level leaves starting at a multiple of 2**level) never
 change once filled, which is what lets the trail store them once and answer proofs from O(log n) of them.
 
-Written by hand rather than taken from a library: the maintained Python packages of RFC 6962/9162 trees are
-either unmaintained or tied to a certificate log's data model, and the algorithms fit in this module.
+Written by hand rather than taken from a library: pymerkle, the maintained Python package for such trees,
+keeps the tree in storage of its own (memory, or its own SQLite file), while the trail keeps its tree in the
+application's database, PostgreSQL or SQLite, in the same transactions as the sealing; what is needed here is
+only the hashing and proof arithmetic, which fits in this module and is tested against the RFC's definitions.
 """
 
 from __future__ import annotations
