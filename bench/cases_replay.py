@@ -1,5 +1,11 @@
 """The registration replay of the cases benchmark: pgbench sending, with no application in between, the
-statements one `POST /api/v1/registrations` sends (tests/bench/test_bench_cases.py keeps the two alike)."""
+statements one `POST /api/v1/registrations` sends (tests/bench/test_bench_cases.py keeps the two alike).
+
+Two scripts run one after the other: the registration as the application sends it now, where each audit event
+is a plain INSERT; and as it was sent while the audit trail was a hash chain, each registration taking an
+advisory lock at commit to read the chain's head and link its events to it. Side by side, they show what the
+lock cost, on the same server in the same run.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ _REPLAY_SERIALS = (("identity_documents", "id"), ("person_names", "id"), ("audit
 # cursor events), with literal values of the same shape. Writes go to empty copies of the tables, with the
 # same indexes, in a scratch schema; reads go to the real token and programme rows. A C client sends them
 # with no application in between, so this is what the database itself allows for registrations.
-REPLAY_SCRIPT = """\\set r random(1, 9000000000000000000)
+_PERSON = """\\set r random(1, 9000000000000000000)
 BEGIN;
 SELECT users.id, users.role, users.organisation_id, users.active, auth_tokens.expires_at, user_offices.office_id \
 FROM users JOIN auth_tokens ON auth_tokens.user_id = users.id LEFT OUTER JOIN user_offices \
@@ -29,7 +35,8 @@ WHERE code = 'R' || (:client_id % 8);
 INSERT INTO S.identity_documents (person_id, document_type, number, number_normalised, issuing_country, \
 expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P' || :r, 'ERI', NULL, now());
 INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
-INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
+"""
+_MATCHING = """INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
 substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;
 INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
 (md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
@@ -46,25 +53,64 @@ INSERT INTO S.cases (case_number, person_id, programme, office_id, programme_ver
 opened_at, closed_at, last_activity_at, opened_by, assigned_to, version, id, created_at, updated_at) \
 SELECT 'R-' || :r, md5(:r::text)::uuid, 'avrr', office_id, NULL, 'intake', '{}', '[]', now(), NULL, now(), \
 NULL, NULL, 1, md5(:r::text)::uuid, now(), now() FROM S.people WHERE id = md5(:r::text)::uuid;
-SELECT pg_advisory_xact_lock(7446511302);
-SELECT seq, hash FROM S.audit_events ORDER BY seq DESC LIMIT 1 \\gset
-INSERT INTO S.audit_events (seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, office_id, \
+"""
+# Each event computes its own leaf hash in the application; two md5s stand in for it (64 hex digits).
+_EVENT = """INSERT INTO S.audit_events (occurred_at, actor_id, actor_role, action, entity_type, entity_id, \
+office_id, details, leaf_hash) VALUES (now(), NULL, 'caseworker', '{action}', '{entity}', md5(:r::text), NULL, \
+'{details}', md5(:r::text || '{action}') || md5('{action}' || :r::text));
+"""
+_LOOKUP = " UNION ALL ".join(
+    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
+    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
+    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
+)
+
+
+def _script(body: str) -> str:
+    return body.replace("LOOKUP", _LOOKUP).replace("S.", f"{REPLAY_SCHEMA}.")
+
+
+# The registration as sent now: the person's event goes with the next flush, the case's with the commit.
+REPLAY_SCRIPT = _script(
+    _PERSON
+    + _EVENT.format(action="person.create", entity="person", details='{"fields": ["family_name", "given_name"], '
+                                                                     '"aliases": 1}')
+    + _MATCHING
+    + _EVENT.format(action="case.open", entity="case", details='{"programme": "avrr"}')
+    + "END;\n")
+
+# The registration as it was sent while the trail was a hash chain (before the Merkle tree), for comparison:
+# at commit, an advisory lock held to the end of the transaction, the chain's head, and both events linked.
+_CHAIN_COMMIT = """SELECT pg_advisory_xact_lock(7446511302);
+SELECT seq, hash FROM S.audit_chain ORDER BY seq DESC LIMIT 1 \\gset
+INSERT INTO S.audit_chain (seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, office_id, \
 details, prev_hash, hash) VALUES (:seq + 1, now(), NULL, 'caseworker', 'person.create', 'person', \
 md5(:r::text), NULL, '{"fields": ["family_name", "given_name"], "aliases": 1}', \
-(SELECT hash FROM S.audit_events WHERE seq = :seq), \
+(SELECT hash FROM S.audit_chain WHERE seq = :seq), \
 md5(:r::text || 'p')), \
 (:seq + 2, now(), NULL, 'caseworker', 'case.open', 'case', md5(:r::text), NULL, '{"programme": "avrr"}', \
 md5(:r::text || 'p'), md5(:r::text || 'c'));
 END;
-""".replace("LOOKUP", " UNION ALL ".join(
-    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
-    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
-    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
-)).replace("S.", f"{REPLAY_SCHEMA}.")
+"""
+CHAINED_REPLAY_SCRIPT = _script(_PERSON + _MATCHING + _CHAIN_COMMIT)
+# The audit table of the hash chain, as its migrations last left it.
+_CHAIN_TABLE = [
+    f"CREATE TABLE {REPLAY_SCHEMA}.audit_chain (id bigserial PRIMARY KEY, seq bigint NOT NULL UNIQUE, "
+    "occurred_at timestamptz NOT NULL, actor_id uuid, actor_role varchar(20), action varchar(60) NOT NULL, "
+    "entity_type varchar(40) NOT NULL, entity_id varchar(64), office_id uuid, details json NOT NULL, "
+    "prev_hash varchar(64) NOT NULL, hash varchar(64) NOT NULL)",
+    f"CREATE INDEX ON {REPLAY_SCHEMA}.audit_chain (action)",
+    f"CREATE INDEX ON {REPLAY_SCHEMA}.audit_chain (actor_id)",
+    f"CREATE INDEX ON {REPLAY_SCHEMA}.audit_chain (entity_type, entity_id)",
+    # A head for the chain to extend.
+    f"INSERT INTO {REPLAY_SCHEMA}.audit_chain (seq, occurred_at, actor_role, action, entity_type, details, "  # noqa: S608
+    "prev_hash, hash) VALUES (0, now(), 'system', 'bench.replay', 'bench', '{}', '', 'genesis')",
+]
 
 
 def run_pgbench_registration_replay(database_url: str, clients: int, seconds: float) -> dict[str, Any]:
-    """pgbench replaying a registration's statements: the database's own ceiling for registrations."""
+    """pgbench replaying a registration's statements: the database's own ceiling for registrations, with the
+    audit trail as it is (append, then seal) and as it was (a chain behind one lock)."""
     setup = [f"CREATE SCHEMA {REPLAY_SCHEMA}"]
     setup += [f"CREATE TABLE {REPLAY_SCHEMA}.{t} (LIKE public.{t} INCLUDING ALL EXCLUDING DEFAULTS)"
               for t in _REPLAY_TABLES]
@@ -72,14 +118,15 @@ def run_pgbench_registration_replay(database_url: str, clients: int, seconds: fl
         setup += [f"CREATE SEQUENCE {REPLAY_SCHEMA}.{table}_{column}_seq",
                   f"ALTER TABLE {REPLAY_SCHEMA}.{table} ALTER COLUMN {column} "
                   f"SET DEFAULT nextval('{REPLAY_SCHEMA}.{table}_{column}_seq')"]
-    # Eight offices (one per client, as in the registration run) and a head for the audit chain to extend.
+    # Eight offices, one per client as in the registration run.
     setup += [f"INSERT INTO {REPLAY_SCHEMA}.offices (organisation_id, code, name, city, country, active, "  # noqa: S608
               "case_counter, id, created_at, updated_at) SELECT organisation_id, 'R' || g, name, city, country, "
               "true, 0, gen_random_uuid(), now(), now() FROM (SELECT * FROM offices LIMIT 1) o, "
-              "generate_series(0, 7) g",
-              f"INSERT INTO {REPLAY_SCHEMA}.audit_events (id, seq, occurred_at, actor_role, action, "  # noqa: S608
-              "entity_type, details, prev_hash, hash) VALUES (0, 0, now(), 'system', 'bench.replay', 'bench', '{}', "
-              "'', 'genesis')"]
-    tps, duration = run_script(database_url, clients, seconds, REPLAY_SCRIPT, setup=setup,
-                               teardown=[f"DROP SCHEMA IF EXISTS {REPLAY_SCHEMA} CASCADE"])
-    return {"pgbench_registration_replay_per_s": round(tps, 1)}
+              "generate_series(0, 7) g"]
+    setup += _CHAIN_TABLE
+    teardown = [f"DROP SCHEMA IF EXISTS {REPLAY_SCHEMA} CASCADE"]
+    tps, _ = run_script(database_url, clients, seconds, REPLAY_SCRIPT, setup=setup, teardown=teardown)
+    chained, _ = run_script(database_url, clients, seconds, CHAINED_REPLAY_SCRIPT, setup=setup, teardown=teardown)
+    return {"pgbench_registration_replay_per_s": round(tps, 1),
+            "pgbench_registration_replay_chained_per_s": round(chained, 1),
+            "replay_vs_chained": round(tps / chained, 3) if chained else None}

@@ -10,9 +10,11 @@ a postgresql+psycopg:// URL names a server on which a fresh database is created 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -26,15 +28,16 @@ from crossroads.config import Settings
 from crossroads.db.session import make_engine
 from crossroads.schema import upgrade_database
 from tests.factories import auth as af
-from tests.helpers import token_headers
+from tests.helpers import run_cli, token_headers
 
 os.environ.setdefault("CROSSROADS_ARGON2_FAST", "true")
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a new, empty database on the test backend, dropped when the block ends."""
     url = os.environ.get("CROSSROADS_TEST_DATABASE_URL")
     if not url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -52,11 +55,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     upgrade_database(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def scratch_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database of the module's own, for tests that commit for real (concurrent transactions)."""
+    with fresh_database(tmp_path_factory) as url:
+        eng = make_engine(url)
+        upgrade_database(eng)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 @pytest.fixture
@@ -199,3 +220,26 @@ def savepoint_db(module_connection: Connection) -> Iterator[Session]:
             yield session
         finally:
             session.close()
+
+
+# The `crossroads` command on a demo database, for the modules that test commands.
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of one `crossroads demo --no-serve`, seeded once for the module."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = run_cli(["demo", "--data-dir", str(data_dir), "--households", "5", "--no-serve"],
+                     {"CROSSROADS_DEMO_PASSWORD": "demo-password-for-tests"})
+    assert result.returncode == 0, result.stderr
+    return data_dir
+
+
+@pytest.fixture
+def seeded(demo_data: Path, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A copy of the demo's data directory for this test alone, so that a test that writes leaves the next one
+    alone; the environment that points `crossroads` at it (its database, and its audit key by the data directory).
+    """
+    data_dir = tmp_path / "demo"
+    shutil.copytree(demo_data, data_dir)
+    env = {"CROSSROADS_DATABASE_URL": f"sqlite:///{data_dir / 'crossroads.db'}", "CROSSROADS_DATA_DIR": str(data_dir)}
+    return env, data_dir / "crossroads.db"

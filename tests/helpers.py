@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -109,3 +112,9 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`crossroads ARGS` in a process of its own, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "crossroads.cli", *args], env={**os.environ, **env}, input=stdin,
+                          capture_output=True, text=True, timeout=120)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,29 +10,8 @@ import sys
 import pytest
 
 from crossroads.config import DEMO_SECRET_PREFIX
-
-
-def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crossroads.cli", *args], env={**os.environ, **env}, input=stdin,
-                          capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory):
-    """The data directory of one `crossroads demo --no-serve`, seeded once for the module."""
-    data_dir = tmp_path_factory.mktemp("demo")
-    result = run(["demo", "--data-dir", str(data_dir), "--households", "5", "--no-serve"],
-                 {"CROSSROADS_DEMO_PASSWORD": "demo-password-for-tests"})
-    assert result.returncode == 0, result.stderr
-    return data_dir
-
-
-@pytest.fixture
-def seeded(demo_data, tmp_path):
-    """A copy of the demo database for this test alone, so that a test that writes leaves the next one alone."""
-    data_dir = tmp_path / "demo"
-    shutil.copytree(demo_data, data_dir)
-    return {"CROSSROADS_DATABASE_URL": f"sqlite:///{data_dir / 'crossroads.db'}"}, data_dir / "crossroads.db"
+from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
+from tests.helpers import run_cli as run
 
 
 class TestServe:
@@ -43,6 +21,14 @@ class TestServe:
                                  "CROSSROADS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
         assert result.returncode != 0
         assert "refusing to start" in result.stderr
+
+    def test_refuses_to_start_without_an_audit_signing_key(self, tmp_path):
+        result = run(["serve"], {"CROSSROADS_SECRET_KEY": "s" * 40,
+                                 "CROSSROADS_EXCHANGE_SIGNING_KEY": signing_key_text(generate_signing_key()),
+                                 "CROSSROADS_DATA_DIR": str(tmp_path), "CROSSROADS_AUDIT_SIGNING_KEY": "",
+                                 "CROSSROADS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+        assert result.returncode != 0
+        assert "refusing to start: CROSSROADS_AUDIT_SIGNING_KEY is not set" in result.stderr
 
 
 class TestDemo:
@@ -88,41 +74,6 @@ class TestUsers:
         env, _ = seeded
         assert run(["users", "update", "--email", "caseworker2@example.org", "--deactivate"], env).returncode == 0
         assert "caseworker2@example.org" in run(["users", "list"], env).stdout
-
-
-class TestAuditVerify:
-    def test_passes_on_an_intact_trail_and_names_an_altered_event(self, seeded):
-        env, path = seeded
-        ok = run(["audit", "verify"], env)
-        assert ok.returncode == 0, ok.stderr
-        assert "intact" in ok.stdout
-        with sqlite3.connect(path) as conn:
-            conn.execute("UPDATE audit_events SET details = '{}' WHERE seq = 7")
-        broken = run(["audit", "verify"], env)
-        assert broken.returncode == 1
-        assert "broken at event 7" in broken.stderr
-
-    def test_anchor_detects_removed_newest_events(self, seeded):
-        env, path = seeded
-        head = run(["audit", "verify"], env).stdout.split("head ")[1].split()[0]
-        with sqlite3.connect(path) as conn:
-            conn.execute("DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
-        assert run(["audit", "verify"], env).returncode == 0
-        result = run(["audit", "verify", "--anchor", head], env)
-        assert result.returncode == 1 and "removed" in result.stderr
-
-    def test_runs_while_a_writer_holds_the_sqlite_write_lock(self, seeded):
-        env, path = seeded
-        writer = sqlite3.connect(path, isolation_level=None)
-        writer.execute("BEGIN IMMEDIATE")
-        try:
-            # Taking the write lock would wait 10 s for the writer, then fail with "database is locked".
-            result = run(["audit", "verify"], env)
-        finally:
-            writer.rollback()
-            writer.close()
-        assert result.returncode == 0, result.stderr
-        assert "intact" in result.stdout
 
 
 class TestDbUpgrade:

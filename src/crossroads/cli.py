@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from crossroads import schema  # noqa: F401  (every table, for the foreign keys between domains)
+from crossroads.audit.cli import app as audit_app
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
@@ -35,7 +36,6 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 offices_app = typer.Typer(help="Offices and organisations.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(offices_app, name="offices")
@@ -46,6 +46,41 @@ app.add_typer(exchange_app, name="exchange")
 
 console = Console()
 err = Console(stderr=True)
+log = logging.getLogger("crossroads")
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    # However the command ends, events it committed are sealed before the process exits.
+    ctx.call_on_close(_seal_written)
+
+
+def _seal_written() -> None:
+    """Seal the events this command wrote to CROSSROADS_DATABASE_URL, so none waits for the next sealer run."""
+    from crossroads.audit import keys
+    from crossroads.audit.seal import SealRefused, seal_pending
+    from crossroads.audit.service import events_written
+    from crossroads.kit.keytext import KeyFormatError
+
+    settings = _settings()
+    if not events_written(settings.database_url):
+        return
+    try:
+        key, trusted = keys.signing_key(settings), keys.trusted_keys(settings)
+    except (KeyFormatError, OSError, UnicodeDecodeError) as exc:
+        err.print(f"[yellow]warning:[/] audit events not sealed: {exc}", soft_wrap=True)
+        return
+    if key is None:
+        err.print("[yellow]warning:[/] audit events not sealed: CROSSROADS_AUDIT_SIGNING_KEY is not set; "
+                  "`crossroads audit seal` seals them", soft_wrap=True)
+        return
+    engine = make_engine(settings.database_url)
+    try:
+        seal_pending(engine, key=key, trusted=trusted)
+    except SealRefused as exc:
+        err.print(f"[yellow]warning:[/] audit events not sealed: {exc}", soft_wrap=True)
+    finally:
+        engine.dispose()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -78,12 +113,26 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from crossroads.app import create_app
+    from crossroads.audit import keys
+    from crossroads.audit.seal import BackgroundSealer
 
     _configure_logging()
     engine = get_engine(settings.database_url)
     refresh_planner_statistics(engine)
-    # uvicorn's own access log prints query strings, which carry searched names; ours prints paths only.
-    uvicorn.run(create_app(settings, engine), host=host, port=port, access_log=False, log_level="info")
+    key = keys.signing_key(settings)
+    sealer = None
+    if key is not None and settings.audit_seal_seconds > 0:
+        sealer = BackgroundSealer(engine, key=key, trusted=keys.trusted_keys(settings),
+                                  every=settings.audit_seal_seconds)
+        sealer.start()
+    elif key is None:
+        log.warning("no audit signing key: events are recorded but not sealed until `crossroads audit seal` runs")
+    try:
+        # uvicorn's own access log prints query strings, which carry searched names; ours prints paths only.
+        uvicorn.run(create_app(settings, engine), host=host, port=port, access_log=False, log_level="info")
+    finally:
+        if sealer is not None:
+            sealer.stop()
 
 
 @app.command()
@@ -97,6 +146,8 @@ def demo(
     """Create a fresh SQLite demo database with synthetic data and serve the web UI."""
     import secrets
 
+    from crossroads.audit import keys
+    from crossroads.audit.seal import seal_pending
     from crossroads.demo import demo_password, seed_demo
     from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
     from crossroads.schema import upgrade_database
@@ -105,6 +156,14 @@ def demo(
     db_path = data_dir / "crossroads.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    # A fresh audit key per demo, in the data directory where `crossroads audit ...` finds it by default
+    # (CROSSROADS_DATA_DIR); the last verified head of an earlier demo's trail means nothing to this one.
+    audit_key = data_dir / "audit-signing.key"
+    audit_key.unlink(missing_ok=True)
+    (data_dir / "audit-verified-head.json").unlink(missing_ok=True)
+    fd = os.open(audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(keys.private_key_text(generate_signing_key()) + "\n")
     settings = Settings(
         database_url=f"sqlite:///{db_path.resolve()}",
         secret_key=DEMO_SECRET_PREFIX + secrets.token_urlsafe(32),
@@ -113,6 +172,7 @@ def demo(
         data_dir=data_dir,
         # A fresh signing key per demo: packages it issues verify only against this run's public key.
         exchange_signing_key=signing_key_text(generate_signing_key()),
+        audit_signing_key_file=audit_key,
     )
     engine = make_engine(settings.database_url)
     with console.status("Creating the database"):
@@ -124,6 +184,10 @@ def demo(
         with unit_of_work(engine) as session:
             logins = seed_demo(session, password=password, households=households,
                                progress=lambda n: bar.advance(task, n))
+    with console.status("Sealing the audit trail"):
+        signer = keys.signing_key(settings)
+        assert signer is not None
+        sealed = seal_pending(engine, key=signer, trusted=keys.trusted_keys(settings))
     engine.dispose()
     table = Table(title="Demo logins")
     table.add_column("e-mail")
@@ -134,6 +198,7 @@ def demo(
     console.print(table)
     console.print(f"Password for every demo login: [bold]{password}[/]"
                   + (" (generated; set CROSSROADS_DEMO_PASSWORD to choose it)" if generated else ""))
+    console.print(f"Audit trail: {sealed.tree_size} events sealed, signed with {audit_key}")
     console.print(f"Open [bold]http://{host}:{port}/[/] in a browser.")
     if not no_serve:
         _serve(settings, host, port)
@@ -312,31 +377,6 @@ def offices_list() -> None:
         for o in list_offices(session):
             table.add_row(o.code, o.name, o.city or "", o.country or "", "yes" if o.active else "no")
     console.print(table)
-
-
-@audit_app.command("verify")
-def audit_verify(
-    anchor: Annotated[str | None, typer.Option(help="SEQ:HASH of a head printed by an earlier verify; "
-                                                    "detects events removed from the end of the trail.")] = None,
-) -> None:
-    """Recompute the audit chain; exit 1 naming the first broken event."""
-    from crossroads.audit.service import verify_chain
-
-    parsed = None
-    if anchor:
-        seq, _, digest = anchor.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise _fail("--anchor: expected SEQ:HASH as printed by `crossroads audit verify`", 2)
-        parsed = (int(seq), digest)
-    # Read-only: on SQLite it reads beside a running server instead of waiting for (and holding) the write lock.
-    with unit_of_work(_engine(), read_only=True) as session:
-        result = verify_chain(session, anchor=parsed)
-    if result.broken is not None:
-        raise _fail(f"audit chain broken at event {result.broken.seq}: {result.broken.reason} "
-                    f"({result.checked} events before it are intact)")
-    # Recording the head elsewhere (a ticket, a log) lets a later --anchor check detect a cut-off tail.
-    console.print(f"audit chain intact: {result.checked} events; head {result.head_seq}:{result.head_hash}",
-                  soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crossroads.kit.keytext import SIGNER_PREFIX, KeyFormatError, decode_key_text
+from crossroads.kit.keytext import SIGNER_PREFIX, KeyFormatError, decode_key_text, load_public_key, load_signing_key
 
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
 DEMO_SECRET_PREFIX = "demo-only-"  # noqa: S105 - a marker, not a secret
@@ -48,6 +48,35 @@ class Settings(BaseSettings):
     # The agency's Ed25519 key that signs exchange packages ("ed25519:" + base64 seed; see
     # `crossroads exchange signing-key`). Partners pin its public half.
     exchange_signing_key: str = ""
+    # The Ed25519 key that signs the audit trail's tree heads ("ed25519:" + base64 seed, or an unencrypted PEM;
+    # see `crossroads audit keygen`), or a file holding it. Without either, the file data_dir/audit-signing.key
+    # is used if it exists (the demo writes its key there).
+    audit_signing_key: str = ""
+    audit_signing_key_file: Path | None = None
+    # More public keys ("ed25519:…", comma-separated) whose heads verify: keys rotated out, or all an auditor
+    # holds, who verifies the trail without the private key.
+    audit_public_keys: str = ""
+    # How often `crossroads serve` seals the trail in a background thread, in seconds; 0 leaves it to
+    # `crossroads audit seal --every`.
+    audit_seal_seconds: float = Field(default=5.0, ge=0)
+    # Where `crossroads audit verify` keeps the last head it verified (default data_dir/audit-verified-head.json).
+    audit_verified_head_file: Path | None = None
+
+    def audit_key_text(self) -> str:
+        """The audit signing key's text from the environment or its file; empty when there is none."""
+        if self.audit_signing_key:
+            return self.audit_signing_key
+        if self.audit_signing_key_file is not None:
+            # Named explicitly, so a missing file is an error, not the absence of a key.
+            return self.audit_signing_key_file.read_text(encoding="ascii")
+        default = self.data_dir / "audit-signing.key"
+        return default.read_text(encoding="ascii") if default.is_file() else ""
+
+    def audit_public_key_texts(self) -> list[str]:
+        return [k.strip() for k in self.audit_public_keys.split(",") if k.strip()]
+
+    def verified_head_file(self) -> Path:
+        return self.audit_verified_head_file or self.data_dir / "audit-verified-head.json"
 
     def check_production(self) -> None:
         """Refuse to serve real data with a missing, short or demo secret."""
@@ -64,6 +93,28 @@ class Settings(BaseSettings):
             decode_key_text(self.exchange_signing_key, SIGNER_PREFIX, "the signing key")
         except KeyFormatError as exc:
             raise InsecureSettingsError(f"CROSSROADS_EXCHANGE_SIGNING_KEY: {exc}") from None
+        self.check_audit_keys()
+
+    def check_audit_keys(self) -> None:
+        """Refuse a missing or unreadable audit signing key: heads could not be signed and the trail's
+        tamper evidence would stop at its last head."""
+        try:
+            text = self.audit_key_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InsecureSettingsError(f"CROSSROADS_AUDIT_SIGNING_KEY_FILE: cannot read it ({type(exc).__name__})"
+                                        ) from None
+        if not text:
+            raise InsecureSettingsError("CROSSROADS_AUDIT_SIGNING_KEY is not set; generate one with "
+                                        "`crossroads audit keygen`")
+        try:
+            load_signing_key(text, "the audit signing key")
+        except KeyFormatError as exc:
+            raise InsecureSettingsError(f"CROSSROADS_AUDIT_SIGNING_KEY: {exc}") from None
+        try:
+            for public in self.audit_public_key_texts():
+                load_public_key(public, "each key")
+        except KeyFormatError as exc:
+            raise InsecureSettingsError(f"CROSSROADS_AUDIT_PUBLIC_KEYS: {exc}") from None
 
 
 @lru_cache

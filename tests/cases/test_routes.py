@@ -144,7 +144,7 @@ class TestSearchCases:
 
     def test_listing_is_audited_without_the_query_text(self, client, cw, db):
         client.get("/api/v1/cases", params={"q": "Secretname"}, headers=cw)
-        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.list").order_by(AuditEvent.seq.desc()))
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.list").order_by(AuditEvent.id.desc()))
         assert event is not None and "ecretname" not in str(event.details)
 
 

@@ -1,15 +1,32 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.orm import Session
 
+from crossroads.audit.leaves import event_leaf_hash
+from crossroads.audit.models import AuditEvent, AuditTreeNode
+from crossroads.audit.seal import seal_pending
+from crossroads.audit.service import event_content
+from crossroads.audit.tree import latest_head
+from crossroads.audit.verify import prove_event
+from crossroads.db.base import UTCDateTime
 from crossroads.db.migrate import alembic_config, include_object
+from crossroads.db.session import make_engine, unit_of_work
 from crossroads.schema import metadata
+from tests.conftest import fresh_database
+from tests.factories import audit as au
 
 
 class TestMigrations:
@@ -38,3 +55,111 @@ class TestMigrations:
 
     def test_one_head(self):
         assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+PREVIOUS = "e7c1a9d40b12"
+AUDIT_TREE = "a3f9c2d18b47"
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def chain_hash(row: dict, prev_hash: str) -> str:
+    """The hash chain of the trail before the tree: each event's content, position and previous hash."""
+    body = {**{k: row[k] for k in ("seq", "actor_role", "action", "entity_type", "entity_id", "details")},
+            "occurred_at": row["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": None, "office_id": None, "prev_hash": prev_hash}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
+OLD_EVENTS = sa.table("audit_events", *(sa.column(c) for c in (
+    "seq", "actor_role", "action", "entity_type", "entity_id", "prev_hash", "hash")),
+    sa.column("occurred_at", UTCDateTime()), sa.column("details", sa.JSON()))
+
+
+def chained_rows(n: int) -> list[dict]:
+    rows, prev = [], "0" * 64
+    for seq in range(1, n + 1):
+        row = {"seq": seq, "occurred_at": datetime(2026, 11, 1, 9, 0, seq, 250, tzinfo=UTC), "actor_role": "system",
+               "action": "person.read", "entity_type": "person", "entity_id": str(seq), "details": {"n": seq}}
+        row["prev_hash"], row["hash"] = prev, chain_hash(row, prev)
+        prev = row["hash"]
+        rows.append(row)
+    return rows
+
+
+def events(engine: Engine) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.nulls_last(), AuditEvent.id)))
+
+
+class TestAuditTreeMigration:
+    @pytest.fixture
+    def chained(self, tmp_path_factory):
+        """A database at the revision before the tree, holding a hash chain of 11 events."""
+        with fresh_database(tmp_path_factory) as url:
+            engine = make_engine(url)
+            try:
+                migrate(engine, PREVIOUS)
+                with engine.begin() as conn:
+                    for row in chained_rows(11):
+                        conn.execute(sa.insert(OLD_EVENTS).values(**row))
+                yield engine
+            finally:
+                engine.dispose()
+
+    def test_existing_events_become_the_first_leaves_in_their_order(self, chained):
+        migrate(chained, AUDIT_TREE)
+        rows = events(chained)
+        assert [r.seq for r in rows] == list(range(1, 12))
+        assert [r.entity_id for r in rows] == [str(i) for i in range(1, 12)]
+        assert all(r.leaf_hash == event_leaf_hash(event_content(r)) for r in rows)
+        with Session(chained) as session:
+            assert session.scalar(select(func.count()).select_from(AuditTreeNode)) == 11 - 3
+            assert latest_head(session) is None
+        # The first seal signs a head over them; the trail and each event's proof verify.
+        totals = seal_pending(chained, key=au.KEY, trusted=au.TRUSTED)
+        assert (totals.sealed, totals.tree_size, totals.heads) == (0, 11, 1)
+        with unit_of_work(chained, read_only=True) as session:
+            assert au.verify(session).problem is None
+            assert all(prove_event(session, event_id=r.id, keys=au.TRUSTED).verified for r in rows)
+
+    def test_a_broken_chain_is_refused_and_left_as_it_was(self, chained):
+        with chained.begin() as conn:
+            conn.execute(sa.update(OLD_EVENTS).where(OLD_EVENTS.c.seq == 4).values(details={"n": 40}))
+        with pytest.raises(RuntimeError, match="broken at event 4"):
+            migrate(chained, AUDIT_TREE)
+        assert "leaf_hash" not in {c["name"] for c in inspect(chained).get_columns("audit_events")}
+        assert "audit_tree_nodes" not in inspect(chained).get_table_names()
+
+    def test_a_broken_chain_is_converted_when_the_operator_accepts_it(self, chained, monkeypatch):
+        with chained.begin() as conn:
+            conn.execute(sa.delete(OLD_EVENTS).where(OLD_EVENTS.c.seq == 4))
+        with pytest.raises(RuntimeError, match="event 4 is missing"):
+            migrate(chained, AUDIT_TREE)
+        monkeypatch.setenv("CROSSROADS_AUDIT_ACCEPT_BROKEN_CHAIN", "1")
+        migrate(chained, AUDIT_TREE)
+        assert [r.seq for r in events(chained)] == list(range(1, 11))
+        seal_pending(chained, key=au.KEY, trusted=au.TRUSTED)
+        with unit_of_work(chained, read_only=True) as session:
+            assert au.verify(session).problem is None
+
+    def test_downgrade_chains_every_event_again_sealed_or_not(self, chained):
+        migrate(chained, AUDIT_TREE)
+        with unit_of_work(chained) as session:
+            au.record(session, 2, action="test.after_upgrade")
+        migrate(chained, PREVIOUS, down=True)
+        with chained.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(sa.select(OLD_EVENTS).order_by(OLD_EVENTS.c.seq))]
+        assert [r["seq"] for r in rows] == list(range(1, 14))
+        assert [r["action"] for r in rows[-2:]] == ["test.after_upgrade"] * 2
+        prev = "0" * 64
+        for row in rows[:11]:
+            assert (row["prev_hash"], row["hash"]) == (prev, chain_hash(row, prev))
+            prev = row["hash"]
+        assert "audit_tree_heads" not in inspect(chained).get_table_names()

@@ -87,7 +87,7 @@ class TestIssuePackage:
         package = issue(db, officer, agreement, release, agency_key)
         db.commit()
         event = db.scalars(select(AuditEvent).where(AuditEvent.action == "disclosure.exchange_issue")
-                           .order_by(AuditEvent.seq.desc())).first()
+                           .order_by(AuditEvent.id.desc())).first()
         assert event.details["package"] == str(package.id)
         assert event.details["fields"] == ["sex", "age", "nationality"]
         assert event.details["withheld"] == ["person_id", "programme"]

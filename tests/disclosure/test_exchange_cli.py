@@ -5,8 +5,10 @@ from __future__ import annotations
 import stat
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from typer.testing import CliRunner
 
+from crossroads.audit.keys import private_key_text
 from crossroads.cli import app
 from crossroads.config import InsecureSettingsError, Settings
 from crossroads.disclosure.engine import exchange as x
@@ -128,4 +130,6 @@ class TestProductionSettings:
 
     def test_production_accepts_a_generated_signing_key(self):
         key = x.signing_key_text(x.generate_signing_key())
-        Settings(secret_key=self.SECRET, exchange_signing_key=key).check_production()
+        # Production also needs the audit trail's own key (tests/test_config.py).
+        audit_key = private_key_text(ed25519.Ed25519PrivateKey.generate())
+        Settings(secret_key=self.SECRET, exchange_signing_key=key, audit_signing_key=audit_key).check_production()

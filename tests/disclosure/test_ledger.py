@@ -49,7 +49,7 @@ class TestSpendBudget:
         entry = spend(db, officer, dataset, 0.25)
         db.commit()
         event = db.scalars(select(AuditEvent).where(AuditEvent.action == "disclosure.ledger_spend")
-                           .order_by(AuditEvent.seq.desc())).first()
+                           .order_by(AuditEvent.id.desc())).first()
         assert event.entity_id == str(dataset.id)
         assert event.details["entry"] == entry.id
         assert event.details["epsilon"] == 0.25

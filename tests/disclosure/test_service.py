@@ -27,7 +27,7 @@ from tests.factories import releases as df
 
 def last_event(db, action):
     db.commit()
-    return db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
+    return db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())).first()
 
 
 class TestStoreRelease:

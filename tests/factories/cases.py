@@ -44,7 +44,7 @@ def events(db: Session, case_id: uuid.UUID | str, action: str) -> list[AuditEven
     """Audit events of one action on a case, oldest first (written when the transaction commits)."""
     return list(db.scalars(select(AuditEvent).where(AuditEvent.entity_type == "case",
                                                     AuditEvent.entity_id == str(case_id),
-                                                    AuditEvent.action == action).order_by(AuditEvent.seq)))
+                                                    AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 # Through the API

@@ -66,7 +66,7 @@ def keys_of(db: Session, person_id: uuid.UUID) -> set[str]:
 def events(db: Session, action: str) -> list[AuditEvent]:
     """The trail's events of this action, after committing (a savepoint in tests) so queued ones are written."""
     db.commit()
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def count(db: Session, model) -> int:

@@ -86,7 +86,7 @@ def count(db: Session, model: type) -> int:
 def events(db: Session, action: str, case_id: uuid.UUID | str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action,
                                                     AuditEvent.entity_id == str(case_id))
-                           .order_by(AuditEvent.seq)))
+                           .order_by(AuditEvent.id)))
 
 
 @contextmanager
@@ -107,7 +107,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 def measured_get(client, engine: Engine, db: Session, url: str, headers: dict[str, str], **params):
     """GET url and count its statements, starting from a committed setup and an empty identity map.
 
-    Both matter for comparing two runs: the setup's audit rows are chained at commit, and objects already
+    Both matter for comparing two runs: the setup's pending audit rows are written at commit, and objects already
     in the session would otherwise spare some lookups in one run and not in the other.
     """
     db.commit()

@@ -1,23 +1,36 @@
-"""Record audit events inside the caller's transaction and verify the chain."""
+"""Record audit events inside the caller's transaction; refuse every change to the trail through the ORM.
+
+Recording is a plain INSERT of the event and its leaf hash: no lock, no read of the trail's head, so requests
+never wait on each other for the audit trail. The sealer (audit/seal.py) orders committed events into the
+Merkle tree afterwards and signs its head.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import event, func, select, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import Delete, Engine, Update, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from crossroads.audit.chain import GENESIS, Break, ChainRecord, compute_hash, find_break
-from crossroads.audit.models import AuditEvent
+from crossroads.audit.leaves import EventContent, event_leaf_hash
+from crossroads.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
 from crossroads.db.base import utcnow
+from crossroads.db.session import keep_on_rollback
 
-_PENDING = "crossroads.audit.pending"
-_CHAINED = "crossroads.audit.chained"
-# Any constant works; it only has to be the same for every process writing the trail.
-_PG_LOCK_KEY = 7_446_511_301
+# An execution option: the statement is the sealer's (the one update of the trail there is).
+SEALING = "crossroads_audit_sealing"
+_APPEND_ONLY = (AuditEvent, AuditTreeNode, AuditTreeHead)
+_APPEND_ONLY_TABLES = frozenset(model.__tablename__ for model in _APPEND_ONLY)
+_WROTE = "crossroads.audit.wrote"
+# Databases (URLs without password) to which this process committed events: `crossroads` seals them when a
+# command that wrote some ends.
+_written_to: set[str] = set()
+
+
+class AppendOnlyError(RuntimeError):
+    """An attempt to update or delete audit events, tree nodes or heads."""
 
 
 class Actor(Protocol):
@@ -28,15 +41,17 @@ class Actor(Protocol):
     def role(self) -> str: ...
 
 
-@dataclass
-class _Queued:
-    # The row's content; the row itself is built at commit, so an event survives a failed commit and is
-    # chained again from the head then current.
-    fields: dict[str, Any]
-    # The innermost savepoint open when the event was recorded (None: the transaction itself). Rolling back
-    # a savepoint drops the events recorded inside it and only those.
-    savepoint: SessionTransaction | None
-    survives: bool
+def event_content(e: AuditEvent) -> EventContent:
+    return EventContent(
+        occurred_at=e.occurred_at,
+        actor_id=str(e.actor_id) if e.actor_id else None,
+        actor_role=e.actor_role,
+        action=e.action,
+        entity_type=e.entity_type,
+        entity_id=e.entity_id,
+        office_id=str(e.office_id) if e.office_id else None,
+        details=e.details,
+    )
 
 
 def record_event(
@@ -51,144 +66,27 @@ def record_event(
     system_actor: str = "system",
     survives_rollback: bool = False,
 ) -> None:
-    """Queue an audit event; it is chained and written when this transaction commits.
+    """Add an audit event to this transaction; it commits or rolls back with the change it records.
 
     `survives_rollback` keeps the event through every rollback, for events about the refusal itself (a failed
     login): the transaction boundary commits it after rolling the rest back.
     """
-    fields = {
-        "occurred_at": utcnow(),
-        "actor_id": actor.user_id if actor else None,
-        "actor_role": str(actor.role) if actor else system_actor,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id) if entity_id is not None else None,
-        "office_id": office_id,
-        "details": details or {},
-    }
-    queue: list[_Queued] = session.info.setdefault(_PENDING, [])
-    queue.append(_Queued(fields, session.get_nested_transaction(), survives_rollback))
-
-
-def _to_record(e: AuditEvent) -> ChainRecord:
-    return ChainRecord(
-        seq=e.seq,
-        occurred_at=e.occurred_at,
-        actor_id=str(e.actor_id) if e.actor_id else None,
-        actor_role=e.actor_role,
-        action=e.action,
-        entity_type=e.entity_type,
-        entity_id=e.entity_id,
-        office_id=str(e.office_id) if e.office_id else None,
-        details=e.details,
-        prev_hash=e.prev_hash,
-        hash=e.hash,
+    row = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor.user_id if actor else None,
+        actor_role=str(actor.role) if actor else system_actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id) if entity_id is not None else None,
+        office_id=office_id,
+        details=details or {},
     )
-
-
-def _chain_pending(session: Session) -> None:
-    # before_commit fires when a savepoint is released too. Chaining waits for the outermost commit, so that
-    # PostgreSQL takes the chain's lock only at the end of the transaction and a savepoint rolled back later
-    # cannot take chained events with it.
-    if session.in_nested_transaction():
-        return
-    queue: list[_Queued] = session.info.get(_PENDING, [])
-    if not queue:
-        return
-    pending = [AuditEvent(**q.fields) for q in queue]
-    # Leave the queue until the commit succeeds: a failed commit is rolled back and keeps its survivors.
-    session.info[_CHAINED] = len(queue)
-    # Two transactions must never link to the same head. PostgreSQL serialises on an advisory lock
-    # held to commit; SQLite transactions already hold the database write lock (BEGIN IMMEDIATE).
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-    for ev in pending:
-        seq += 1
-        ev.seq = seq
-        ev.prev_hash = prev
-        ev.hash = prev = compute_hash(_to_record(ev))
-    session.add_all(pending)
-    session.flush()
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    _chain_pending(session)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    written = session.info.pop(_CHAINED, 0)
-    queue: list[_Queued] = session.info.get(_PENDING, [])
-    del queue[:written]
-    if not queue:
-        session.info.pop(_PENDING, None)
-
-
-def _rolled_back(transaction: SessionTransaction) -> SessionTransaction:
-    # What a rollback undid in the database: the transaction itself or a savepoint. A failed flush rolls
-    # back its internal subtransaction, which undoes the enclosing savepoint or transaction (SQLAlchemy's
-    # SessionTransaction.rollback walks up the same way).
-    while not (transaction.nested or transaction.parent is None):
-        transaction = transaction.parent
-    return transaction
-
-
-def _within(savepoint: SessionTransaction | None, undone: SessionTransaction) -> bool:
-    while savepoint is not None:
-        if savepoint is undone:
-            return True
-        savepoint = savepoint.parent
-    return False
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous: SessionTransaction) -> None:
-    undone = _rolled_back(previous)
-    whole = undone.parent is None
-    if whole:
-        session.info.pop(_CHAINED, None)
-    queue: list[_Queued] | None = session.info.get(_PENDING)
-    if not queue:
-        return
-    session.info[_PENDING] = [q for q in queue if q.survives or not (whole or _within(q.savepoint, undone))]
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    checked: int
-    head_seq: int
-    head_hash: str
-    broken: Break | None
-
-
-def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> VerifyResult:
-    """Recompute every link of the trail and report the first break."""
-    # Streamed in batches: the trail grows without bound and must not be loaded whole.
-    result = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000))
-    last: list[ChainRecord] = []
-
-    def records() -> Iterator[ChainRecord]:
-        for row in result:
-            last[:] = [_to_record(row)]
-            yield last[0]
-
-    try:
-        checked, broken = find_break(records(), anchor)
-    finally:
-        # The walk stops at the first break; the server-side cursor must be closed all the same.
-        result.close()
-    head = last[0] if last and broken is None else None
-    return VerifyResult(
-        checked=checked,
-        head_seq=head.seq if head else 0,
-        head_hash=head.hash if head else GENESIS,
-        broken=broken,
-    )
+    row.leaf_hash = event_leaf_hash(event_content(row))
+    # An ordinary pending row: a savepoint rolled back takes exactly the events flushed or added inside it.
+    if survives_rollback:
+        keep_on_rollback(session, row)
+    else:
+        session.add(row)
 
 
 def count_events(session: Session, *, action: str | None = None) -> int:
@@ -196,3 +94,59 @@ def count_events(session: Session, *, action: str | None = None) -> int:
     if action:
         q = q.where(AuditEvent.action == action)
     return session.scalar(q) or 0
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    # The database's triggers refuse these too; refusing here names the mistake in the code that made it.
+    for obj in session.deleted:
+        if isinstance(obj, _APPEND_ONLY):
+            raise AppendOnlyError(f"the audit trail is append-only: {type(obj).__name__} cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
+            raise AppendOnlyError(f"the audit trail is append-only: {type(obj).__name__} cannot be changed")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if not isinstance(statement, Update | Delete) or state.execution_options.get(SEALING):
+        return
+    table = getattr(statement.table, "name", None)
+    if table in _APPEND_ONLY_TABLES:
+        verb = "UPDATE" if isinstance(statement, Update) else "DELETE"
+        raise AppendOnlyError(f"the audit trail is append-only: {verb} of {table} refused")
+
+
+def _url_key(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_events(session: Session, _context: UOWTransaction) -> None:
+    if any(isinstance(obj, AuditEvent) for obj in session.new):
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session: Session) -> None:
+    # after_commit fires on a savepoint's release too; only the outermost commit writes anything.
+    if session.in_nested_transaction() or not session.info.pop(_WROTE, False):
+        return
+    _written_to.add(_url_key(str(session.get_bind().engine.url)))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: object) -> None:
+    # A rolled-back transaction wrote nothing; a false mark would only cost a seal with nothing to seal.
+    if not session.in_transaction():
+        session.info.pop(_WROTE, None)
+
+
+def events_written(url: str) -> bool:
+    """Whether this process committed audit events to the database at `url` since it last sealed it."""
+    return _url_key(url) in _written_to
+
+
+def forget_written(engine: Engine) -> None:
+    _written_to.discard(_url_key(str(engine.url)))

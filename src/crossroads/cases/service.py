@@ -162,7 +162,7 @@ def _changes_since(session: Session, case: Case, version: int) -> list[dict[str,
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id),
                                  # Reads (of the case, its links, its files, its timeline) change nothing.
-                                 AuditEvent.action.not_like("%read")).order_by(AuditEvent.seq.desc()).limit(50)
+                                 AuditEvent.action.not_like("%read")).order_by(AuditEvent.id.desc()).limit(50)
     ).all()
     out = []
     for ev in events:

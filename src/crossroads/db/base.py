@@ -32,7 +32,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on the way in and out, whatever the backend stores.
 
     SQLite has no time zone type and returns naive values; normalising here keeps comparisons and the
-    audit chain's hashes identical on SQLite and PostgreSQL.
+    audit trail's leaf hashes identical on SQLite and PostgreSQL.
     """
 
     impl = DateTime(timezone=True)

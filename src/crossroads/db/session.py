@@ -123,14 +123,15 @@ def transaction(session: Session) -> Iterator[Session]:
     try:
         yield session
         if session.in_nested_transaction():
-            # The audit trail is chained at the outermost commit only (audit/service.py); committing over an
-            # open savepoint would commit its events without ever chaining them.
+            # A savepoint whose block never ended was never decided on; committing would keep its writes, and
+            # its audit events, as if it had succeeded.
             raise RuntimeError("a savepoint is still open at the end of the transaction")
         session.commit()
     except BaseException:
         if session.get_transaction() is None:
-            # Nothing has reached the database yet, so rollback() would return without firing the listeners
-            # that drop the queued audit events; begin (no SQL is sent) so that they do.
+            # Nothing has reached the database yet, so rollback() would return without discarding the pending
+            # rows (audit events among them), and the commit below would write them; begin (no SQL is sent)
+            # so that the rollback discards all but the survivors.
             session.begin()
         session.rollback()
         # Rows marked to survive (a failed login's attempt and audit row) are back in the session after the

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 PUBLIC_PREFIX = "x25519:"
 SIGNER_PREFIX = "ed25519:"
 
@@ -32,3 +35,22 @@ def decode_key_text(text: str, prefix: str, what: str) -> bytes:
     if len(raw) != 32:
         raise KeyFormatError(f"{what} must encode 32 bytes, not {len(raw)}")
     return raw
+
+
+def load_signing_key(text: str, what: str) -> ed25519.Ed25519PrivateKey:
+    """An Ed25519 private key written as "ed25519:" + base64 of its 32-byte seed, or as an unencrypted PEM."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        try:
+            key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+        except (ValueError, TypeError, UnicodeEncodeError):
+            raise KeyFormatError(f"{what} is not a readable unencrypted PEM private key") from None
+        if not isinstance(key, ed25519.Ed25519PrivateKey):
+            raise KeyFormatError(f"{what} is not an Ed25519 key")
+        return key
+    return ed25519.Ed25519PrivateKey.from_private_bytes(decode_key_text(text, SIGNER_PREFIX, what))
+
+
+def load_public_key(text: str, what: str) -> ed25519.Ed25519PublicKey:
+    """An Ed25519 public key written as "ed25519:" + base64 of its 32 bytes."""
+    return ed25519.Ed25519PublicKey.from_public_bytes(decode_key_text(text, SIGNER_PREFIX, what))

@@ -38,7 +38,7 @@ class TestCaseTimeline:
         work.service(db, cw_a, a_case, status="delivered", delivered_date=days_from_today(0))
         items = timeline(client, cw, a_case.id).json()["items"]
         assert [i["action"] for i in items] == ["case.open", "case.task_add", "case.service_add"]
-        assert [i["seq"] for i in items] == sorted(i["seq"] for i in items)
+        assert [i["id"] for i in items] == sorted(i["id"] for i in items)
         assert {i["actor_name"] for i in items} == {world.users["caseworker_a"].full_name}
         assert items[2]["description"] == "service delivered: return_counselling"
 

@@ -230,7 +230,7 @@ class TestListTransfers:
         assert client.get(f"{API}/transfers", params={"direction": "outgoing"}, headers=b).json() == []
         assert [t["id"] for t in client.get(f"{API}/transfers", headers=b).json()] == [tid]
         listed = db.scalar(select(AuditEvent).where(AuditEvent.action == "case.transfer_list")
-                           .order_by(AuditEvent.seq.desc()))
+                           .order_by(AuditEvent.id.desc()))
         assert listed.details == {"direction": "incoming", "status": "pending", "shown": [case["id"]]}
 
     def test_filters_by_status(self, client, case, cw, staff, headers):

@@ -190,7 +190,8 @@ class CaseLinks(BaseModel):
 # Timeline
 
 class TimelineEntryOut(_Out):
-    seq: int
+    # The audit event's id: pass the last one shown as `after` for what follows.
+    id: int
     occurred_at: datetime
     action: str
     actor_id: uuid.UUID | None

@@ -86,7 +86,7 @@ def describe(action: str, details: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    seq: int
+    id: int
     occurred_at: datetime
     action: str
     actor_id: uuid.UUID | None
@@ -108,16 +108,18 @@ def case_timeline(session: Session, *, principal: Principal, case_id: uuid.UUID,
         .where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id),
                AuditEvent.action != TIMELINE_READ)
     )
+    # In the order the events were recorded: a case's writes lock its row, so its events' ids follow their
+    # commits. (`seq`, the trail's order, is only given when the sealer runs.)
     if after is not None:
-        query = query.where(AuditEvent.seq > after)
-    rows = session.execute(query.order_by(AuditEvent.seq).limit(limit + 1)).all()
+        query = query.where(AuditEvent.id > after)
+    rows = session.execute(query.order_by(AuditEvent.id).limit(limit + 1)).all()
     more = len(rows) > limit
     entries = [
-        TimelineEntry(seq=e.seq, occurred_at=e.occurred_at, action=e.action, actor_id=e.actor_id,
+        TimelineEntry(id=e.id, occurred_at=e.occurred_at, action=e.action, actor_id=e.actor_id,
                       actor_name=name, actor_role=e.actor_role, description=describe(e.action, e.details),
                       details=e.details)
         for e, name in rows[:limit]
     ]
     record_event(session, actor=principal, action=TIMELINE_READ, entity_type="case", entity_id=case.id,
                  office_id=case.office_id, details={"shown": len(entries), "version": case.version})
-    return entries, entries[-1].seq if more and entries else None
+    return entries, entries[-1].id if more and entries else None

@@ -1,0 +1,60 @@
+"""Production settings refuse to run without what protects the data: here, the audit trail's signing key."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from crossroads.audit.keys import private_key_text, public_key_text
+from crossroads.config import InsecureSettingsError, Settings
+
+KEY = ed25519.Ed25519PrivateKey.generate()
+
+
+def settings(tmp_path, **values) -> Settings:
+    return Settings(data_dir=tmp_path, audit_signing_key=values.pop("audit_signing_key", ""), **values)
+
+
+class TestAuditKeys:
+    def test_a_missing_key_is_refused(self, tmp_path):
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_AUDIT_SIGNING_KEY is not set"):
+            settings(tmp_path).check_audit_keys()
+
+    @pytest.mark.parametrize(("text", "message"), [
+        ("x25519:AAAA", "must start with 'ed25519:'"),
+        ("ed25519:AAAA", "must encode 32 bytes"),
+        ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "not a readable unencrypted PEM"),
+    ])
+    def test_an_unreadable_key_is_refused_naming_the_problem(self, tmp_path, text, message):
+        with pytest.raises(InsecureSettingsError, match=message):
+            settings(tmp_path, audit_signing_key=text).check_audit_keys()
+
+    def test_the_key_as_text_as_pem_or_in_a_file(self, tmp_path):
+        pem = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+        settings(tmp_path, audit_signing_key=private_key_text(KEY)).check_audit_keys()
+        settings(tmp_path, audit_signing_key=pem).check_audit_keys()
+        path = tmp_path / "elsewhere.key"
+        path.write_text(private_key_text(KEY) + "\n")
+        settings(tmp_path, audit_signing_key_file=path).check_audit_keys()
+        (tmp_path / "audit-signing.key").write_text(pem)
+        settings(tmp_path).check_audit_keys()
+
+    def test_a_key_file_named_but_missing_is_refused(self, tmp_path):
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_AUDIT_SIGNING_KEY_FILE: cannot read"):
+            settings(tmp_path, audit_signing_key_file=tmp_path / "missing.key").check_audit_keys()
+
+    def test_an_unreadable_trusted_public_key_is_named(self, tmp_path):
+        good = public_key_text(ed25519.Ed25519PrivateKey.generate())
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_AUDIT_PUBLIC_KEYS: each key must encode"):
+            settings(tmp_path, audit_signing_key=private_key_text(KEY),
+                     audit_public_keys=f"{good}, ed25519:AAAA").check_audit_keys()
+
+    def test_production_checks_the_audit_key_last(self, tmp_path):
+        from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
+
+        base = {"secret_key": "s" * 40, "exchange_signing_key": signing_key_text(generate_signing_key())}
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_AUDIT_SIGNING_KEY"):
+            settings(tmp_path, **base).check_production()
+        settings(tmp_path, audit_signing_key=private_key_text(KEY), **base).check_production()
