@@ -70,6 +70,28 @@ class TestUsers:
         assert result.returncode == 2
         assert message in result.stderr
 
+    @pytest.mark.parametrize(("args", "option"), [
+        (["users", "create", "--email", "x@example.org", "--name", "X\x1b[2J", "--role", "caseworker",
+          "--organisation", "Crossroads Migration Agency"], "--name"),
+        (["users", "create", "--email", "x@example.org", "--name", "X", "--role", "caseworker",
+          "--organisation", "Crossroads\x01 Migration Agency"], "--organisation"),
+        (["offices", "create", "--organisation", "Crossroads Migration Agency", "--code", "NEW", "--name",
+          "New\u202e office"], "--name"),
+        (["offices", "create-organisation", "--name", "Partner\x07", "--kind", "partner"], "--name"),
+    ])
+    def test_control_characters_exit_2_naming_the_option_and_write_nothing(self, seeded, args, option):
+        env, path = seeded
+        before = sqlite3.connect(path).execute("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM offices)"
+                                               " + (SELECT count(*) FROM organisations)").fetchone()
+        result = run(args, env, stdin="a long enough password\n")
+        assert result.returncode == 2, result.stderr
+        said = " ".join(result.stderr.split())
+        assert option in said
+        assert "must not contain control characters" in said or "characters that reorder text" in said
+        after = sqlite3.connect(path).execute("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM offices)"
+                                              " + (SELECT count(*) FROM organisations)").fetchone()
+        assert after == before
+
     def test_deactivate(self, seeded):
         env, _ = seeded
         assert run(["users", "update", "--email", "caseworker2@example.org", "--deactivate"], env).returncode == 0

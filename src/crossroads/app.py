@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -29,7 +29,8 @@ from crossroads.intake import views as intake_views
 from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
-from crossroads.web import api_docs, errors
+from crossroads.web import api_docs, errors, openapi
+from crossroads.web.deps import no_control_characters
 from crossroads.web.middleware import BodyLimit, SecurityHeadersAndAccessLog
 
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(no_control_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.database_url)
@@ -72,6 +74,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     errors.install(app)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -26,6 +26,7 @@ from crossroads.dedup.cli import app as dedup_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
 from crossroads.kit.errors import DomainError
+from crossroads.kit.inputs import CONTROL_MESSAGE, has_control
 
 # Tracebacks never show local variables: they may hold a person's data.
 app = typer.Typer(
@@ -99,6 +100,15 @@ def _input_errors() -> Iterator[None]:
         raise _fail(f"--{option}: {first['msg']}", 2) from None
     except DomainError as exc:
         raise _fail(f"--{(exc.field or 'input').replace('_', '-')}: {exc.message}", 2) from None
+
+
+def _plain_options(**options: str | list[str] | None) -> None:
+    """Refuse control characters in options that name records, before they reach a query: exit 2 naming
+    the option (PostgreSQL would fail on a NUL, and the schemas check only what they are given)."""
+    for name, value in options.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and has_control(item, multiline=False):
+                raise _fail(f"--{name.replace('_', '-')}: {CONTROL_MESSAGE}", 2)
 
 
 def _settings() -> Settings:
@@ -274,6 +284,7 @@ def users_create(
     from crossroads.auth.schemas import UserCreate
     from crossroads.auth.service import create_user
 
+    _plain_options(email=email, name=name, role=role, organisation=organisation, office=office)
     password = _read_password(password_env)
     with unit_of_work(_engine()) as session:
         org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
@@ -299,6 +310,7 @@ def users_update(
     from crossroads.auth.schemas import UserUpdate
     from crossroads.auth.service import update_user
 
+    _plain_options(email=email, role=role, office=office)
     with unit_of_work(_engine()) as session:
         user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
         if user_id is None:
@@ -339,6 +351,7 @@ def organisations_create(
     from crossroads.auth.schemas import OrganisationCreate
     from crossroads.auth.service import create_organisation
 
+    _plain_options(name=name, kind=kind)
     with unit_of_work(_engine()) as session, _input_errors():
         create_organisation(session, actor=None, data=OrganisationCreate(name=name, kind=kind))
     console.print(f"created organisation {name}")
@@ -357,6 +370,7 @@ def offices_create(
     from crossroads.auth.schemas import OfficeCreate
     from crossroads.auth.service import create_office
 
+    _plain_options(organisation=organisation, code=code, name=name, city=city, country=country)
     with unit_of_work(_engine()) as session:
         org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation))
         if org_id is None:

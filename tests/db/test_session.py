@@ -17,7 +17,9 @@ from crossroads.audit.service import record_event
 from crossroads.auth.models import LoginAttempt, Organisation
 from crossroads.auth.roles import OrganisationKind
 from crossroads.db.session import attempt, keep_on_rollback, make_engine, transaction, unit_of_work
+from crossroads.dedup.models import MatchModelVersion
 from crossroads.kit.errors import Conflict, Invalid, Unauthenticated
+from crossroads.kit.inputs import ControlCharacters
 from crossroads.schema import upgrade_database
 from tests.factories import audit as au
 
@@ -274,3 +276,43 @@ class TestUnitOfWork:
             session.flush()
             raise RuntimeError("refused")
         assert names(scratch) == []
+
+
+class TestNulNeverReachesTheDatabase:
+    """The engine's last check, for what no schema checked first (PostgreSQL would fail on these, SQLite store
+    them): refused as invalid input naming the column, the same on both backends."""
+
+    def test_a_nul_in_a_text_column_is_refused_naming_it(self, db):
+        before = db.scalar(select(func.count()).select_from(Organisation))
+        with pytest.raises(ControlCharacters) as caught, db.begin_nested():
+            db.add(Organisation(name=f"Org\x00{tag()}", kind=OrganisationKind.PARTNER))
+            db.flush()
+        assert caught.value.field == "name" and caught.value.status_code == 422
+        assert db.scalar(select(func.count()).select_from(Organisation)) == before
+
+    def test_attempt_treats_it_as_a_refusal(self, db):
+        with attempt(db) as tried:
+            db.add(Organisation(name=f"Org\x00{tag()}", kind=OrganisationKind.PARTNER))
+            db.flush()
+        assert isinstance(tried.refusal, ControlCharacters)
+        db.add(Organisation(name=f"Org {tag()}", kind=OrganisationKind.PARTNER))
+        db.flush()  # the session goes on
+
+    def test_a_nul_in_a_query_parameter_is_refused(self, db):
+        with pytest.raises(ControlCharacters) as caught:
+            db.scalar(select(Organisation.id).where(Organisation.name == "Org\x00"))
+        assert caught.value.field == "name"
+
+    def test_a_nul_inside_a_json_value_is_refused(self, db):
+        version = f"test-{tag()}"
+        with attempt(db) as tried:
+            db.add(MatchModelVersion(version=version, parameters={"levels": ["fine", {"bad\x00": 1}]}))
+            db.flush()
+        assert isinstance(tried.refusal, ControlCharacters)
+        assert db.scalar(select(func.count()).where(MatchModelVersion.version == version)) == 0
+
+    def test_text_without_nul_passes(self, db):
+        name = f"Org\t{tag()}\u202e"
+        db.add(Organisation(name=name, kind=OrganisationKind.PARTNER))
+        db.flush()
+        assert db.scalar(select(Organisation.name).where(Organisation.name == name)) == name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from crossroads.auth.policy import Allowed, Principal
 from crossroads.auth.service import resolve_token
@@ -12,15 +13,13 @@ from crossroads.kit.errors import Unauthenticated
 from crossroads.web.csrf import SESSION_COOKIE
 from crossroads.web.deps import DbSession, LoginRequired
 
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+# Declares the scheme in the OpenAPI document; a missing or malformed header is refused below, with our 401.
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token.")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def api_principal(request: Request, session: DbSession) -> Principal:
-    token = _bearer(request)
+def api_principal(request: Request, session: DbSession, credentials: Bearer) -> Principal:
+    token = credentials.credentials if credentials is not None else None
     principal = resolve_token(session, token=token, kind="api") if token else None
     if principal is None:
         raise Unauthenticated("a valid bearer token is required")

@@ -51,7 +51,7 @@ def list_organisations(session: DbSession, principal: ApiUser) -> list[Organisat
     return service.list_organisations(session)
 
 
-@router.post("/organisations", response_model=OrganisationOut, status_code=201)
+@router.post("/organisations", response_model=OrganisationOut, status_code=201, responses={409: {}})
 def create_organisation(body: OrganisationCreate, session: DbSession, principal: ApiUser) -> Organisation:
     return service.create_organisation(session, actor=principal, data=body)
 
@@ -62,7 +62,7 @@ def list_offices(session: DbSession, principal: ApiUser) -> list[Office]:
     return service.list_offices(session)
 
 
-@router.post("/offices", response_model=OfficeOut, status_code=201)
+@router.post("/offices", response_model=OfficeOut, status_code=201, responses={409: {}})
 def create_office(body: OfficeCreate, session: DbSession, principal: ApiUser) -> Office:
     return service.create_office(session, actor=principal, data=body)
 
@@ -72,7 +72,7 @@ def list_users(session: DbSession, principal: ApiUser) -> list[UserOut]:
     return [_user_out(u) for u in service.list_users(session, actor=principal)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201)
+@router.post("/users", response_model=UserOut, status_code=201, responses={409: {}})
 def create_user(body: UserCreate, session: DbSession, principal: ApiUser) -> UserOut:
     return _user_out(service.create_user(session, actor=principal, data=body))
 

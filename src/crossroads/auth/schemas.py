@@ -10,13 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from crossroads.auth.passwords import MIN_PASSWORD_LENGTH
 from crossroads.auth.roles import OrganisationKind, Role
 from crossroads.kit.codes import check_country
+from crossroads.kit.inputs import InputModel, SingleLine
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), SingleLine]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
+# A password is typed, never pasted from a document: control characters in one are a client's mistake.
+Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024), SingleLine]
 
 
-class TokenRequest(BaseModel):
-    email: Annotated[str, StringConstraints(max_length=254)]
+class TokenRequest(InputModel):
+    # Clients may send OAuth2's other fields (grant_type, scope); they are ignored, as they always were.
+    model_config = ConfigDict(extra="ignore")
+    email: Annotated[str, StringConstraints(max_length=254), SingleLine]
     password: Annotated[str, StringConstraints(max_length=1024)]
 
 
@@ -26,9 +32,8 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class OrganisationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+class OrganisationCreate(InputModel):
+    name: Name
     kind: OrganisationKind
 
 
@@ -39,14 +44,13 @@ class OrganisationOut(BaseModel):
     kind: OrganisationKind
 
 
-class OfficeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OfficeCreate(InputModel):
     organisation_id: uuid.UUID
     code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=12,
                                            pattern=r"^[A-Za-z0-9-]+$")]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
-    country: str | None = None
+    name: Name
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), SingleLine] | None = None
+    country: Annotated[str, StringConstraints(max_length=8)] | None = None
 
     @field_validator("country")
     @classmethod
@@ -65,23 +69,21 @@ class OfficeOut(BaseModel):
     active: bool
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserCreate(InputModel):
     email: Email
-    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    full_name: Name
     role: Role
     organisation_id: uuid.UUID
     office_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
+    password: Password
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+class UserUpdate(InputModel):
+    full_name: Name | None = None
     role: Role | None = None
     office_ids: list[uuid.UUID] | None = Field(None, max_length=50)
     active: bool | None = None
-    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024)] | None = None
+    password: Password | None = None
 
 
 class UserOut(BaseModel):

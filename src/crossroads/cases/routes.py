@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +19,7 @@ from crossroads.cases.schemas import (
     NoteOut,
 )
 from crossroads.kit.errors import Invalid
+from crossroads.kit.inputs import IsoDate
 from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["cases"])
@@ -53,8 +53,8 @@ def list_cases(
     office_id: uuid.UUID | None = None,
     assigned_to: uuid.UUID | None = None,
     flag: Annotated[str | None, Query(max_length=40)] = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
+    opened_from: IsoDate | None = None,
+    opened_to: IsoDate | None = None,
     sort: Annotated[str, Query(max_length=30)] = "-opened_at",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,

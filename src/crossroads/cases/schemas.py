@@ -8,16 +8,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from crossroads.kit.inputs import InputModel, SingleLine, Version
 from crossroads.people.models import Sex
 
 Flag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+ProgrammeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine]
 
 
-class CaseOpening(BaseModel):
+class CaseOpening(InputModel):
     """The case part of opening a case: programme, office, programme fields and flags."""
 
-    model_config = ConfigDict(extra="forbid")
-    programme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    programme: ProgrammeCode
     office_id: uuid.UUID | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     flags: list[Flag] = Field(default_factory=list, max_length=20)
@@ -27,17 +28,15 @@ class CaseCreate(CaseOpening):
     person_id: uuid.UUID
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(InputModel):
     """A change to a case, made against the version the editor saw; null removes a field's value."""
 
-    model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
+    version: Version
     data: dict[str, Any] | None = None
     flags: list[Flag] | None = Field(None, max_length=20)
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NoteCreate(InputModel):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 

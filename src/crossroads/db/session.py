@@ -8,20 +8,26 @@ every rollback and are committed all the same: a failed login must still count t
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import zip_longest
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import ExecutionContext
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from crossroads.kit.errors import DomainError
+from crossroads.kit.inputs import CONTROL_MESSAGE, ControlCharacters
 
 log = logging.getLogger("crossroads.db")
 
@@ -60,6 +66,58 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+# The last line of defence for NUL, which PostgreSQL refuses in text and JSON and SQLite stores: the schemas,
+# the form and parameter checks refuse it first and name the field they got it in. Anything that gets past them
+# (a command, a service fed by a file) is refused here with the column's name instead of failing in the
+# database, and the same on both backends.
+_BIND_SUFFIX = re.compile(r"(__\d+|_\d+)$")
+
+
+def _bound(parameters: Any, names: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """(bind name, value) of a DBAPI parameter set: a dict, a row, or a list of either (executemany);
+    a batch of insertmanyvalues arrives as one flat row of several rows' values."""
+    if isinstance(parameters, dict):
+        yield from parameters.items()
+    elif isinstance(parameters, list | tuple):
+        if parameters and all(isinstance(row, dict | list | tuple) for row in parameters):
+            for row in parameters:
+                yield from _bound(row, names)
+        else:
+            yield from zip_longest(names[:len(parameters)], parameters, fillvalue="")
+
+
+def _refuse_nul(_conn: Connection, _cursor: Any, _statement: str, parameters: Any, context: ExecutionContext | None,
+                _executemany: bool) -> None:
+    names = getattr(getattr(context, "compiled", None), "positiontup", None) or ()
+    for name, value in _bound(parameters, names):
+        if isinstance(value, str) and "\x00" in value:
+            raise ControlCharacters(CONTROL_MESSAGE, field=_BIND_SUFFIX.sub("", str(name)) or None)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _json_without_nul(value: Any) -> str:
+    # JSON writes NUL as the escape \u0000, which a str parameter check cannot see.
+    if _has_nul(value):
+        raise ControlCharacters(CONTROL_MESSAGE)
+    return json.dumps(value)
+
+
+def refused_by_database_layer(exc: BaseException) -> DomainError | None:
+    """The refusal behind an error raised while a statement was prepared (SQLAlchemy wraps some of them)."""
+    if isinstance(exc, StatementError) and isinstance(exc.orig, DomainError):
+        return exc.orig
+    return None
+
+
 def refresh_planner_statistics(engine: Engine) -> None:
     """Give SQLite's planner fresh statistics before serving; PostgreSQL keeps its own by autovacuum.
 
@@ -74,11 +132,15 @@ def refresh_planner_statistics(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    kwargs.setdefault("json_serializer", _json_without_nul)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True,
+                               **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 @lru_cache
@@ -213,3 +275,7 @@ def attempt(session: Session) -> Iterator[Attempt]:
             yield outcome
     except (DomainError, ValidationError) as exc:
         outcome.refusal = exc
+    except StatementError as exc:
+        if (refusal := refused_by_database_layer(exc)) is None:
+            raise
+        outcome.refusal = refusal

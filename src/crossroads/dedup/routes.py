@@ -17,6 +17,7 @@ from crossroads.dedup.schemas import (
     PairPersonOut,
     ReasonOut,
 )
+from crossroads.kit.inputs import RowId
 from crossroads.people.schemas import PersonCreate
 from crossroads.web.deps import DbSession
 
@@ -44,13 +45,14 @@ def pair_out(pair: review.Pair) -> PairOut:
 
 @router.get("/dedup/candidates", response_model=PairList)
 def list_candidates(session: DbSession, principal: ApiUser, status: CandidateStatus = CandidateStatus.OPEN,
-                    limit: int = Query(50, ge=1, le=review.PAGE_MAX), cursor: str | None = None):
+                    limit: int = Query(50, ge=1, le=review.PAGE_MAX),
+                    cursor: str | None = Query(None, max_length=200)):
     pairs = review.list_candidates(session, principal=principal, status=status, limit=limit, cursor=cursor)
     return PairList(items=[pair_out(p) for p in pairs], next_cursor=review.next_cursor(pairs, limit))
 
 
 @router.get("/dedup/candidates/{candidate_id}", response_model=PairOut)
-def get_candidate(candidate_id: int, session: DbSession, principal: ApiUser):
+def get_candidate(candidate_id: RowId, session: DbSession, principal: ApiUser):
     return pair_out(review.get_candidate(session, principal=principal, candidate_id=candidate_id))
 
 
@@ -62,12 +64,12 @@ def _decide(session: DbSession, principal: ApiUser, candidate_id: int, status: C
 
 
 @router.post("/dedup/candidates/{candidate_id}/confirm", response_model=PairOut, responses={409: {}})
-def confirm_candidate(candidate_id: int, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
+def confirm_candidate(candidate_id: RowId, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
     return _decide(session, principal, candidate_id, CandidateStatus.CONFIRMED, body)
 
 
 @router.post("/dedup/candidates/{candidate_id}/reject", response_model=PairOut, responses={409: {}})
-def reject_candidate(candidate_id: int, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
+def reject_candidate(candidate_id: RowId, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
     return _decide(session, principal, candidate_id, CandidateStatus.REJECTED, body)
 
 
@@ -86,11 +88,11 @@ def merge_people(body: MergeIn, session: DbSession, principal: ApiUser):
 
 
 @router.get("/dedup/merges/{merge_id}", response_model=MergeOut)
-def get_merge(merge_id: int, session: DbSession, principal: ApiUser):
+def get_merge(merge_id: RowId, session: DbSession, principal: ApiUser):
     return merge_out(merges.get_merge(session, principal=principal, merge_id=merge_id))
 
 
 @router.post("/dedup/merges/{merge_id}/unmerge", response_model=MergeOut, responses={409: {}})
-def unmerge_people(merge_id: int, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
+def unmerge_people(merge_id: RowId, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
     return merge_out(merges.unmerge_people(session, principal=principal, merge_id=merge_id,
                                            comment=body.comment if body else None))

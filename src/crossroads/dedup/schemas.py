@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crossroads.dedup.models import CandidateSource, CandidateStatus
-from crossroads.people.schemas import AliasOut, DocumentOut, StrictModel
+from crossroads.kit.inputs import InputModel, MultiLine, RowId
+from crossroads.people.schemas import AliasOut, DocumentOut
 
 OTHER_OFFICE = "a possible match exists in another office — ask your supervisor"
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine]
 
 
 class ReasonOut(BaseModel):
@@ -84,14 +85,14 @@ class PairList(BaseModel):
     next_cursor: str | None
 
 
-class DecisionIn(StrictModel):
+class DecisionIn(InputModel):
     comment: Comment | None = None
 
 
-class MergeIn(StrictModel):
+class MergeIn(InputModel):
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
-    candidate_id: int | None = None
+    candidate_id: RowId | None = None
     comment: Comment | None = None
 
 

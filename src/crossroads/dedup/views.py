@@ -14,6 +14,7 @@ from crossroads.dedup import merges, review
 from crossroads.dedup.models import CandidateStatus
 from crossroads.dedup.schemas import MergeIn
 from crossroads.kit.errors import DomainError
+from crossroads.kit.inputs import RowId
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, text
 from crossroads.web.templating import render
@@ -46,7 +47,7 @@ def _pair_page(request: Request, session: DbSession, principal: UiUser, candidat
 
 
 @router.get("/dedup/review/{candidate_id}")
-def pair_page(candidate_id: int, request: Request, session: DbSession, principal: UiUser) -> Response:
+def pair_page(candidate_id: RowId, request: Request, session: DbSession, principal: UiUser) -> Response:
     return _pair_page(request, session, principal, candidate_id)
 
 
@@ -63,17 +64,17 @@ def _decide(request: Request, form, session, principal, candidate_id: int, statu
 
 
 @router.post("/dedup/review/{candidate_id}/confirm")
-def confirm(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+def confirm(candidate_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     return _decide(request, form, session, principal, candidate_id, CandidateStatus.CONFIRMED)
 
 
 @router.post("/dedup/review/{candidate_id}/reject")
-def reject(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+def reject(candidate_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     return _decide(request, form, session, principal, candidate_id, CandidateStatus.REJECTED)
 
 
 @router.post("/dedup/review/{candidate_id}/merge")
-def merge(candidate_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+def merge(candidate_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     with attempt(session) as tried:
         data = MergeIn(survivor_id=text(form, "survivor_id") or "", merged_id=text(form, "merged_id") or "",
                        candidate_id=candidate_id, comment=text(form, "comment"))
@@ -90,6 +91,6 @@ def merge(candidate_id: int, request: Request, form: Form, session: DbSession, p
 
 
 @router.post("/dedup/merges/{merge_id}/unmerge")
-def unmerge(merge_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+def unmerge(merge_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     done = merges.unmerge_people(session, principal=principal, merge_id=merge_id, comment=text(form, "comment"))
     return RedirectResponse(f"/people/{done.merged_id}", status_code=303)

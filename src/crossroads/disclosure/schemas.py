@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crossroads.disclosure.models import ReleaseKind, ReleaseStatus
+from crossroads.kit.inputs import InputModel, IsoDate, MultiLine, RowId, SingleLine
 
 _NAME = r"^[a-z][a-z0-9_]{0,59}$"
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -22,10 +23,13 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+Title = Annotated[str, Field(min_length=1, max_length=200), SingleLine]
+
+
 class DatasetCreate(_In):
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field("", max_length=2000)
-    programme: str | None = Field(None, max_length=40)
+    name: Annotated[str, Field(min_length=1, max_length=120), SingleLine]
+    description: Annotated[str, Field(max_length=2000), MultiLine] = ""
+    programme: Annotated[str, Field(max_length=40), SingleLine] | None = None
     epsilon_budget: float = Field(gt=0, le=100, description="Total ε the dataset's DP releases may spend.")
     delta_budget: float = Field(0.0, ge=0, lt=1e-3, description="Total δ the dataset's DP releases may spend.")
 
@@ -80,15 +84,15 @@ class LedgerOut(BaseModel):
 
 class MicrodataPrepare(_In):
     dataset_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=200)
+    title: Title
     # The engine's release spec (k, l, max_suppression, columns with roles and hierarchies); validated there.
     spec: dict[str, Any]
 
 
 class DpTablePrepare(_In):
     dataset_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=200)
-    dimensions: list[str] = Field(min_length=1, max_length=4)
+    title: Title
+    dimensions: list[Annotated[str, Field(max_length=60), SingleLine]] = Field(min_length=1, max_length=4)
     epsilon: float = Field(gt=0, le=10)
     delta: float = Field(0.0, ge=0, lt=1e-3, description="Needed (> 0) when a dimension has no public key set.")
     max_contributions: int = Field(1, ge=1, le=20, description="Cases counted per person at most.")
@@ -141,20 +145,20 @@ class ReleaseBrief(_Out):
 
 
 class Decision(_In):
-    comment: str | None = Field(None, max_length=2000)
+    comment: Annotated[str, Field(max_length=2000), MultiLine] | None = None
 
 
 class Rejection(_In):
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: Annotated[str, Field(min_length=1, max_length=2000), MultiLine]
 
 
 class AgreementCreate(_In):
     organisation_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=200)
-    purpose: str = Field(min_length=1, max_length=4000)
-    fields: list[str] = Field(min_length=1, max_length=200)
-    valid_from: date
-    expires_on: date
+    title: Title
+    purpose: Annotated[str, Field(min_length=1, max_length=4000), MultiLine]
+    fields: list[Annotated[str, Field(max_length=60)]] = Field(min_length=1, max_length=200)
+    valid_from: IsoDate
+    expires_on: IsoDate
 
     @field_validator("fields")
     @classmethod
@@ -172,8 +176,9 @@ class AgreementCreate(_In):
 
 
 class RecipientKeyIn(_In):
-    label: str = Field(min_length=1, max_length=120)
-    public_key: str = Field(min_length=1, max_length=64, description="x25519:… from `crossroads exchange keygen`")
+    label: Annotated[str, Field(min_length=1, max_length=120), SingleLine]
+    public_key: Annotated[str, Field(min_length=1, max_length=64,
+                                     description="x25519:… from `crossroads exchange keygen`"), SingleLine]
 
 
 class RecipientKeyOut(_Out):
@@ -198,7 +203,7 @@ class AgreementOut(_Out):
 
 class PackageIssue(_In):
     release_id: uuid.UUID
-    recipient_key_id: int | None = Field(None, description="Default: the agreement's newest active key.")
+    recipient_key_id: RowId | None = Field(None, description="Default: the agreement's newest active key.")
 
 
 class PackageOut(_Out):

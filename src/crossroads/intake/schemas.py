@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from crossroads.cases.schemas import CaseOpening, CaseOut
+from crossroads.kit.inputs import InputModel
 from crossroads.people.schemas import PersonCreate, PersonOut
 
 
-class RegistrationCreate(BaseModel):
+class RegistrationCreate(InputModel):
     """A person registered and their first case opened in one request and one transaction."""
 
-    model_config = ConfigDict(extra="forbid")
     person: PersonCreate
     case: CaseOpening
 

@@ -18,11 +18,13 @@ from pydantic import (
 )
 
 from crossroads.kit.codes import check_country, check_language
+from crossroads.kit.inputs import InputModel, IsoDate, SingleLine
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-CountryCode = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(check_country)]
-LanguageCode = Annotated[str, StringConstraints(min_length=2, max_length=3), AfterValidator(check_language)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
+CountryCode = Annotated[str, StringConstraints(min_length=3, max_length=3), SingleLine, AfterValidator(check_country)]
+LanguageCode = Annotated[str, StringConstraints(min_length=2, max_length=3), SingleLine,
+                         AfterValidator(check_language)]
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -37,30 +39,27 @@ def _check_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_check_phone)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), SingleLine,
+                  AfterValidator(_check_phone)]
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AliasIn(StrictModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+class AliasIn(InputModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400), SingleLine]
     kind: NameKind = NameKind.ALIAS
 
 
-class DocumentIn(StrictModel):
+class DocumentIn(InputModel):
     document_type: DocumentType
-    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SingleLine]
     issuing_country: CountryCode | None = None
-    expiry_date: date | None = None
+    expiry_date: IsoDate | None = None
 
 
-class PersonCreate(StrictModel):
+class PersonCreate(InputModel):
     given_name: Name
     family_name: Name
     sex: Sex
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     date_of_birth_estimated: bool = False
     estimated_age: int | None = Field(None, ge=0, le=120)
     nationality: CountryCode
@@ -100,7 +99,7 @@ class PersonCreate(StrictModel):
         return self
 
 
-class HouseholdMemberCreate(StrictModel):
+class HouseholdMemberCreate(InputModel):
     relationship: Relationship
     person_id: uuid.UUID | None = None
     person: PersonCreate | None = None

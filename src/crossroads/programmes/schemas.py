@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from crossroads.kit.inputs import InputModel, MultiLine
 
 
 class ProgrammeOut(BaseModel):
@@ -23,7 +25,6 @@ class ProgrammeVersionOut(BaseModel):
     comment: str | None
 
 
-class ProgrammeVersionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProgrammeVersionCreate(InputModel):
     config: dict[str, Any]
-    comment: str | None = Field(None, max_length=500)
+    comment: Annotated[str, Field(max_length=500), MultiLine] | None = None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crossroads.config import Settings
 from crossroads.db.session import transaction
+from crossroads.kit.inputs import refuse_control_characters
 
 
 def open_session(request: Request) -> Iterator[Session]:
@@ -17,6 +18,16 @@ def open_session(request: Request) -> Iterator[Session]:
     rolled back if it raises, keeping only the rows marked to survive a refusal."""
     with request.app.state.sessions() as session, transaction(session):
         yield session
+
+
+def no_control_characters(request: Request) -> None:
+    """Every route's first dependency: no control character in a query or path parameter, typed or not.
+
+    The schemas check what they declare; this also covers the free-form parameters (`field.<name>` filters)
+    and the plain strings that go straight into a query, where PostgreSQL would fail on a NUL.
+    """
+    refuse_control_characters(request.query_params.multi_items(), unnamed="query")
+    refuse_control_characters(request.path_params.items(), unnamed="path")
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -7,10 +7,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crossroads.kit.errors import DomainError, TooManyAttempts, Unauthenticated
+from crossroads.db.session import refused_by_database_layer
+from crossroads.kit.errors import DomainError, Invalid, TooManyAttempts, Unauthenticated
 from crossroads.web.deps import LoginRequired
 from crossroads.web.logs import exception_outline, printable
 
@@ -46,20 +48,25 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or str(loc[0]) if loc else "body"
 
 
+_INVALID_JSON = "the request body is not valid JSON"
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
 def validation_details(exc: RequestValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
         message = err.get("msg", "is invalid")
         if err.get("type") == "json_invalid":
-            message = "the request body is not valid JSON"
+            message = _INVALID_JSON
         out.append({"field": _field(tuple(err.get("loc", ()))), "message": message, "type": err.get("type")})
     return out
 
 
-def _html_error(request: Request, status: int, message: str) -> Response:
+def _html_error(request: Request, status: int, message: str, field: str | None = None) -> Response:
     from crossroads.web.templating import render
 
-    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message, "field": field},
+                  status_code=status)
 
 
 def too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -99,7 +106,9 @@ def install(app: FastAPI) -> None:
         if not _is_api(request):
             if isinstance(exc, Unauthenticated):
                 return RedirectResponse("/login", status_code=303)
-            page = _html_error(request, exc.status_code, exc.message)
+            # An invalid field the page could not show beside its input (a parameter, a hidden field).
+            field = exc.field if isinstance(exc, Invalid) else None
+            page = _html_error(request, exc.status_code, exc.message, field)
             if isinstance(exc, TooManyAttempts) and exc.retry_after:
                 page.headers["Retry-After"] = str(exc.retry_after)
             return page
@@ -110,6 +119,13 @@ def install(app: FastAPI) -> None:
             {"field": f, "message": m, "type": exc.code} for f, m in exc.errors
         ] or [{"field": exc.field, "message": exc.message, "type": exc.code}]
         return JSONResponse({"detail": details, **exc.extra}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> Response:
+        # A refusal raised while SQLAlchemy prepared a statement (db/session.py) arrives wrapped in its error.
+        if (refusal := refused_by_database_layer(exc)) is not None:
+            return await _domain(request, refusal)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
@@ -127,6 +143,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) and exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            # FastAPI's answer to a JSON body that is not UTF-8: invalid JSON like any other (RFC 8259).
+            return JSONResponse({"detail": [{"field": "body", "message": _INVALID_JSON, "type": "json_invalid"}]},
+                                status_code=422)
         if _is_api(request):
             return JSONResponse({"detail": [{"field": None, "message": str(exc.detail), "type": "http"}]},
                                 status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -10,16 +10,20 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from crossroads.kit.errors import Forbidden
+from crossroads.kit.inputs import refuse_control_characters
 from crossroads.web.csrf import check_csrf, csrf_anchor
 
 
 async def checked_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, from this site, with no control characters in any field (a textarea's line breaks and
+    tabs are kept); the schemas the views build from it check each field further."""
     # Closed after the request: an uploaded file over 1 MiB is spooled to a temporary file, which nothing else closes.
     async with request.form() as form:
         token = form.get("csrf_token")
         if not check_csrf(request.app.state.settings.secret_key, csrf_anchor(request),
                           token if isinstance(token, str) else None):
             raise Forbidden("the form expired or came from another site; reload the page and try again")
+        refuse_control_characters(form.multi_items(), unnamed="form")
         yield form
 
 

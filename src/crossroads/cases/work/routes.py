@@ -44,6 +44,7 @@ from crossroads.cases.work.schemas import (
     TimelineEntryOut,
 )
 from crossroads.kit.errors import Invalid
+from crossroads.kit.inputs import AuditSeq, RowId
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
 from crossroads.web.middleware import accept_upload
@@ -69,12 +70,12 @@ def list_case_tasks(case_id: uuid.UUID, session: DbSession, principal: ApiUser):
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut, responses={409: {}})
-def complete_task(task_id: int, session: DbSession, principal: ApiUser):
+def complete_task(task_id: RowId, session: DbSession, principal: ApiUser):
     return tasks.complete_task(session, principal=principal, task_id=task_id)
 
 
 @router.post("/tasks/{task_id}/reopen", response_model=TaskOut, responses={409: {}})
-def reopen_task(task_id: int, session: DbSession, principal: ApiUser):
+def reopen_task(task_id: RowId, session: DbSession, principal: ApiUser):
     return tasks.reopen_task(session, principal=principal, task_id=task_id)
 
 
@@ -113,7 +114,7 @@ def record_assistance(case_id: uuid.UUID, body: AssistanceCreate, session: DbSes
 
 
 @router.post("/case-services/{service_id}/deliver", response_model=AssistanceOut, responses={409: {}})
-def deliver_assistance(service_id: int, body: AssistanceDelivery, session: DbSession, principal: ApiUser):
+def deliver_assistance(service_id: RowId, body: AssistanceDelivery, session: DbSession, principal: ApiUser):
     return assistance.deliver_assistance(session, principal=principal, service_id=service_id, data=body)
 
 
@@ -237,7 +238,7 @@ def case_timeline(
     case_id: uuid.UUID,
     session: DbSession,
     principal: ApiUser,
-    after: Annotated[int | None, Query(ge=0, description="next_after of the previous page")] = None,
+    after: Annotated[AuditSeq | None, Query(description="next_after of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=timeline.PAGE_MAX)] = 200,
 ):
     entries, next_after = timeline.case_timeline(session, principal=principal, case_id=case_id, after=after,

@@ -13,11 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from crossroads.cases.schemas import CaseOut
 from crossroads.db.base import utcnow
+from crossroads.kit.inputs import InputModel, IsoDate, MultiLine, SingleLine
 from crossroads.people.models import Relationship
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class _Out(BaseModel):
@@ -30,15 +27,15 @@ def check_currency_code(code: str) -> str:
     return code
 
 
-Provider = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Provider = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine]
 
 
 # Tasks
 
-class TaskCreate(_In):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    due_date: date | None = None
+class TaskCreate(InputModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), SingleLine]
+    due_date: IsoDate | None = None
     # Left out: the task is the creator's. null: nobody's yet.
     assigned_to: uuid.UUID | None = None
 
@@ -91,22 +88,22 @@ def _cents(value: Decimal) -> Decimal:
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
                   AfterValidator(_cents)]
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3),
-                     AfterValidator(check_currency_code)]
+                     SingleLine, AfterValidator(check_currency_code)]
 
 
-class AssistanceCreate(_In):
-    service_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+class AssistanceCreate(InputModel):
+    service_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine]
     status: AssistanceStatus = AssistanceStatus.PLANNED
-    planned_date: date | None = None
-    delivered_date: date | None = None
+    planned_date: IsoDate | None = None
+    delivered_date: IsoDate | None = None
     provider: Provider | None = None
     cost: Money | None = None
     currency: Currency | None = None
     notes: Notes | None = None
 
 
-class AssistanceDelivery(_In):
-    delivered_date: date
+class AssistanceDelivery(InputModel):
+    delivered_date: IsoDate
     provider: Provider | None = None
     cost: Money | None = None
     currency: Currency | None = None
@@ -159,7 +156,7 @@ class LinkKind(StrEnum):
     SAME_PERSON_OTHER_PROGRAMME = "same_person_other_programme"
 
 
-class LinkCreate(_In):
+class LinkCreate(InputModel):
     linked_case_id: uuid.UUID
     kind: LinkKind = LinkKind.FAMILY
 

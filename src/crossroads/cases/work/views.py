@@ -19,6 +19,7 @@ from crossroads.cases import service
 from crossroads.cases.page import attempt_on_case
 from crossroads.cases.work import assistance, attachments, dashboard, tasks, timeline
 from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
+from crossroads.kit.inputs import AuditSeq, RowId
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
@@ -39,7 +40,7 @@ def add_task(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
 
 
 @router.post("/tasks/{task_id}/complete")
-def complete_task(task_id: int, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+def complete_task(task_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     task = tasks.complete_task(session, principal=principal, task_id=task_id)
     return RedirectResponse(f"/cases/{task.case_id}#tasks", status_code=303)
 
@@ -83,7 +84,7 @@ def download(attachment_id: uuid.UUID, session: DbSession, principal: UiUser) ->
 
 @router.get("/cases/{case_id}/timeline")
 def case_timeline(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser,
-                  after: Annotated[int | None, Query(ge=0)] = None) -> Response:
+                  after: AuditSeq | None = None) -> Response:
     case = service.load_case(session, principal, case_id)
     entries, next_after = timeline.case_timeline(session, principal=principal, case_id=case_id, after=after)
     return render(request, "cases/timeline.html", {"case": case, "entries": entries, "next_after": next_after})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from crossroads.auth.deps import ApiUser
 from crossroads.cases.schemas import CaseOut
@@ -21,14 +21,13 @@ from crossroads.cases.workflow.schemas import (
     TransitionOut,
     TransitionRequest,
 )
+from crossroads.kit.inputs import RowId
 from crossroads.web.deps import DbSession
 
 router = APIRouter(tags=["cases"])
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "superseded"]
 TransferStatus = Literal["pending", "accepted", "declined", "cancelled"]
-# Integer keys of PostgreSQL's int4 columns: anything larger would fail in the database, not here.
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 @router.get("/cases/{case_id}/transitions", response_model=list[TransitionOptionOut])

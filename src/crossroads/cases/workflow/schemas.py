@@ -10,36 +10,32 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from crossroads.cases.workflow.transfers import TransferItem
 from crossroads.cases.workflow.transitions import COMMENT_MAX, ApprovalItem, TransitionOutcome
+from crossroads.kit.inputs import InputModel, MultiLine, SingleLine
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=COMMENT_MAX)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=COMMENT_MAX), MultiLine]
 
 
-class TransitionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    to_state: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+class TransitionRequest(InputModel):
+    to_state: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine]
     comment: Comment | None = None
 
 
-class ApprovalDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApprovalDecision(InputModel):
     approve: bool
     comment: Comment | None = None
 
 
-class AssignRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssignRequest(InputModel):
     user_id: uuid.UUID
 
 
-class TransferRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TransferRequest(InputModel):
     to_office_id: uuid.UUID
     to_user_id: uuid.UUID | None = None
     reason: Comment | None = None
 
 
-class TransferDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TransferDecision(InputModel):
     accept: bool
     comment: Comment | None = None
 

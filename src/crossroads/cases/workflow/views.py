@@ -14,6 +14,7 @@ from crossroads.cases.page import attempt_on_case
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
+from crossroads.kit.inputs import RowId
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
@@ -84,7 +85,7 @@ def _next(form, default: str) -> str:
 
 
 @router.post("/approvals/{approval_id}/decision")
-def decide_approval(approval_id: int, request: Request, form: Form, session: DbSession,
+def decide_approval(approval_id: RowId, request: Request, form: Form, session: DbSession,
                     principal: UiUser) -> Response:
     return _decide(request, session, principal, lambda: transitions.decide_approval(
         session, principal=principal, approval_id=approval_id, approve=text(form, "approve") == "true",
@@ -92,7 +93,7 @@ def decide_approval(approval_id: int, request: Request, form: Form, session: DbS
 
 
 @router.post("/transfers/{transfer_id}/decision")
-def decide_transfer(transfer_id: int, request: Request, form: Form, session: DbSession,
+def decide_transfer(transfer_id: RowId, request: Request, form: Form, session: DbSession,
                     principal: UiUser) -> Response:
     accept = text(form, "accept") == "true"
     outcome: list = []
@@ -108,7 +109,7 @@ def decide_transfer(transfer_id: int, request: Request, form: Form, session: DbS
 
 
 @router.post("/transfers/{transfer_id}/cancel")
-def cancel_transfer(transfer_id: int, request: Request, form: Form, session: DbSession,
+def cancel_transfer(transfer_id: RowId, request: Request, form: Form, session: DbSession,
                     principal: UiUser) -> Response:
     return _decide(request, session, principal, lambda: transfers.cancel_transfer(
         session, principal=principal, transfer_id=transfer_id), _next(form, "/inbox"))
