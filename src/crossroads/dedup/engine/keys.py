@@ -257,6 +257,9 @@ def _tokens(rec: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     return name_tokens(rec.given_name, persian), name_tokens(rec.family_name, persian), persian
 
 
+# Records are plain values, so equal records have equal features: a person found as a candidate by one check
+# after another (a common name) is not worked out again, nor a new record when its keys are computed too.
+@lru_cache(maxsize=8192)
 def features(rec: PersonRecord) -> PersonFeatures:
     """The comparison columns of a record."""
     given, family, persian = _tokens(rec)
