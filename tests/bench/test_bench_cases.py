@@ -84,7 +84,8 @@ def _shape(sql: str) -> tuple[str, str]:
         return verb, "advisory lock"
     marker = {"INSERT": "INTO", "UPDATE": "UPDATE", "SELECT": "FROM"}[verb]
     table = words[[w.upper() for w in words].index(marker) + 1]
-    return verb, table.split(".")[-1]
+    # A set-returning function read as a table (unnest(...)) is named by the function.
+    return verb, (table.split("(")[0] or table).split(".")[-1]
 
 
 def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
@@ -111,4 +112,6 @@ def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
     if engine.dialect.name != "postgresql":
         # SQLite holds the write lock already; only PostgreSQL takes the audit chain's advisory lock.
         expected.remove(("SELECT", "advisory lock"))
+        # SQLite has no arrays: the duplicate check looks the keys up in a union of the same capped scans.
+        expected[expected.index(("SELECT", "unnest"))] = ("SELECT", "(SELECT")
     assert app == expected
