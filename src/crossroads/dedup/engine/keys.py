@@ -357,8 +357,20 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
 
     feats, when the caller already has features(rec), saves computing them again.
     """
+    if feats is None:
+        return set(_record_keys(rec))
+    return _keys(rec, feats)
+
+
+# A registration asks for the new person's keys twice (to index them, then to look up their duplicates); the
+# record is a plain value, so the second time is a lookup.
+@lru_cache(maxsize=256)
+def _record_keys(rec: PersonRecord) -> frozenset[str]:
+    return frozenset(_keys(rec, features(rec)))
+
+
+def _keys(rec: PersonRecord, feats: PersonFeatures) -> set[str]:
     keys: set[str] = set()
-    feats = feats or features(rec)
     year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
     buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None
