@@ -24,10 +24,12 @@ import json
 import os
 import pstats
 import random
+import secrets
 import statistics
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from unittest.mock import patch
 
 import typer
 
@@ -125,8 +127,6 @@ def run_profile(*, database_url: str, people: int, registrations: int, runs: int
     from crossroads.db.session import get_engine
     from crossroads.schema import upgrade_database
 
-    os.environ["CROSSROADS_DATABASE_URL"] = database_url
-    os.environ.setdefault("CROSSROADS_SECRET_KEY", "bench-only-profile-registration-secret-key")
     engine = get_engine(database_url)
     upgrade_database(engine)
     seeded = seed_people(engine, people, seed=seed, console=console)
@@ -134,7 +134,11 @@ def run_profile(*, database_url: str, people: int, registrations: int, runs: int
     found, weights = active_programmes(engine)
     if not found:
         raise BenchError("no active programme to open cases in")
-    app = app_from_env()
+    # The app the cases benchmark serves, configured the same way; the API needs no secret, the forms do.
+    secret = os.environ.get("CROSSROADS_SECRET_KEY") or "bench-only-" + secrets.token_urlsafe(32)
+    env = {"CROSSROADS_DATABASE_URL": database_url, "CROSSROADS_SECRET_KEY": secret}
+    with patch.dict(os.environ, env):
+        app = app_from_env()
     client = _AsgiClient(app)
     try:
         office = world.offices[0]
