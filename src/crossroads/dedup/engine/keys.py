@@ -112,6 +112,9 @@ def romanise(text: str | None, persian: bool = False) -> str:
     """
     if not text:
         return ""
+    if text.isascii():
+        # Most names: normalising, Arabic script and anyascii leave ASCII as it is, so only these steps remain.
+        return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text).casefold()).strip()
     text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
     if _ARABIC_SCRIPT.search(text):
         text = _romanise_arabic(text, persian)
