@@ -35,11 +35,11 @@ WHERE code = 'R' || (:client_id % 8);
 INSERT INTO S.identity_documents (person_id, document_type, number, number_normalised, issuing_country, \
 expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P' || :r, 'ERI', NULL, now());
 INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
+INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
+(md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
 """
 _MATCHING = """INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
 substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;
-INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
-(md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
 SELECT match_models.version, match_models.id FROM match_models WHERE match_models.active \
 ORDER BY match_models.id DESC LIMIT 1;
 LOOKUP;
@@ -59,10 +59,13 @@ _EVENT = """INSERT INTO S.audit_events (occurred_at, actor_id, actor_role, actio
 office_id, details, leaf_hash) VALUES (now(), NULL, 'caseworker', '{action}', '{entity}', md5(:r::text), NULL, \
 '{details}', md5(:r::text || '{action}') || md5('{action}' || :r::text));
 """
-_LOOKUP = " UNION ALL ".join(
-    # The duplicate check after saving: one capped index scan per blocking key, as dedup/service.py sends it.
-    f"SELECT person_id FROM (SELECT person_id FROM S.person_match_keys WHERE key = "  # noqa: S608 - constants
-    f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15) LIMIT 200) AS s{i}" for i in range(1, 15)
+_LOOKUP = (
+    # The duplicate check after saving: the keys in one array, one capped index scan per key, as
+    # dedup/service.py sends it on PostgreSQL.
+    "SELECT s.person_id FROM unnest(CAST(ARRAY[" + ", ".join(  # noqa: S608 - constants
+        f"'{'nmdNpy'[i % 6]}:' || substr(md5(:r::text || {i}), 1, 15)" for i in range(1, 15)
+    ) + "] AS varchar[])) AS k(key) CROSS JOIN LATERAL (SELECT person_id FROM S.person_match_keys "
+    "WHERE key = k.key LIMIT 200) AS s"
 )
 
 

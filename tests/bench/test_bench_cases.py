@@ -96,7 +96,8 @@ def _shape(sql: str) -> tuple[str, str]:
         return verb, "advisory lock"
     marker = {"INSERT": "INTO", "UPDATE": "UPDATE", "SELECT": "FROM"}[verb]
     table = words[[w.upper() for w in words].index(marker) + 1]
-    return verb, table.split(".")[-1]
+    # A set-returning function read as a table (unnest(...)) is named by the function.
+    return verb, (table.split("(")[0] or table).split(".")[-1]
 
 
 def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
@@ -121,4 +122,7 @@ def test_the_replay_sends_what_a_registration_sends(client, cw, engine):
     app = [shape for shape, _ in itertools.groupby(_shape(s) for s in sent)]
     expected = [shape for shape, _ in itertools.groupby(_shape(s) for s in replay)]
     # No lock, no read of the trail: each audit event is one INSERT, sent with the flush that follows it.
+    if engine.dialect.name != "postgresql":
+        # SQLite has no arrays: the duplicate check looks the keys up in a union of the same capped scans.
+        expected[expected.index(("SELECT", "unnest"))] = ("SELECT", "(SELECT")
     assert app == expected

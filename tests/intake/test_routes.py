@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
-from crossroads.people.models import IdentityDocument, Person
+from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 from tests.factories.people import person_payload
 
 
@@ -28,6 +28,16 @@ class TestRegisterPerson:
         assert [a["name"] for a in data["aliases"]] == ["Mohammed Hussein", "Muhammad Husayn"]
         doc = db.scalar(select(IdentityDocument).where(IdentityDocument.person_id == uuid.UUID(data["id"])))
         assert doc.number_normalised == "N0123456"
+
+    def test_words_alike_in_their_first_64_letters_index_as_one_search_token(self, client, cw, db):
+        # Search tokens keep a word's first 64 letters; two longer words that agree that far are one token.
+        prefix = "a" * 64
+        body = person_payload(given_name=prefix + "b", family_name=prefix + "c")
+        response = client.post("/api/v1/people", json=body, headers=cw)
+        assert response.status_code == 201, response.text
+        person_id = uuid.UUID(response.json()["id"])
+        assert db.scalars(select(PersonNameToken.token).where(PersonNameToken.person_id == person_id)).all() == [
+            prefix]
 
     def test_estimated_age_records_an_estimated_birth_date(self, client, cw):
         body = person_payload(date_of_birth=None, estimated_age=30)

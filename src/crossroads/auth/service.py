@@ -8,7 +8,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -114,14 +114,19 @@ def issue_token(session: Session, *, user: User, kind: str, lifetime: timedelta)
     return token
 
 
+# One round trip per request: the token, its user and the user's offices (a row per office). Built once, as
+# every request runs it: building and cache-keying the statement each time cost more than running it.
+_TOKEN_PRINCIPAL = (
+    select(User.id, User.role, User.organisation_id, User.active, AuthToken.expires_at, user_offices.c.office_id)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .outerjoin(user_offices, user_offices.c.user_id == User.id)
+    .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind"),
+           AuthToken.revoked_at.is_(None))
+)
+
+
 def resolve_token(session: Session, *, token: str, kind: str) -> Principal | None:
-    # One round trip per request: the token, its user and the user's offices (a row per office).
-    rows = session.execute(
-        select(User.id, User.role, User.organisation_id, User.active, AuthToken.expires_at, user_offices.c.office_id)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .outerjoin(user_offices, user_offices.c.user_id == User.id)
-        .where(AuthToken.token_hash == _digest(token), AuthToken.kind == kind, AuthToken.revoked_at.is_(None))
-    ).all()
+    rows = session.execute(_TOKEN_PRINCIPAL, {"token_hash": _digest(token), "kind": kind}).all()
     if not rows or rows[0].expires_at <= utcnow() or not rows[0].active:
         return None
     first = rows[0]

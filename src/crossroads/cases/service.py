@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import typing
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,10 +16,12 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Select,
+    Table,
     TextClause,
     Uuid,
     and_,
     any_,
+    bindparam,
     cast,
     delete,
     func,
@@ -50,13 +53,18 @@ SEARCH_COUNT_CAP = 100
 CASE_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}(-\d*)?$|^[A-Z0-9]+-$")
 
 
+_offices = typing.cast(Table, Office.__table__)
+# One statement: the update's row lock serialises numbering per office until commit on PostgreSQL; SQLite
+# already holds the write lock. A plain table update, built once: the ORM's bulk update path and building the
+# statement on every case cost more than running it, and no loaded office needs synchronising.
+_NEXT_NUMBER = (
+    update(_offices).where(_offices.c.id == bindparam("office")).values(case_counter=_offices.c.case_counter + 1)
+    .returning(_offices.c.code, _offices.c.case_counter)
+)
+
+
 def _next_case_number(session: Session, office_id: uuid.UUID) -> str:
-    # One statement: the update's row lock serialises numbering per office until commit on PostgreSQL;
-    # SQLite already holds the write lock.
-    row = session.execute(
-        update(Office).where(Office.id == office_id).values(case_counter=Office.case_counter + 1)
-        .returning(Office.code, Office.case_counter).execution_options(synchronize_session=False)
-    ).first()
+    row = session.execute(_NEXT_NUMBER, {"office": office_id}).first()
     if row is None:
         raise Invalid("no such office", field="office_id")
     return f"{row.code}-{utcnow().year}-{row.case_counter:06d}"

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from crossroads.db.rows import insert_owned
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
 from crossroads.dedup.models import PersonMatchKey
 from crossroads.people.models import Person
@@ -54,11 +55,14 @@ def key_rows(person_id: uuid.UUID, record: PersonRecord) -> list[PersonMatchKey]
 
 
 def index_person(session: Session, person: Person, *, fresh: bool = False) -> int:
-    """Replace the person's keys; a merged record has none, so no check or batch run finds it."""
+    """Replace the person's keys; a merged record has none, so no check or batch run finds it.
+
+    The person's row must already be flushed (the keys are inserted at once).
+    """
     if not fresh:
         session.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id == person.id))
     if person.merged_into_id is not None:
         return 0
-    rows = key_rows(person.id, person_record(person))
-    session.add_all(rows)
-    return len(rows)
+    keys = sorted(blocking_keys(person_record(person)))
+    insert_owned(session, PersonMatchKey.__table__, owner="person_id", owner_id=person.id, column="key", values=keys)
+    return len(keys)

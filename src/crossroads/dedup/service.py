@@ -1,8 +1,8 @@
 """The online duplicate check: blocking-key lookup, scoring with the active model, and the review queue's intake.
 
-A check costs one UNION of per-key index range scans on ``person_match_keys`` (each capped, so a common name
-cannot flood it), one query for the few dozen candidates' fields (plus one each for their names and
-documents), and pure-Python scoring with the engine's model — whatever the size of the registry.
+A check costs one statement of per-key index range scans on ``person_match_keys`` (each capped, so a common
+name cannot flood it), one query for the few dozen candidates' fields (plus one for their names and documents
+together), and pure-Python scoring with the engine's model — whatever the size of the registry.
 """
 
 from __future__ import annotations
@@ -13,15 +13,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import TextualSelect, Uuid, false, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Executable,
+    TextualSelect,
+    Uuid,
+    any_,
+    bindparam,
+    false,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import Actor, record_event
 from crossroads.auth.policy import Principal, people_scope, require, require_office
 from crossroads.auth.roles import Action
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys, features
-from crossroads.dedup.engine.model import MatchModel, MatchScore, ModelError, Reason, default_model
+from crossroads.dedup.engine.model import MatchModel, MatchScore, ModelError, Reason, default_model, probability
 from crossroads.dedup.index import person_record, record_from_data
 from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate, MatchModelVersion
 from crossroads.dedup.schemas import OTHER_OFFICE, CandidateOut, ReasonOut
@@ -38,12 +54,14 @@ PER_KEY_LIMIT = 200
 
 _log = logging.getLogger(__name__)
 _loaded: dict[str, MatchModel] = {}
+# Every registration and check reads it; built once, as building it each time cost more than running it.
+_ACTIVE_MODEL = (select(MatchModelVersion.version, MatchModelVersion.id).where(MatchModelVersion.active)
+                 .order_by(MatchModelVersion.id.desc()).limit(1))
 
 
 def active_model(session: Session) -> MatchModel:
     """The model marked active in match_models, or the one shipped in the package when none is."""
-    row = session.execute(select(MatchModelVersion.version, MatchModelVersion.id)
-                          .where(MatchModelVersion.active).order_by(MatchModelVersion.id.desc()).limit(1)).first()
+    row = session.execute(_ACTIVE_MODEL).first()
     if row is None:
         return default_model()
     model = _loaded.get(row.version)
@@ -137,36 +155,89 @@ def _lookup_sql(n: int) -> TextualSelect:
     return text(" UNION ALL ".join(parts)).columns(person_id=Uuid())
 
 
+# On PostgreSQL the keys go in one array parameter, each looked up by the same capped index scan (LATERAL).
+# One statement text whatever the number of keys, so psycopg converts and prepares it once and the server
+# plans it once; the union above, one text per key count and often over psycopg's 50-parameter cache limit,
+# was split by psycopg on every call and planned by the server on every call (0.7 ms each, measured).
+_LOOKUP_PG = text(
+    'SELECT s.person_id FROM unnest(CAST(:keys AS varchar[])) AS k("key") '
+    'CROSS JOIN LATERAL (SELECT person_id FROM person_match_keys WHERE "key" = k."key" LIMIT :cap) AS s'
+).columns(person_id=Uuid())
+
+
 def candidate_ids(session: Session, keys: set[str], *, limit: int = MAX_SCORED) -> tuple[list[uuid.UUID], int]:
     """People sharing the most blocking keys with a record, and how many distinct people shared any."""
     if not keys:
         return [], 0
-    params = {f"k{i}": k for i, k in enumerate(sorted(keys))} | {"cap": PER_KEY_LIMIT}
-    shared = Counter(session.scalars(_lookup_sql(len(keys)), params))
+    ordered = sorted(keys)
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.scalars(_LOOKUP_PG, {"keys": ordered, "cap": PER_KEY_LIMIT})
+    else:
+        params = {f"k{i}": k for i, k in enumerate(ordered)} | {"cap": PER_KEY_LIMIT}
+        rows = session.scalars(_lookup_sql(len(keys)), params)
+    shared = Counter(rows)
     return [pid for pid, _ in shared.most_common(limit)], len(shared)
 
 
+_FOUND_COLUMNS = (Person.id, Person.office_id, Person.given_name, Person.family_name, Person.date_of_birth,
+                  Person.date_of_birth_estimated, Person.sex, Person.nationality, Person.phone)
+
+
+@dataclass(frozen=True)
+class _FoundStatements:
+    hidden: Executable
+    names_and_documents: Executable
+
+
+@lru_cache(maxsize=4)
+def _found_statements(dialect: str) -> _FoundStatements:
+    """The candidate queries of the check after a registration, built once per dialect.
+
+    Building and cache-keying selects over a list of ids on every check cost more than running them. On
+    PostgreSQL the ids go in one array (`= ANY`), so the text is the same for any number of candidates and is
+    prepared once; elsewhere an expanding IN. The check after a registration has no user to show candidates
+    to, so it needs no scope.
+    """
+    if dialect == "postgresql":
+        ids = bindparam("ids", type_=ARRAY(Uuid()))
+
+        def among(column: Any) -> ColumnElement[bool]:
+            return column == any_(ids)
+    else:
+        expanding: BindParameter[Any] = bindparam("ids", expanding=True)
+
+        def among(column: Any) -> ColumnElement[bool]:
+            return column.in_(expanding)
+
+    return _FoundStatements(
+        hidden=select(*_FOUND_COLUMNS, false().label("visible")).where(among(Person.id),
+                                                                       Person.merged_into_id.is_(None)),
+        # The candidates' other names and document numbers in one statement: kind 0 is a name, 1 a document.
+        names_and_documents=union_all(
+            select(PersonName.person_id, PersonName.name.label("value"), literal_column("0").label("kind"),
+                   PersonName.id).where(among(PersonName.person_id)),
+            select(IdentityDocument.person_id, IdentityDocument.number, literal_column("1"), IdentityDocument.id)
+            .where(among(IdentityDocument.person_id)),
+        ).order_by("kind", "id"),
+    )
+
+
 def load_found(session: Session, principal: Principal | None, ids: list[uuid.UUID]) -> list[Found]:
-    """The candidates' fields in one query, their other names and documents in one more each."""
+    """The candidates' fields in one query, their other names and documents in one more."""
     # Out-of-scope people are loaded to be scored, never returned: callers show only `visible` ones.
-    visible = people_scope(principal) if principal is not None else false()
-    rows = session.execute(
-        select(Person.id, Person.office_id, Person.given_name, Person.family_name, Person.date_of_birth,
-               Person.date_of_birth_estimated, Person.sex, Person.nationality, Person.phone, visible.label("visible"))
-        .where(Person.id.in_(ids), Person.merged_into_id.is_(None))
-    ).all()
+    statements = _found_statements(session.get_bind().dialect.name)
+    if principal is None:
+        rows = session.execute(statements.hidden, {"ids": ids}).all()
+    else:
+        rows = session.execute(select(*_FOUND_COLUMNS, people_scope(principal).label("visible"))
+                               .where(Person.id.in_(ids), Person.merged_into_id.is_(None))).all()
     if not rows:
         return []
-    found_ids = [r.id for r in rows]
     names: dict[uuid.UUID, list[str]] = {}
-    for person_id, name in session.execute(select(PersonName.person_id, PersonName.name)
-                                           .where(PersonName.person_id.in_(found_ids)).order_by(PersonName.id)):
-        names.setdefault(person_id, []).append(name)
     documents: dict[uuid.UUID, list[str]] = {}
-    for person_id, number in session.execute(select(IdentityDocument.person_id, IdentityDocument.number)
-                                             .where(IdentityDocument.person_id.in_(found_ids))
-                                             .order_by(IdentityDocument.id)):
-        documents.setdefault(person_id, []).append(number)
+    for person_id, value, kind, _ in session.execute(statements.names_and_documents,
+                                                        {"ids": [r.id for r in rows]}):
+        (documents if kind else names).setdefault(person_id, []).append(value)
     return [Found(id=r.id, office_id=r.office_id, given_name=r.given_name, family_name=r.family_name,
                   date_of_birth=r.date_of_birth, date_of_birth_estimated=r.date_of_birth_estimated,
                   sex=str(r.sex.value), nationality=r.nationality, phone=r.phone, visible=bool(r.visible),
@@ -183,8 +254,12 @@ def score_record(session: Session, principal: Principal | None, record: PersonRe
     if not ids:
         return Lookup(keys=len(keys), retrieved=retrieved)
     query = features(record)
-    scored = [Scored(p, model.score(query, p.record())) for p in load_found(session, principal, ids)]
-    scored = [s for s in scored if s.score.probability >= THRESHOLD]
+    scored = []
+    for p in load_found(session, principal, ids):
+        other = features(p.record())
+        # Most candidates fall below the threshold: their weight alone says so, without building the reasons.
+        if probability(model.match_weight(query, other)) >= THRESHOLD:
+            scored.append(Scored(p, model.score(query, other)))
     scored.sort(key=lambda s: (-s.score.match_weight, str(s.person.id)))
     return Lookup(keys=len(keys), retrieved=retrieved, scored=scored)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
 from crossroads.auth.roles import Action
+from crossroads.db.rows import insert_owned
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
@@ -20,15 +21,17 @@ def person_search_key(person: Person) -> str:
     return search_key(person.given_name, person.family_name, *(n.name for n in person.names))
 
 
-def name_tokens(person: Person) -> list[PersonNameToken]:
-    return [PersonNameToken(person_id=person.id, token=t[:64]) for t in dict.fromkeys(person.search_key.split())]
+def insert_name_tokens(session: Session, person: Person) -> None:
+    """Insert the tokens of the person's search key; the person's row must already be flushed."""
+    insert_owned(session, PersonNameToken.__table__, owner="person_id", owner_id=person.id, column="token",
+                 values=list(dict.fromkeys(t[:64] for t in person.search_key.split())))
 
 
 def refresh_name_index(session: Session, person: Person) -> None:
     """Recompute the search key and name tokens after the person's names changed."""
     person.search_key = person_search_key(person)
     session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
-    session.add_all(name_tokens(person))
+    insert_name_tokens(session, person)
 
 
 def add_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -66,7 +69,7 @@ def add_person(session: Session, *, principal: Principal, data: PersonCreate) ->
     person.search_key = person_search_key(person)
     session.add(person)
     session.flush()
-    session.add_all(name_tokens(person))
+    insert_name_tokens(session, person)
     record_event(
         session,
         actor=principal,

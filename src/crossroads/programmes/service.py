@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, defer
 
 from crossroads.audit.service import record_event
@@ -41,13 +41,17 @@ def get_version(session: Session, version_id: int) -> tuple[ProgrammeVersion, Pr
     return version, config_of(version)
 
 
+# Every case opened reads this; built once, since building and cache-keying it cost more than running it.
+_CURRENT_VERSION = (
+    select(Programme, ProgrammeVersion)
+    .join(ProgrammeVersion, ProgrammeVersion.id == Programme.current_version_id)
+    .where(Programme.code == bindparam("code"), Programme.active)
+    .options(defer(ProgrammeVersion.config))
+)
+
+
 def current_version(session: Session, programme: str) -> tuple[Programme, ProgrammeVersion, ProgrammeConfig]:
-    row = session.execute(
-        select(Programme, ProgrammeVersion)
-        .join(ProgrammeVersion, ProgrammeVersion.id == Programme.current_version_id)
-        .where(Programme.code == programme, Programme.active)
-        .options(defer(ProgrammeVersion.config))
-    ).first()
+    row = session.execute(_CURRENT_VERSION, {"code": programme}).first()
     if row is None:
         codes = ", ".join(session.scalars(select(Programme.code).where(Programme.active).order_by(Programme.code)))
         raise Invalid(f"unknown programme; choose one of {codes}", field="programme")

@@ -33,6 +33,13 @@ class TestScore:
         assert score.probability < 0.001
         assert not any(r.agreed for r in score.reasons if r.field in ("given_name", "family_name"))
 
+    def test_match_weight_alone_is_the_weight_of_the_score(self):
+        # The check sifts candidates on match_weight and scores only those it keeps: the two must agree to
+        # the last bit, or a pair at the threshold would be kept by one and dropped by the other.
+        model = default_model()
+        for a, b in (SAME, OTHER, (SAME[1], SAME[0]), (OTHER[1], SAME[1])):
+            assert model.match_weight(features(a), features(b)) == model.score(a, b).match_weight
+
     def test_weights_add_up_to_the_match_weight(self):
         model = default_model()
         score = model.score(*SAME)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from operator import attrgetter
+from typing import Any
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -21,6 +22,7 @@ from crossroads.dedup.engine.keys import PersonFeatures
 __all__ = ["COMPARISONS", "Comparison", "Level", "compare", "feature_columns", "splink_comparisons"]
 
 Test = Callable[[PersonFeatures, PersonFeatures], bool]
+_Get = Callable[[PersonFeatures], str]
 
 # SQL functions whose names differ between the backends Splink runs on.
 _FUNCTIONS = {
@@ -103,45 +105,49 @@ def _near_sql(x: str, y: str) -> str:
 
 def _name(field: str, other: str) -> Comparison:
     """Given or family name: exact, transliteration skeleton, phonetic, fuzzy, swapped, partial."""
-
-    def g(f: PersonFeatures, name: str) -> str:
-        return cast(str, getattr(f, name))
-
+    # The online check runs these tests on every candidate pair: the fields are read through attrgetters made
+    # here once, not looked up by names put together on each call.
+    name, skel, phon = attrgetter(field), attrgetter(f"{field}_skel"), attrgetter(f"{field}_phon")
+    other_name, other_skel = attrgetter(other), attrgetter(f"{other}_skel")
     fs, fp = f"{field}_skel", f"{field}_phon"
 
-    def alike(a: PersonFeatures, x: str, b: PersonFeatures, y: str) -> bool:
+    def alike(a: PersonFeatures, x: _Get, xs: _Get, b: PersonFeatures, y: _Get, ys: _Get) -> bool:
         # A skeleton of one or two consonants ("s": Aisha, Issa) agrees by chance: it needs the letters too.
-        return g(a, x + "_skel") == g(b, y + "_skel") and (
-            len(g(a, x + "_skel")) >= 3 or _jw(g(a, x), g(b, y)) >= 0.75)
+        sa = xs(a)
+        return sa == ys(b) and (len(sa) >= 3 or _jw(x(a), y(b)) >= 0.75)
 
     def swapped(a: PersonFeatures, b: PersonFeatures) -> bool:
         # Both names crossed over: one name found in the other's other field is only "shares a word".
-        return alike(a, field, b, other) and alike(b, field, a, other)
+        return alike(a, name, skel, b, other_name, other_skel) and alike(b, name, skel, a, other_name, other_skel)
 
-    def near(a: PersonFeatures, x: str, b: PersonFeatures, y: str) -> bool:
-        sa, sb = g(a, x + "_skel"), g(b, y + "_skel")
+    def near(a: PersonFeatures, xs: _Get, b: PersonFeatures, ys: _Get) -> bool:
+        sa, sb = xs(a), ys(b)
         return len(sa) >= 3 and len(sb) >= 3 and _jw(sa, sb) >= 0.85
 
     def swapped_fuzzy(a: PersonFeatures, b: PersonFeatures) -> bool:
         # Swapped, and a typo or another spelling in one of the two: "Mutombo Brdgitte", "Brigitte Mutombo".
-        return ((alike(a, field, b, other) and near(b, field, a, other))
-                or (near(a, field, b, other) and alike(b, field, a, other)))
+        return ((alike(a, name, skel, b, other_name, other_skel) and near(b, skel, a, other_skel))
+                or (near(a, skel, b, other_skel) and alike(b, name, skel, a, other_name, other_skel)))
+
+    def first_word(a: PersonFeatures, b: PersonFeatures) -> bool:
+        word = _first(skel(a))
+        return word == _first(skel(b)) and len(word) >= 3
 
     def partial(a: PersonFeatures, b: PersonFeatures) -> bool:
         # A skeleton of one or two consonants ("rs": Rosa, Rios) is found among another's words by chance.
-        return ((len(_first(g(a, fs))) >= 3 and _first(g(a, fs)) in b.name_skels)
-                or (len(_first(g(b, fs))) >= 3 and _first(g(b, fs)) in a.name_skels))
+        wa, wb = _first(skel(a)), _first(skel(b))
+        return (len(wa) >= 3 and wa in b.name_skels) or (len(wb) >= 3 and wb in a.name_skels)
 
     return Comparison(
         field=f"{field}_name",
         null_sql=f'"{field}_l" IS NULL OR "{field}_r" IS NULL',
-        is_null=lambda a, b: not g(a, field) or not g(b, field),
+        is_null=lambda a, b: not name(a) or not name(b),
         levels=(
-            Level("exact", f'"{field}_l" = "{field}_r"', lambda a, b: g(a, field) == g(b, field)),
-            Level("transliteration", _alike_sql(field, field), lambda a, b: alike(a, field, b, field)),
-            Level("phonetic", f'"{fp}_l" = "{fp}_r"', lambda a, b: bool(g(a, fp)) and g(a, fp) == g(b, fp)),
+            Level("exact", f'"{field}_l" = "{field}_r"', lambda a, b: name(a) == name(b)),
+            Level("transliteration", _alike_sql(field, field), lambda a, b: alike(a, name, skel, b, name, skel)),
+            Level("phonetic", f'"{fp}_l" = "{fp}_r"', lambda a, b: bool(phon(a)) and phon(a) == phon(b)),
             Level("fuzzy 0.92", f'{{jw}}("{field}_l", "{field}_r") >= 0.92',
-                  lambda a, b: _jw(g(a, field), g(b, field)) >= 0.92),
+                  lambda a, b: _jw(name(a), name(b)) >= 0.92),
             # A swap crosses both names, so both comparisons reach these levels together. Treating that as
             # independent evidence counts it twice, which measured better on the labelled set than a swap
             # level on the given name alone (the family comparison then mixes swaps into "shares a word").
@@ -151,12 +157,11 @@ def _name(field: str, other: str) -> Comparison:
                   f"OR ({_near_sql(field, other)} AND {_alike_sql(other, field)})", swapped_fuzzy),
             Level("first word transliteration",
                   f'split_part("{fs}_l", \' \', 1) = split_part("{fs}_r", \' \', 1) '
-                  f'AND length(split_part("{fs}_l", \' \', 1)) >= 3',
-                  lambda a, b: _first(g(a, fs)) == _first(g(b, fs)) and len(_first(g(a, fs))) >= 3),
+                  f'AND length(split_part("{fs}_l", \' \', 1)) >= 3', first_word),
             Level("transliteration fuzzy 0.85", f'{{jw}}("{fs}_l", "{fs}_r") >= 0.85',
-                  lambda a, b: _jw(g(a, fs), g(b, fs)) >= 0.85),
+                  lambda a, b: _jw(skel(a), skel(b)) >= 0.85),
             Level("fuzzy 0.80", f'{{jw}}("{field}_l", "{field}_r") >= 0.80',
-                  lambda a, b: _jw(g(a, field), g(b, field)) >= 0.80),
+                  lambda a, b: _jw(name(a), name(b)) >= 0.80),
             Level("shares a word", f'(length(split_part("{fs}_l", \' \', 1)) >= 3 '
                   f'AND {{contains}}("name_skels_r", split_part("{fs}_l", \' \', 1))) '
                   f'OR (length(split_part("{fs}_r", \' \', 1)) >= 3 '

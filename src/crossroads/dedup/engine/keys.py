@@ -112,6 +112,9 @@ def romanise(text: str | None, persian: bool = False) -> str:
     """
     if not text:
         return ""
+    if text.isascii():
+        # Most names: normalising, Arabic script and anyascii leave ASCII as it is, so only these steps remain.
+        return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text).casefold()).strip()
     text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
     if _ARABIC_SCRIPT.search(text):
         text = _romanise_arabic(text, persian)
@@ -257,6 +260,9 @@ def _tokens(rec: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     return name_tokens(rec.given_name, persian), name_tokens(rec.family_name, persian), persian
 
 
+# Records are plain values, so equal records have equal features: a person found as a candidate by one check
+# after another (a common name) is not worked out again, nor a new record when its keys are computed too.
+@lru_cache(maxsize=8192)
 def features(rec: PersonRecord) -> PersonFeatures:
     """The comparison columns of a record."""
     given, family, persian = _tokens(rec)
@@ -354,8 +360,20 @@ def blocking_keys(rec: PersonRecord, feats: PersonFeatures | None = None) -> set
 
     feats, when the caller already has features(rec), saves computing them again.
     """
+    if feats is None:
+        return set(_record_keys(rec))
+    return _keys(rec, feats)
+
+
+# A registration asks for the new person's keys twice (to index them, then to look up their duplicates); the
+# record is a plain value, so the second time is a lookup.
+@lru_cache(maxsize=256)
+def _record_keys(rec: PersonRecord) -> frozenset[str]:
+    return frozenset(_keys(rec, features(rec)))
+
+
+def _keys(rec: PersonRecord, feats: PersonFeatures) -> set[str]:
     keys: set[str] = set()
-    feats = feats or features(rec)
     year, month, day = feats.dob_year, feats.dob_month, feats.dob_day
     buckets = year_buckets(year) if year is not None else ()
     md = "|".join(str(x) for x in sorted((month, day))) if month and day else None

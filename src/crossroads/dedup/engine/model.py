@@ -22,7 +22,7 @@ from typing import Any
 from crossroads.dedup.engine.comparisons import COMPARISONS, splink_comparisons
 from crossroads.dedup.engine.keys import PersonFeatures, PersonRecord, features
 
-__all__ = ["DEFAULT_MODEL", "MatchModel", "MatchScore", "ModelError", "Reason", "default_model"]
+__all__ = ["DEFAULT_MODEL", "MatchModel", "MatchScore", "ModelError", "Reason", "default_model", "probability"]
 
 FORMAT = "crossroads-dedup-model"
 DEFAULT_MODEL = "model-v3.json"
@@ -96,7 +96,17 @@ class MatchModel:
             weight = weights[gamma]
             total += weight
             reasons.append(Reason(comparison.field, comparison.label(gamma), gamma > 0, round(weight, 3)))
-        return MatchScore(probability=_probability(total), match_weight=total, reasons=reasons)
+        return MatchScore(probability=probability(total), match_weight=total, reasons=reasons)
+
+    def match_weight(self, a: PersonFeatures, b: PersonFeatures) -> float:
+        """The match weight score() gives the pair, without its reasons: what sifting candidates needs."""
+        # Summed exactly as in score(), so that a pair kept on this weight gets the same score there.
+        total = self._prior_weight
+        for comparison, weights in zip(COMPARISONS, self._weights, strict=True):
+            gamma = comparison.gamma(a, b)
+            if gamma >= 0:
+                total += weights[gamma]
+        return total
 
     def splink_settings(self, dialect: str = "duckdb") -> dict[str, Any]:
         """Splink settings with this model's parameters, the comparisons rendered for the dialect."""
@@ -187,7 +197,8 @@ def _bayes_weight(m: float | None, u: float | None) -> float:
     return math.log2(max(m, _FLOOR) / max(u, _FLOOR))
 
 
-def _probability(weight: float) -> float:
+def probability(weight: float) -> float:
+    """The match probability of a match weight (log2 of the odds)."""
     if weight > 60:
         return 1.0
     if weight < -60:

@@ -1,0 +1,40 @@
+"""Writing the many small rows one record owns (its name tokens, its matching keys) in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import cast
+
+from sqlalchemy import ARRAY, FromClause, Insert, String, Table, bindparam, func, insert, select
+from sqlalchemy.orm import Session
+
+
+@lru_cache(maxsize=32)
+def _unnest_insert(table: Table, owner: str, column: str) -> Insert:
+    # PostgreSQL takes the values as one array and unnests it: one statement to plan and execute, where
+    # executemany sends and executes one INSERT per row.
+    values = select(bindparam("owner", type_=table.c[owner].type),
+                    func.unnest(bindparam("values", type_=ARRAY(String))))
+    return insert(table).from_select([owner, column], values)
+
+
+@lru_cache(maxsize=32)
+def _insert(table: Table) -> Insert:
+    return insert(table)
+
+
+def insert_owned(session: Session, table: FromClause, *, owner: str, owner_id: object, column: str,
+                 values: Sequence[str]) -> None:
+    """Insert a row (owner=owner_id, column=value) for each value into a model's table (`Model.__table__`).
+
+    Plain rows: nothing reads them back as objects, and the unit of work costs more per object than the insert.
+    """
+    if not values:
+        return
+    table = cast(Table, table)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_unnest_insert(table, owner, column), {"owner": owner_id, "values": list(values)})
+    else:
+        # SQLite runs in this process: executemany costs no round trips.
+        session.execute(_insert(table), [{owner: owner_id, column: v} for v in values])
