@@ -41,7 +41,8 @@ class Actor(Protocol):
     def role(self) -> str: ...
 
 
-def event_content(e: AuditEvent) -> EventContent:
+def event_content(e: AuditEvent | Any) -> EventContent:
+    """The hashed content of an event: a mapped AuditEvent, or a row selected with the same columns."""
     return EventContent(
         occurred_at=e.occurred_at,
         actor_id=str(e.actor_id) if e.actor_id else None,

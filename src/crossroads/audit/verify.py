@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import and_, or_, select
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from crossroads.audit import tree
 from crossroads.audit.heads import TreeHead, signature_problem
-from crossroads.audit.leaves import EventContent, event_leaf_hash
+from crossroads.audit.leaves import event_leaf_hash
 from crossroads.audit.merkle import Frontier, Node, verify_consistency, verify_inclusion
 from crossroads.audit.models import AuditEvent, AuditTreeNode
 from crossroads.audit.service import event_content
@@ -59,19 +58,6 @@ class Verification:
     unsealed: int
     latest: StoredHead | None
     problem: Problem | None = None
-
-
-def _content(row: Any) -> EventContent:
-    return EventContent(
-        occurred_at=row.occurred_at,
-        actor_id=str(row.actor_id) if row.actor_id else None,
-        actor_role=row.actor_role,
-        action=row.action,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        office_id=str(row.office_id) if row.office_id else None,
-        details=row.details,
-    )
 
 
 def _check_nodes(session: Session, nodes: list[Node]) -> Problem | None:
@@ -139,7 +125,7 @@ class _Walk:
                 if row.seq != expected:
                     return Problem(f"the event at position {expected} is missing (the next sealed event, "
                                    f"#{row.id}, is at position {row.seq}): it was removed", event_id=row.id)
-                leaf = event_leaf_hash(_content(row))
+                leaf = event_leaf_hash(event_content(row))
                 if leaf != row.leaf_hash:
                     return Problem(f"event #{row.id} at position {row.seq} was altered: its content no longer "
                                    "matches its leaf hash", event_id=row.id)
@@ -190,7 +176,7 @@ class _Walk:
         try:
             for row in result:
                 self.unsealed += 1
-                if event_leaf_hash(_content(row)) != row.leaf_hash:
+                if event_leaf_hash(event_content(row)) != row.leaf_hash:
                     return Problem(f"event #{row.id} (not sealed yet) was altered: its content no longer matches "
                                    "its leaf hash", event_id=row.id)
         finally:
