@@ -30,6 +30,7 @@ from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
 from crossroads.web import api_docs, errors, openapi
+from crossroads.web.admission import ReadsFirst
 from crossroads.web.deps import no_control_characters
 from crossroads.web.middleware import BodyLimit, SecurityHeadersAndAccessLog
 
@@ -80,7 +81,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    # The last added is the outermost: the access log and the headers cover the 413 answers of BodyLimit too.
+    # The last added is the outermost: the access log and the headers cover the 413 answers of BodyLimit too,
+    # and a write's time waiting for its turn (ReadsFirst) is in its logged duration.
+    app.add_middleware(ReadsFirst, max_writes=settings.max_concurrent_writes,
+                       max_wait=settings.write_wait_ms / 1000)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeadersAndAccessLog)
 

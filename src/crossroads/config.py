@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # before they are read (web/middleware.py: BodyLimit).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     max_upload_bytes: int = Field(default=11 * 1024 * 1024, gt=0)
+    # Reads first (web/admission.py): per server process, at most this many writes at once, and a write waits
+    # while reads are in flight for at most write_wait_ms. 0 writes turns the gate off.
+    max_concurrent_writes: int = Field(default=4, ge=0)
+    write_wait_ms: int = Field(default=250, ge=0)
     session_hours: int = 12
     token_hours: int = 8
     # Login throttling (auth/throttle.py): failures per source and account, and per source, within the window;
