@@ -87,10 +87,23 @@ class TestEditPersonPage:
         assert 'value="Quispe"' in response.text
         assert "changed Given name from" in response.text and "Josep" in response.text
         assert db.get(Person, person.id).family_name == "Muñoz"
-        # The form now carries the current version: saving again applies the user's change.
+        # The form now carries the current version, and the other change where the user left the field alone:
+        # saving again applies the user's change and keeps the other one.
+        assert 'value="Josep"' in response.text
         again = client.post(f"/people/{person.id}/edit", data=_form(response.text))
         assert again.status_code == 200
-        assert db.get(Person, person.id).family_name == "Quispe"
+        saved = db.get(Person, person.id)
+        assert (saved.given_name, saved.family_name) == ("Josep", "Quispe")
+
+    def test_a_field_both_changed_keeps_the_users_input(self, client, db, world):
+        person = pf.person(db, world.principal(db, "caseworker_a"))
+        login(client, world.users["caseworker_a"].email)
+        page = client.get(f"/people/{person.id}/edit")
+        update_person(db, principal=world.principal(db, "supervisor_a"), person_id=person.id,
+                      data=PersonUpdate(version=person.version, family_name="Muñoz Pérez"))
+        response = client.post(f"/people/{person.id}/edit", data=_form(page.text, family_name="Muñoz Díaz"))
+        assert response.status_code == 409
+        assert 'value="Muñoz Díaz"' in response.text and "changed Family name from" in response.text
 
     def test_bad_input_comes_back_beside_the_field_and_nothing_is_saved(self, client, db, world):
         person = pf.person(db, world.principal(db, "caseworker_a"))

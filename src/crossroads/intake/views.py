@@ -218,24 +218,40 @@ def _changes_context(session: Session, principal: Principal, person: Person, sin
             "may_edit": may_edit_person(principal, person.office_id)}
 
 
-def _edit_values(person: Person) -> dict[str, str]:
-    """The edit form filled in from the record, the first name in original script in its own field."""
-    native = next((n for n in person.names if n.kind == NameKind.NATIVE_SCRIPT), None)
-    values = {
-        "given_name": person.given_name, "family_name": person.family_name,
-        "native_script_name": native.name if native else "",
-        "aliases": "\n".join(n.name for n in person.names if n is not native),
-        "sex": person.sex.value,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
-        "date_of_birth_estimated": "on" if person.date_of_birth_estimated else "",
-        "nationality": person.nationality or "", "languages": ", ".join(person.languages),
-        "phone": person.phone or "",
+def _form_values(values: dict[str, Any]) -> dict[str, str]:
+    """The edit form's fields from a person's values (`people.service.person_values`), the first name in original
+    script in its own field."""
+    names = values["aliases"]
+    native = next((n for n in names if n["kind"] == NameKind.NATIVE_SCRIPT), None)
+    form = {
+        "given_name": values["given_name"], "family_name": values["family_name"],
+        "native_script_name": native["name"] if native else "",
+        "aliases": "\n".join(n["name"] for n in names if n is not native),
+        "sex": values["sex"], "date_of_birth": values["date_of_birth"] or "",
+        "date_of_birth_estimated": "on" if values["date_of_birth_estimated"] else "",
+        "nationality": values["nationality"] or "", "languages": ", ".join(values["languages"]),
+        "phone": values["phone"] or "",
     }
-    for i, d in enumerate(person.documents):
-        values |= {f"document_type_{i}": d.document_type.value, f"document_number_{i}": d.number,
-                   f"document_country_{i}": d.issuing_country or "",
-                   f"document_expiry_{i}": d.expiry_date.isoformat() if d.expiry_date else ""}
-    return values
+    for i, d in enumerate(values["documents"]):
+        form |= {f"document_type_{i}": d["document_type"], f"document_number_{i}": d["number"],
+                 f"document_country_{i}": d["issuing_country"] or "", f"document_expiry_{i}": d["expiry_date"] or ""}
+    return form
+
+
+def _merged_input(submitted: dict[str, str], person: Person, changes: list[service.Change]) -> dict[str, str]:
+    """The user's stale form brought up to date: what they left as it was takes the value saved since, and
+    what they changed keeps their input, so that saving again overwrites nobody's change unseen."""
+    current = service.person_values(person)
+    base = dict(current)
+    for change in changes:  # newest first: each step goes one edit further back
+        if change.shown:
+            base[change.field] = change.before
+    now, then = _form_values(current), _form_values(base)
+    merged = dict(submitted)
+    for key in now.keys() | then.keys():
+        if submitted.get(key, "") == then.get(key, ""):
+            merged[key] = now.get(key, "")
+    return merged
 
 
 def person_update_from_form(form: FormData, person: Person) -> PersonUpdate:
@@ -274,7 +290,7 @@ def edit_page(person_id: uuid.UUID, request: Request, session: DbSession, princi
     if person.merged_into_id is not None:
         return RedirectResponse(f"/people/{person.merged_into_id}/edit", status_code=303)
     require_person_editor(principal, person.office_id)
-    return _edit_page(request, session, principal, person, values=_edit_values(person))
+    return _edit_page(request, session, principal, person, values=_form_values(service.person_values(person)))
 
 
 @router.post("/people/{person_id}/edit")
@@ -299,5 +315,7 @@ def edit(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
         except ValueError:
             since = 0
         conflict = {"current_version": person.version, **_changes_context(session, principal, person, since)}
+        # Editors read every class of the person's values, so the change rows carry them all.
+        values = _merged_input(values, person, conflict["changes"])
         return _edit_page(request, session, principal, person, values=values, conflict=conflict, status_code=409)
     raise refusal  # not about the form (out of scope, not allowed, merged): the error page answers it

@@ -194,7 +194,7 @@ def _document_value(d: IdentityDocument | DocumentIn) -> dict[str, str | None]:
             "expiry_date": d.expiry_date.isoformat() if d.expiry_date else None}
 
 
-def _values(person: Person) -> dict[str, Any]:
+def person_values(person: Person) -> dict[str, Any]:
     """The editable fields as plain JSON values; lists sorted, so that only a changed list compares unequal."""
     return {
         "given_name": person.given_name,
@@ -273,7 +273,7 @@ def update_person(session: Session, *, principal: Principal, person_id: uuid.UUI
             extra={"current_version": person.version,
                    "changed_fields": _fields_changed_since(session, person, data.version)},
         )
-    before = _values(person)
+    before = person_values(person)
     for name, value in data.changes().items():
         if name == "aliases":
             _replace_names(person, value)  # type: ignore[arg-type]
@@ -283,7 +283,7 @@ def update_person(session: Session, *, principal: Principal, person_id: uuid.UUI
             person.languages = list(dict.fromkeys(value))  # type: ignore[call-overload]
         else:
             setattr(person, name, value)
-    after = _values(person)
+    after = person_values(person)
     changed = [name for name in EDITABLE if before[name] != after[name]]
     if changed:
         # One UPDATE of the person's row, which raises its version once: a change of names or documents alone
