@@ -303,7 +303,7 @@ def edit(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
     refusal = tried.refusal
     if refusal is None:
         return RedirectResponse(f"/people/{person_id}#changes", status_code=303)
-    values = dict(form)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
     if isinstance(refusal, ValidationError):
         person = service.get_person(session, principal=principal, person_id=person_id)
         return _edit_page(request, session, principal, person, values=values, errors=field_errors(refusal),
@@ -314,8 +314,9 @@ def edit(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
             since = int(text(form, "version") or "0")
         except ValueError:
             since = 0
-        conflict = {"current_version": person.version, **_changes_context(session, principal, person, since)}
+        context = _changes_context(session, principal, person, since)
+        conflict = {"current_version": person.version, **context}
         # Editors read every class of the person's values, so the change rows carry them all.
-        values = _merged_input(values, person, conflict["changes"])
+        values = _merged_input(values, person, context["changes"])
         return _edit_page(request, session, principal, person, values=values, conflict=conflict, status_code=409)
     raise refusal  # not about the form (out of scope, not allowed, merged): the error page answers it
