@@ -92,3 +92,25 @@ class TestCaseSummary:
     def test_others_are_refused_and_nothing_is_audited(self, client, db, world, trafficking_case, user, status):
         assert _summary(client, world, user, trafficking_case).status_code == status
         assert cf.events(db, trafficking_case.id, "case.summary_read") == []
+
+
+class TestCaseSummaryCost:
+    def test_statements_do_not_grow_with_the_cases_work(self, client, db, world, trafficking_case):
+        cw = world.principal(db, "caseworker_a")
+        login(client, world.users["caseworker_a"].email)
+        url = f"/cases/{trafficking_case.id}/summary"
+
+        def measured() -> int:
+            client.get(url)  # nothing cached on first use is counted
+            db.commit()
+            db.expunge_all()
+            with wf.statements(db.get_bind()) as seen:
+                assert client.get(url).status_code == 200
+            return len(seen)
+
+        few = measured()
+        for i in range(10):
+            wf.task(db, cw, trafficking_case, title=f"Call back {i}")
+            wf.service(db, cw, trafficking_case, code="medical_care")
+            add_case_note(db, principal=cw, case_id=trafficking_case.id, data=NoteCreate(body=f"Follow-up {i}."))
+        assert measured() == few
