@@ -1,9 +1,10 @@
-"""Registering people, reading them under the access policy, and linking households."""
+"""Registering people, reading them under the access policy, correcting them, and linking households."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -306,7 +307,7 @@ def update_person(session: Session, *, principal: Principal, person_id: uuid.UUI
 class Change:
     """A field of a person changed by an edit; the values only where the user may read the field's class."""
 
-    at: Any
+    at: datetime
     by: uuid.UUID | None
     version: int
     field: str
