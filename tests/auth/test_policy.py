@@ -14,8 +14,11 @@ from crossroads.auth.policy import (
     Allowed,
     Principal,
     UnknownAction,
+    holds_case,
     may_decide_approval,
     may_decide_release,
+    may_edit_person,
+    readable_sensitivities,
 )
 from crossroads.auth.roles import Action, Role
 
@@ -78,3 +81,34 @@ class TestFourEyes:
         assert may_decide_release(dpo, uuid.uuid4())
         assert not may_decide_release(dpo, dpo.user_id)
         assert not may_decide_release(principal(Role.DATA_OFFICER), uuid.uuid4())
+
+
+class TestReadableSensitivities:
+    @pytest.mark.parametrize(("role", "holder", "classes"), [
+        (Role.CASEWORKER, True, {"general", "personal", "sensitive", "highly_sensitive"}),
+        (Role.CASEWORKER, False, {"general", "personal"}),
+        (Role.SUPERVISOR, False, {"general", "personal", "sensitive", "highly_sensitive"}),
+        (Role.PARTNER, True, set()),
+        (Role.DATA_OFFICER, True, set()),
+        (Role.DPO, True, set()),
+        (Role.ADMIN, True, set()),
+    ])
+    def test_need_to_know_by_role_and_holding(self, role, holder, classes):
+        assert readable_sensitivities(principal(role), holder=holder) == classes
+
+    def test_a_case_is_held_by_the_user_it_is_assigned_to(self):
+        p = principal(Role.CASEWORKER)
+        assert holds_case(p, p.user_id) and not holds_case(p, uuid.uuid4()) and not holds_case(p, None)
+
+
+class TestMayEditPerson:
+    @pytest.mark.parametrize(("role", "own_office", "allowed"), [
+        (Role.CASEWORKER, True, True), (Role.CASEWORKER, False, False),
+        (Role.SUPERVISOR, True, True), (Role.SUPERVISOR, False, True),
+        (Role.PARTNER, True, False), (Role.DATA_OFFICER, True, False), (Role.DPO, True, False),
+        (Role.ADMIN, True, False),
+    ])
+    def test_the_persons_office_or_a_supervisor(self, role, own_office, allowed):
+        p = principal(role)
+        office = next(iter(p.office_ids)) if own_office else uuid.uuid4()
+        assert may_edit_person(p, office) is allowed

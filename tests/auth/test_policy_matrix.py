@@ -120,6 +120,8 @@ OPERATIONS = [
               body=lambda r: {"full_name": "Renamed Colleague"}),
     # People: the registry roles of the person's office.
     Operation("GET", "/people/{person_id}", "401 200 404 200 404 403 403 403 403"),
+    Operation("PATCH", "/people/{person_id}", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"version": r["person_version"], "phone": "+216 20 123 456"}),
     Operation("GET", "/people/{person_id}/household", "401 200 404 200 404 403 403 403 403"),
     Operation("POST", "/people/{person_id}/household", "401 201 404 201 404 403 403 403 403",
               body=lambda r: {"relationship": "child", "person": pf.person_payload(given_name="Ana")}),
@@ -331,6 +333,7 @@ def records(module_db):
     _, version, _ = current_version(db, "avrr")
     db.commit()
     db.refresh(case)
+    db.refresh(person)
     return {
         "headers": headers, "signing_key": signing_key,
         "caseworker_a_email": users["caseworker_a"].email, "user_id": str(users["caseworker_b"].id),
@@ -338,7 +341,8 @@ def records(module_db):
         "office_id": str(world.office_a.id), "office_b_id": str(world.office_b.id),
         "partner_org_id": str(world.partner_org.id),
         "code": "avrr", "programme_config": version.config,
-        "person_id": str(person.id), "case_id": str(case.id), "case_version": case.version,
+        "person_id": str(person.id), "person_version": person.version,
+        "case_id": str(case.id), "case_version": case.version,
         "other_case_id": str(other_case.id), "linked_case_id": str(linked_case.id),
         "open_task_id": open_task.id, "done_task_id": done_task.id, "service_id": service.id,
         "attachment_id": str(attachment.id), "approval_id": approval.id,

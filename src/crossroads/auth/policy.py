@@ -61,6 +61,25 @@ GRANTS: dict[Role, frozenset[Action]] = {
 }
 
 
+# Sensitivity classes of recorded values, the programmes' (`programmes/config.py: Sensitivity`) and a person's
+# identity's (`people/models.py: PERSON_FIELD_SENSITIVITY`): general data may appear in statistics, personal data
+# identifies someone, sensitive and highly sensitive data can harm them if it travels.
+GENERAL, PERSONAL, SENSITIVE, HIGHLY_SENSITIVE = "general", "personal", "sensitive", "highly_sensitive"
+SENSITIVITIES = frozenset({GENERAL, PERSONAL, SENSITIVE, HIGHLY_SENSITIVE})
+
+# Need to know: a caseworker reads the sensitive values of the records they hold (a person of their office, a
+# case assigned to them) and only the general and personal values of the others they can open; a supervisor
+# oversees their offices and reads them all. Roles that see no identities read none.
+_READS: dict[Role, frozenset[str]] = {
+    Role.CASEWORKER: frozenset({GENERAL, PERSONAL}),
+    Role.SUPERVISOR: SENSITIVITIES,
+}
+
+# A person's identity is corrected by the office that registered them, or by a supervisor overseeing the person;
+# a caseworker elsewhere who sees the person through a case asks that office.
+_EDITS_ANY_PERSON_IN_SCOPE = frozenset({Role.SUPERVISOR})
+
+
 def _table(name: str) -> Table:
     """A table of the schema, looked up by name as foreign keys name it.
 
@@ -137,6 +156,36 @@ def default_office(principal: Principal, office_id: uuid.UUID | None) -> uuid.UU
     if len(principal.office_ids) == 1:
         return next(iter(principal.office_ids))
     raise Invalid("choose the office: you work in more than one", field="office_id")
+
+
+def readable_sensitivities(principal: Principal, *, holder: bool) -> frozenset[str]:
+    """The sensitivity classes of a record's values the user may read; `holder` when they hold the record."""
+    reads = _READS.get(principal.role, frozenset())
+    return SENSITIVITIES if holder and reads else reads
+
+
+def holds_person(principal: Principal, person_office_id: uuid.UUID) -> bool:
+    """The person was registered in one of the user's offices."""
+    return person_office_id in principal.office_ids
+
+
+def holds_case(principal: Principal, assigned_to: uuid.UUID | None) -> bool:
+    """The case is assigned to the user."""
+    return _own(principal, assigned_to)
+
+
+def may_edit_person(principal: Principal, person_office_id: uuid.UUID) -> bool:
+    """The user may correct this person's identity (the person is already in their `people_scope`)."""
+    return principal.may(Action.PERSON_UPDATE) and (
+        principal.role in _EDITS_ANY_PERSON_IN_SCOPE or holds_person(principal, person_office_id))
+
+
+def require_person_editor(principal: Principal, person_office_id: uuid.UUID) -> None:
+    """Refuse (403) unless `may_edit_person`."""
+    require(principal, Action.PERSON_UPDATE)
+    if not may_edit_person(principal, person_office_id):
+        raise Forbidden("only the office that registered this person, or a supervisor, may change their details",
+                        field="person_id")
 
 
 def cases_scope(principal: Principal) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from crossroads.cases import service
 from crossroads.cases.forms import data_from_form
 from crossroads.cases.page import case_page
 from crossroads.cases.schemas import CaseCreate, CaseUpdate, NoteCreate
+from crossroads.cases.summary import case_summary
 from crossroads.db.session import attempt
 from crossroads.kit.errors import Conflict
 from crossroads.programmes import service as programmes
@@ -79,6 +80,19 @@ def open_case(request: Request, form: Form, session: DbSession, principal: UiUse
 @router.get("/cases/{case_id}")
 def show_case(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
     return case_page(request, session, principal, case_id)
+
+
+@router.get("/cases/{case_id}/summary")
+def case_summary_page(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
+    """The case on one printable page, for a paper file or a handover, in the user's language."""
+    summary = case_summary(session, principal=principal, case_id=case_id)
+    programme_list = programmes.list_programmes(session)
+    return render(request, "cases/summary.html", {
+        "s": summary, "case": summary.case, "person": summary.person,
+        "programme_names": {p.code: p.name for p in programme_list},
+        "state_label": programmes.state_labeller({summary.case.programme_version_id: summary.config}),
+        "service_labels": {sv.code: sv.label for sv in summary.config.services},
+    })
 
 
 @router.post("/cases/{case_id}/edit")

@@ -10,7 +10,13 @@ from crossroads.auth.deps import ApiUser
 from crossroads.cases.schemas import CaseOut
 from crossroads.intake import service
 from crossroads.intake.schemas import RegistrationCreate, RegistrationOut
-from crossroads.people.schemas import HouseholdMemberCreate, HouseholdMemberOut, PersonCreate, PersonOut
+from crossroads.people.schemas import (
+    HouseholdMemberCreate,
+    HouseholdMemberOut,
+    PersonCreate,
+    PersonOut,
+    PersonUpdate,
+)
 from crossroads.web.deps import DbSession
 
 router = APIRouter()
@@ -19,6 +25,13 @@ router = APIRouter()
 @router.post("/people", response_model=PersonOut, status_code=201, tags=["people"])
 def register_person(body: PersonCreate, session: DbSession, principal: ApiUser):
     person = service.register_person(session, principal=principal, data=body)
+    return PersonOut.model_validate(person)
+
+
+@router.patch("/people/{person_id}", response_model=PersonOut, responses={409: {}}, tags=["people"])
+def edit_person(person_id: uuid.UUID, body: PersonUpdate, session: DbSession, principal: ApiUser):
+    """Correct a person's details against `version`; fields left out stay as they are."""
+    person = service.edit_person(session, principal=principal, person_id=person_id, data=body)
     return PersonOut.model_validate(person)
 
 

@@ -16,7 +16,7 @@ from crossroads.intake.schemas import RegistrationCreate
 from crossroads.kit.errors import DomainError
 from crossroads.people import service as people
 from crossroads.people.models import Person
-from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate, PersonUpdate
 
 
 def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -55,3 +55,14 @@ def register_with_case(session: Session, *, principal: Principal, data: Registra
     except DomainError as exc:
         # The request's transaction rolls back, so the person registered above is not kept either.
         raise exc.within("case") from None
+
+
+def edit_person(session: Session, *, principal: Principal, person_id: uuid.UUID, data: PersonUpdate) -> Person:
+    """Correct a person's details; their matching keys follow in the same transaction."""
+    person, changed = people.update_person(session, principal=principal, person_id=person_id, data=data)
+    if people.MATCHED & set(changed):
+        # As at registration: a duplicate check, a batch run or a search after the commit sees the new values, and
+        # a likely duplicate the correction reveals goes to a supervisor.
+        index_person(session, person)
+        queue_duplicates_of(session, actor=principal, person=person)
+    return person

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from crossroads.auth.deps import UiUser
-from crossroads.auth.models import Office
-from crossroads.auth.policy import Principal, require
+from crossroads.auth.models import Office, User
+from crossroads.auth.policy import Principal, may_edit_person, require, require_person_editor
 from crossroads.auth.roles import Action
 from crossroads.cases.service import cases_of_person
 from crossroads.db.session import attempt
@@ -24,9 +25,11 @@ from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
 from crossroads.dedup.views import FIELD_LABELS
 from crossroads.intake import service as intake
+from crossroads.kit.errors import Conflict
+from crossroads.kit.i18n import N_
 from crossroads.people import service
-from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
-from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
+from crossroads.people.models import DocumentType, NameKind, Person, Relationship, Sex
+from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate, PersonUpdate
 from crossroads.programmes.service import configs_for, list_programmes, state_labeller
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, field_errors, lines, text
@@ -35,10 +38,12 @@ from crossroads.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 DOCUMENT_ROWS = 2
+# As many as a person may have (people/schemas.py: PersonCreate.documents), and one row to add.
+MAX_DOCUMENTS = 11
 
 
-def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
-    """Build the registration schema from a form; the same names serve the household form with a prefix."""
+def _person_fields(form: FormData, prefix: str = "") -> dict[str, Any]:
+    """The registration form's fields as the schemas take them; the household form prefixes their names."""
 
     def f(name: str) -> str | None:
         return text(form, prefix + name)
@@ -46,27 +51,39 @@ def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
     documents = [
         {"document_type": f(f"document_type_{i}"), "number": f(f"document_number_{i}"),
          "issuing_country": f(f"document_country_{i}"), "expiry_date": f(f"document_expiry_{i}")}
-        for i in range(DOCUMENT_ROWS)
+        for i in range(_document_rows(form, prefix))
         if f(f"document_number_{i}")
     ]
     aliases = [{"name": n, "kind": NameKind.ALIAS} for n in lines(form, prefix + "aliases")]
     if native := f("native_script_name"):
         aliases.insert(0, {"name": native, "kind": NameKind.NATIVE_SCRIPT})
     languages = [c for c in (f("languages") or "").replace(";", ",").split(",") if c.strip()]
-    return PersonCreate(
-        given_name=f("given_name") or "",
-        family_name=f("family_name") or "",
-        sex=f("sex") or "",
-        date_of_birth=f("date_of_birth"),
-        date_of_birth_estimated=form.get(prefix + "date_of_birth_estimated") == "on",
-        estimated_age=f("estimated_age"),
-        nationality=f("nationality") or "",
-        languages=languages,
-        phone=f("phone"),
-        aliases=aliases,
-        documents=documents,
-        office_id=f("office_id"),
-    )
+    return {
+        "given_name": f("given_name") or "",
+        "family_name": f("family_name") or "",
+        "sex": f("sex") or "",
+        "date_of_birth": f("date_of_birth"),
+        "date_of_birth_estimated": form.get(prefix + "date_of_birth_estimated") == "on",
+        "estimated_age": f("estimated_age"),
+        "nationality": f("nationality") or "",
+        "languages": languages,
+        "phone": f("phone"),
+        "aliases": aliases,
+        "documents": documents,
+    }
+
+
+def _document_rows(form: FormData, prefix: str = "") -> int:
+    # The edit form shows a row per recorded document and one more; registration shows DOCUMENT_ROWS.
+    try:
+        return min(max(int(text(form, prefix + "document_rows") or DOCUMENT_ROWS), DOCUMENT_ROWS), MAX_DOCUMENTS)
+    except ValueError:
+        return DOCUMENT_ROWS
+
+
+def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
+    """Build the registration schema from a form; the same names serve the household form with a prefix."""
+    return PersonCreate(**_person_fields(form, prefix), office_id=text(form, prefix + "office_id"))
 
 
 def _offices_of(session: Session, principal: Principal) -> list[Office]:
@@ -149,6 +166,7 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "errors": errors or {},
             "values": values or {},
             "merges": merges_of_person(session, principal=principal, person_id=person.id),
+            **_changes_context(session, principal, person),
             "open_pairs": open_pairs_of(session, principal=principal, person_id=person.id),
             **(extra or {}),
         },
@@ -179,3 +197,126 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
     else:
         errors = {f"member_{refusal.field or 'form'}": refusal.message}
     return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422)
+
+
+# What the person's page and the edit page call each field of a person's record.
+PERSON_FIELD_LABELS = {
+    "given_name": N_("Given name"), "family_name": N_("Family name"), "aliases": N_("Other names"),
+    "sex": N_("Sex"), "date_of_birth": N_("Date of birth"), "date_of_birth_estimated": N_("Date of birth is estimated"),
+    "nationality": N_("Nationality"), "languages": N_("Languages"), "phone": N_("Phone"),
+    "documents": N_("Identity documents"),
+}
+
+
+def _changes_context(session: Session, principal: Principal, person: Person, since: int = 0) -> dict:
+    """The person's changes for the page (after version `since`), with their authors' names."""
+    changes = [c for c in service.person_changes(session, principal=principal, person=person) if c.version > since]
+    authors = {c.by for c in changes if c.by is not None}
+    names = {uid: name for uid, name in session.execute(select(User.id, User.full_name).where(User.id.in_(authors)))} \
+        if authors else {}
+    return {"changes": changes, "change_authors": names, "person_field_labels": PERSON_FIELD_LABELS,
+            "may_edit": may_edit_person(principal, person.office_id)}
+
+
+def _form_values(values: dict[str, Any]) -> dict[str, str]:
+    """The edit form's fields from a person's values (`people.service.person_values`), the first name in original
+    script in its own field."""
+    names = values["aliases"]
+    native = next((n for n in names if n["kind"] == NameKind.NATIVE_SCRIPT), None)
+    form = {
+        "given_name": values["given_name"], "family_name": values["family_name"],
+        "native_script_name": native["name"] if native else "",
+        "aliases": "\n".join(n["name"] for n in names if n is not native),
+        "sex": values["sex"], "date_of_birth": values["date_of_birth"] or "",
+        "date_of_birth_estimated": "on" if values["date_of_birth_estimated"] else "",
+        "nationality": values["nationality"] or "", "languages": ", ".join(values["languages"]),
+        "phone": values["phone"] or "",
+    }
+    for i, d in enumerate(values["documents"]):
+        form |= {f"document_type_{i}": d["document_type"], f"document_number_{i}": d["number"],
+                 f"document_country_{i}": d["issuing_country"] or "", f"document_expiry_{i}": d["expiry_date"] or ""}
+    return form
+
+
+def _merged_input(submitted: dict[str, str], person: Person, changes: list[service.Change]) -> dict[str, str]:
+    """The user's stale form brought up to date: what they left as it was takes the value saved since, and
+    what they changed keeps their input, so that saving again overwrites nobody's change unseen."""
+    current = service.person_values(person)
+    base = dict(current)
+    for change in changes:  # newest first: each step goes one edit further back
+        if change.shown:
+            base[change.field] = change.before
+    now, then = _form_values(current), _form_values(base)
+    merged = dict(submitted)
+    for key in now.keys() | then.keys():
+        if submitted.get(key, "") == then.get(key, ""):
+            merged[key] = now.get(key, "")
+    return merged
+
+
+def person_update_from_form(form: FormData, person: Person) -> PersonUpdate:
+    """The edit form as a correction of every field; a name kept keeps its kind (a previous name stays one)."""
+    fields = _person_fields(form)
+    kinds = {n.name: n.kind for n in person.names}
+    fields["aliases"] = [a if a["kind"] == NameKind.NATIVE_SCRIPT else {**a, "kind": kinds.get(a["name"], a["kind"])}
+                         for a in fields["aliases"]]
+    return PersonUpdate(version=text(form, "version") or "", **fields)
+
+
+def _edit_page(request: Request, session: Session, principal: Principal, person: Person, *, values: dict,
+               errors: dict | None = None, conflict: dict | None = None, status_code: int = 200) -> Response:
+    rows = max(len(person.documents) + 1, DOCUMENT_ROWS, _document_rows_of(values))
+    return render(request, "people/edit.html", {
+        **_form_context(session, principal),
+        # A person stays in their office: the edit form does not offer to move them.
+        "offices": [],
+        "document_rows": range(min(rows, MAX_DOCUMENTS)),
+        "person": person, "values": values, "errors": errors or {}, "conflict": conflict,
+        "form_version": (conflict or {}).get("current_version", person.version),
+        "person_field_labels": PERSON_FIELD_LABELS,
+    }, status_code=status_code)
+
+
+def _document_rows_of(values: dict) -> int:
+    try:
+        return int(values.get("document_rows") or 0)
+    except ValueError:
+        return 0
+
+
+@router.get("/people/{person_id}/edit")
+def edit_page(person_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
+    person = service.get_person(session, principal=principal, person_id=person_id)
+    if person.merged_into_id is not None:
+        return RedirectResponse(f"/people/{person.merged_into_id}/edit", status_code=303)
+    require_person_editor(principal, person.office_id)
+    return _edit_page(request, session, principal, person, values=_form_values(service.person_values(person)))
+
+
+@router.post("/people/{person_id}/edit")
+def edit(person_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    """Save a correction; a stale form comes back with the user's input and what changed since they opened it."""
+    with attempt(session) as tried:
+        current = service.load_person(session, principal, person_id, full=True)
+        intake.edit_person(session, principal=principal, person_id=person_id,
+                           data=person_update_from_form(form, current))
+    refusal = tried.refusal
+    if refusal is None:
+        return RedirectResponse(f"/people/{person_id}#changes", status_code=303)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    if isinstance(refusal, ValidationError):
+        person = service.get_person(session, principal=principal, person_id=person_id)
+        return _edit_page(request, session, principal, person, values=values, errors=field_errors(refusal),
+                          status_code=422)
+    if isinstance(refusal, Conflict) and refusal.field == "version":
+        person = service.get_person(session, principal=principal, person_id=person_id)
+        try:
+            since = int(text(form, "version") or "0")
+        except ValueError:
+            since = 0
+        context = _changes_context(session, principal, person, since)
+        conflict = {"current_version": person.version, **context}
+        # Editors read every class of the person's values, so the change rows carry them all.
+        values = _merged_input(values, person, context["changes"])
+        return _edit_page(request, session, principal, person, values=values, conflict=conflict, status_code=409)
+    raise refusal  # not about the form (out of scope, not allowed, merged): the error page answers it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +46,23 @@ class Relationship(StrEnum):
     GRANDCHILD = "grandchild"
     OTHER_RELATIVE = "other_relative"
     NON_RELATIVE = "non_relative"
+
+
+# How sensitive each field of a person's identity is, in the classes of the access policy
+# (`auth/policy.py: readable_sensitivities`): names, documents and a phone number single a person out and can
+# lead to them; sex, age, nationality and languages identify them only together.
+PERSON_FIELD_SENSITIVITY: dict[str, str] = {
+    "given_name": "sensitive",
+    "family_name": "sensitive",
+    "aliases": "sensitive",
+    "documents": "sensitive",
+    "phone": "sensitive",
+    "sex": "personal",
+    "date_of_birth": "personal",
+    "date_of_birth_estimated": "personal",
+    "nationality": "personal",
+    "languages": "personal",
+}
 
 
 class Household(UUIDPrimaryKey, Timestamps, Base):
@@ -127,3 +145,23 @@ class PersonNameToken(Base):
     # Binary collation on PostgreSQL, so that prefix ranges over the index follow plain code-point order.
     token: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
                                        primary_key=True)
+
+
+class PersonChange(Base):
+    """One field of a person's record as an edit changed it, with its values before and after.
+
+    The audit trail records that the field changed, by name, never its values; the values stay here, beside the
+    record they describe, shown under the policy's sensitivity classes and deleted with the person.
+    """
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # The person's version the edit produced.
+    version: Mapped[int]
+    field: Mapped[str] = mapped_column(String(40))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

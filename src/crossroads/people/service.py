@@ -1,20 +1,42 @@
-"""Registering people, reading them under the access policy, and linking households."""
+"""Registering people, reading them under the access policy, correcting them, and linking households."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
-from crossroads.auth.policy import Principal, default_office, people_scope, require, require_office
+from crossroads.auth.policy import (
+    Principal,
+    default_office,
+    holds_person,
+    people_scope,
+    readable_sensitivities,
+    require,
+    require_office,
+    require_person_editor,
+)
 from crossroads.auth.roles import Action
+from crossroads.db.base import utcnow
 from crossroads.db.rows import insert_owned
-from crossroads.kit.errors import Invalid, NotFound
+from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.text import normalise_document_number, search_key
-from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
-from crossroads.people.schemas import PersonCreate
+from crossroads.people.models import (
+    PERSON_FIELD_SENSITIVITY,
+    Household,
+    IdentityDocument,
+    Person,
+    PersonChange,
+    PersonName,
+    PersonNameToken,
+    Relationship,
+)
+from crossroads.people.schemas import AliasIn, DocumentIn, PersonCreate, PersonUpdate
 
 
 def person_search_key(person: Person) -> str:
@@ -155,3 +177,153 @@ def join_household(session: Session, *, principal: Principal, head: Person, memb
         details={"person": str(member.id), "relationship": relationship.value},
     )
     return member
+
+
+# Editing a person
+
+# The fields an edit may change, in the order the person's page lists them.
+EDITABLE = ("given_name", "family_name", "aliases", "sex", "date_of_birth", "date_of_birth_estimated", "nationality",
+            "languages", "phone", "documents")
+# Fields the duplicate check and the name search read: a change to one of them rebuilds the person's keys.
+MATCHED = frozenset({"given_name", "family_name", "aliases", "sex", "date_of_birth", "date_of_birth_estimated",
+                     "nationality", "phone", "documents"})
+NAMES = frozenset({"given_name", "family_name", "aliases"})
+
+
+def _document_value(d: IdentityDocument | DocumentIn) -> dict[str, str | None]:
+    return {"document_type": d.document_type.value, "number": d.number, "issuing_country": d.issuing_country,
+            "expiry_date": d.expiry_date.isoformat() if d.expiry_date else None}
+
+
+def person_values(person: Person) -> dict[str, Any]:
+    """The editable fields as plain JSON values; lists sorted, so that only a changed list compares unequal."""
+    return {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "aliases": sorted(({"name": n.name, "kind": n.kind.value} for n in person.names),
+                          key=lambda a: (a["kind"], a["name"])),
+        "sex": person.sex.value,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "date_of_birth_estimated": person.date_of_birth_estimated,
+        "nationality": person.nationality,
+        "languages": list(person.languages),
+        "phone": person.phone,
+        "documents": sorted((_document_value(d) for d in person.documents),
+                            key=lambda d: tuple(v or "" for v in d.values())),
+    }
+
+
+def _replace_names(person: Person, wanted: list[AliasIn]) -> None:
+    # Names kept by the edit keep their rows (and ids): a merge lists the ids it moved, so an unmerge can still
+    # move exactly those back.
+    remaining = list(dict.fromkeys((a.name, a.kind) for a in wanted))
+    for row in list(person.names):
+        if (row.name, row.kind) in remaining:
+            remaining.remove((row.name, row.kind))
+        else:
+            person.names.remove(row)
+    person.names.extend(PersonName(name=name, kind=kind) for name, kind in remaining)
+
+
+def _replace_documents(person: Person, wanted: list[DocumentIn]) -> None:
+    remaining = [_document_value(d) for d in wanted]
+    for row in list(person.documents):
+        value = _document_value(row)
+        if value in remaining:
+            remaining.remove(value)
+        else:
+            person.documents.remove(row)
+    for d in wanted:
+        if _document_value(d) in remaining:
+            remaining.remove(_document_value(d))
+            person.documents.append(IdentityDocument(
+                document_type=d.document_type, number=d.number, number_normalised=normalise_document_number(d.number),
+                issuing_country=d.issuing_country, expiry_date=d.expiry_date))
+
+
+def _fields_changed_since(session: Session, person: Person, version: int) -> list[str]:
+    rows = session.scalars(select(PersonChange.field).where(PersonChange.person_id == person.id,
+                                                            PersonChange.version > version))
+    return sorted(set(rows))
+
+
+def update_person(session: Session, *, principal: Principal, person_id: uuid.UUID,
+                  data: PersonUpdate) -> tuple[Person, list[str]]:
+    """Correct a person's details against the version the editor saw; answers the person and the fields changed.
+
+    A stale version is refused (409) with the fields changed since. Each changed field is kept with its values
+    before and after (`PersonChange`) and audited by name in the same transaction. The caller rebuilds what is
+    derived from the changed fields beyond the name search (`intake.service.edit_person`: matching keys).
+    """
+    require(principal, Action.PERSON_UPDATE)
+    person = session.scalar(
+        select(Person).where(Person.id == person_id, people_scope(principal))
+        .options(selectinload(Person.names), selectinload(Person.documents))
+        .with_for_update(of=Person).execution_options(populate_existing=True)
+    )
+    if person is None:
+        raise NotFound("no such person", field="person_id")
+    require_person_editor(principal, person.office_id)
+    if person.merged_into_id is not None:
+        raise Conflict("this record was merged into another person; edit that person instead", field="person_id",
+                       extra={"merged_into_id": str(person.merged_into_id)})
+    if person.version != data.version:
+        raise Conflict(
+            f"this person's details were changed since version {data.version} (now {person.version}); review "
+            "the changes and apply yours again", field="version",
+            extra={"current_version": person.version,
+                   "changed_fields": _fields_changed_since(session, person, data.version)},
+        )
+    before = person_values(person)
+    for name, value in data.changes().items():
+        if name == "aliases":
+            _replace_names(person, value)  # type: ignore[arg-type]
+        elif name == "documents":
+            _replace_documents(person, value)  # type: ignore[arg-type]
+        elif name == "languages":
+            person.languages = list(dict.fromkeys(value))  # type: ignore[call-overload]
+        else:
+            setattr(person, name, value)
+    after = person_values(person)
+    changed = [name for name in EDITABLE if before[name] != after[name]]
+    if changed:
+        # One UPDATE of the person's row, which raises its version once: a change of names or documents alone
+        # touches it too, since it is still a new version of the person.
+        person.search_key = person_search_key(person)
+        person.updated_at = utcnow()
+        session.flush()
+        if NAMES & set(changed):
+            refresh_name_index(session, person)
+        session.add_all(PersonChange(person_id=person.id, version=person.version, field=name, before=before[name],
+                                     after=after[name], changed_by=principal.user_id) for name in changed)
+    record_event(
+        session, actor=principal, action="person.update", entity_type="person", entity_id=person.id,
+        office_id=person.office_id, details={"fields": changed, "version": person.version},
+    )
+    return person, changed
+
+
+@dataclass(frozen=True)
+class Change:
+    """A field of a person changed by an edit; the values only where the user may read the field's class."""
+
+    at: datetime
+    by: uuid.UUID | None
+    version: int
+    field: str
+    shown: bool
+    before: Any = None
+    after: Any = None
+
+
+def person_changes(session: Session, *, principal: Principal, person: Person) -> list[Change]:
+    """The changes made to a person's details, newest first; the person was read under the policy already."""
+    readable = readable_sensitivities(principal, holder=holds_person(principal, person.office_id))
+    rows = session.scalars(select(PersonChange).where(PersonChange.person_id == person.id)
+                           .order_by(PersonChange.id.desc()).limit(200))
+    out = []
+    for row in rows:
+        shown = PERSON_FIELD_SENSITIVITY.get(row.field) in readable
+        out.append(Change(at=row.changed_at, by=row.changed_by, version=row.version, field=row.field, shown=shown,
+                          before=row.before if shown else None, after=row.after if shown else None))
+    return out

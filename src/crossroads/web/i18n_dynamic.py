@@ -85,6 +85,8 @@ DYNAMIC = (
     N_("a user with this e-mail exists"),
     N_("administrators cannot deactivate themselves or change their own role"),
     N_("a person cannot be added to their own household twice"),
+    N_("only the office that registered this person, or a supervisor, may change their details"),
+    N_("this record was merged into another person; edit that person instead"),
     # Form validation messages raised by our validators
     N_("must be an ISO 3166-1 alpha-3 country code, e.g. SYR, ERI, AFG"),
     N_("must be an ISO 639-1 or 639-3 language code, e.g. ar, ti, prs"),
@@ -93,6 +95,7 @@ DYNAMIC = (
     N_("must be between 1900-01-01 and today"),
     N_("give either date_of_birth or estimated_age, not both"),
     N_("give either person_id of a registered person or person to register"),
+    N_("cannot be removed, only changed"),
     # ICAO 9303 nationality codes outside ISO 3166 (kit/codes.py), which pycountry does not translate.
     N_("Stateless person"),
     N_("Refugee"),

@@ -72,6 +72,7 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "case.link": lambda d: f"linked to another case ({d.get('kind', '?').replace('_', ' ')})",
     "case.unlink": lambda d: f"link to another case removed ({d.get('kind', '?').replace('_', ' ')})",
     "case.links_read": lambda d: "linked cases viewed",
+    "case.summary_read": lambda d: "summary opened for printing",
 }
 
 
