@@ -149,6 +149,9 @@ OPERATIONS = [
     Operation("GET", "/cases/{case_id}/transitions", "401 200 404 200 404 403 403 403 403"),
     Operation("POST", "/cases/{case_id}/transitions", "401 200 404 200 404 403 403 403 403",
               body=lambda r: {"to_state": "counselling"}),
+    # Reopening an ended (withdrawn) AVRR case, which this programme lets its caseworkers do without approval.
+    Operation("POST", "/cases/{case_id}/reopen", "401 200 404 200 404 403 403 403 403",
+              ids={"case_id": "ended_case_id"}, body=lambda r: {"reason": "She came back to the office."}),
     Operation("GET", "/approvals", "401 200 200 200 200 403 403 403 403"),
     # Deciding a caseworker's request is a supervisor's, of the case's office.
     Operation("POST", "/approvals/{approval_id}/decision", "401 403 403 200 404 403 403 403 403",
@@ -296,7 +299,12 @@ def records(module_db):
     # A move that the programme reserves for a supervisor's approval, asked for by A's caseworker.
     waiting = cf.case_in_state(db, cw_a, "uasc", data={"closure_reason": "other"}, given_name="Samir",
                                family_name="Haddad", date_of_birth="2010-09-09", nationality="SYR")
-    approval = transitions.transition_case(db, principal=cw_a, case_id=waiting.id, to_state="closed").approval
+    approval = transitions.transition_case(db, principal=cw_a, case_id=waiting.id, to_state="closed",
+                                           reason="Reunited with her family.").approval
+    ended = cf.case_in_state(db, cw_a, "avrr", given_name="Rania", family_name="Aziz", date_of_birth="1990-02-02",
+                             nationality="EGY")
+    transitions.transition_case(db, principal=cw_a, case_id=ended.id, to_state="withdrawn",
+                                reason="Decided to stay.")
     # A transfer from office B to office A, and one from office A to office B.
     from_b = wf.case(db, cw_b, given_name="Lina", family_name="Saleh", date_of_birth="1995-05-05",
                      nationality="IRQ")
@@ -345,7 +353,7 @@ def records(module_db):
         "case_id": str(case.id), "case_version": case.version,
         "other_case_id": str(other_case.id), "linked_case_id": str(linked_case.id),
         "open_task_id": open_task.id, "done_task_id": done_task.id, "service_id": service.id,
-        "attachment_id": str(attachment.id), "approval_id": approval.id,
+        "attachment_id": str(attachment.id), "approval_id": approval.id, "ended_case_id": str(ended.id),
         "incoming_transfer_id": incoming.transfer.id, "outgoing_transfer_id": outgoing.transfer.id,
         "duplicate_id": str(duplicate.id), "candidate_id": candidate.id, "merge_id": merge.id,
         "dataset_id": str(dataset.id), "draft_id": str(draft.id), "pending_id": str(pending.id),

@@ -90,7 +90,16 @@ def state(page: Page) -> Locator:
 
 
 def workflow(page: Page) -> Locator:
-    return page.locator("section#workflow")
+    return page.locator("#workflow")
+
+
+def section(page: Page, name: str) -> Locator:
+    """A section of the case page, unfolded through the page's section links as a caseworker would."""
+    body = page.locator(f"section#{name}")
+    if not body.is_visible():
+        page.locator("nav.sections").locator(f'a[href="#{name}"]').click()
+    expect(body).to_be_visible()
+    return body
 
 
 def move_button(page: Page, label: str) -> Locator:
@@ -105,9 +114,19 @@ def move(page: Page, label: str, *, comment: str | None = None) -> None:
     expect(workflow(page).get_by_role("alert")).to_have_count(0)
 
 
+def end_case(page: Page, label: str, reason: str) -> None:
+    """A move that ends the case: its link opens a dialog that asks for the reason before anything happens."""
+    workflow(page).get_by_role("link", name=label, exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Reason (required)").fill(reason)
+    submit(page, dialog.get_by_role("button", name=re.sub(r" \(needs approval\)$", "", label), exact=True))
+    expect(workflow(page).get_by_role("alert")).to_have_count(0)
+
+
 def save_details(page: Page, **values: str) -> None:
     """Fill programme fields (`field_<name>`: text, date, textarea or select) and press "Save details"."""
-    details = page.locator("section#details")
+    details = section(page, "details")
     for name, value in values.items():
         field = details.locator(f"[name=field_{name}]")
         if field.evaluate("e => e.tagName") == "SELECT":
@@ -121,7 +140,7 @@ def save_details(page: Page, **values: str) -> None:
 
 
 def task_row(page: Page, title: str) -> Locator:
-    return page.locator("section#tasks tbody tr").filter(has_text=title)
+    return section(page, "tasks").locator("tbody tr").filter(has_text=title)
 
 
 def approvals_row(page: Page, number: str) -> Locator:
@@ -154,7 +173,7 @@ class TestAvrrCase:
         # A task that was due three days ago is overdue at once, on the case and on "My work".
         task_title = "Call the embassy about the laissez-passer"
         due = (date.today() - timedelta(days=3)).isoformat()
-        tasks = page.locator("section#tasks")
+        tasks = section(page, "tasks")
         tasks.get_by_label("New task").fill(task_title)
         tasks.get_by_label("Due date").fill(due)
         submit(page, tasks.get_by_role("button", name="Add task"))
@@ -180,7 +199,7 @@ class TestAvrrCase:
         expect(state(page)).to_have_text("Return counselling")
 
         # counselling -> eligibility needs the country of return: the button says so until it is filled.
-        expect(move_button(page, "Assess eligibility")).to_have_attribute("title", re.compile("country_of_return"))
+        expect(move_button(page, "Assess eligibility")).to_have_attribute("title", "Fill in first: Country of return")
         save_details(page, country_of_return="NGA", return_destination_city="Benin City")
         expect(move_button(page, "Assess eligibility")).not_to_have_attribute("title", re.compile("."))
         move(page, "Assess eligibility")
@@ -200,7 +219,7 @@ class TestAvrrCase:
         expect(workflow(page).get_by_role("button")).to_have_count(0)  # no moves, and no approving one's own
 
         # A service delivered meanwhile.
-        services = page.locator("section#services")
+        services = section(page, "assistance")
         services.locator("[name=service_code]").select_option(label="Airport assistance")
         services.locator("[name=status]").select_option("delivered")
         services.locator("[name=date]").fill(date.today().isoformat())
@@ -208,7 +227,7 @@ class TestAvrrCase:
         services.locator("[name=cost]").fill("120")
         services.locator("[name=currency]").fill("usd")
         submit(page, services.get_by_role("button", name="Record service"))
-        expect(page).to_have_url(re.compile(r"#services$"))
+        expect(page).to_have_url(re.compile(r"#assistance$"))
         service_row = services.locator("tbody tr").filter(has_text="Airport assistance")
         expect(service_row).to_have_count(1)
         expect(service_row).to_contain_text("delivered")
@@ -249,19 +268,21 @@ class TestAvrrCase:
         expect(row.get_by_role("button", name="Mark done")).to_have_count(0)
 
         save_details(page, closure_reason="reintegration_completed")
-        move(page, "Close case")
+        end_case(page, "Close case", "Reintegration completed; follow-up visit done.")
         expect(state(page)).to_have_text("Closed")
         expect(page.locator("dl.facts")).to_contain_text(f"(closed {date.today().isoformat()})")
-        expect(workflow(page)).to_contain_text("No further steps: the case is closed.")
+        expect(workflow(page)).to_contain_text("This case has ended: Closed")
+        expect(workflow(page)).to_contain_text("Reintegration completed; follow-up visit done.")
         expect(workflow(page).get_by_role("button")).to_have_count(0)
         # The delivered service is still listed on the closed case.
-        expect(page.locator("section#services tbody tr").filter(has_text="Airport assistance")).to_have_count(1)
+        expect(section(page, "assistance").locator("tbody tr").filter(has_text="Airport assistance")) \
+            .to_have_count(1)
 
         page.goto("/dashboard")
         expect(page.locator("tr.overdue").filter(has_text=task_title)).to_have_count(0)
 
         page.goto(case.url)
-        page.get_by_role("link", name="Show every event of this case").click()
+        section(page, "timeline").get_by_role("link", name="Show every event of this case").click()
         expect(page).to_have_url(case.url + "/timeline")
         events = page.locator("ol.timeline li")
         for text, actor in [
@@ -306,10 +327,11 @@ class TestCounterTraffickingCase:
         expect(state(page)).to_have_text("Recovery and reintegration")
 
         save_details(page, closure_reason="recovery_completed")
-        move(page, "Close case (needs approval)")
+        end_case(page, "Close case (needs approval)", "Recovery plan completed.")
         expect(state(page)).to_have_text("Recovery and reintegration")
-        expect(workflow(page).locator(".notice")).to_have_text(
-            "Waiting for a supervisor to approve the move to Closed.")
+        notice = workflow(page).locator(".notice")
+        expect(notice).to_contain_text("Waiting for a supervisor to approve the move to Closed.")
+        expect(notice).to_contain_text("Reason (Leila Mansour): Recovery plan completed.")
         expect(workflow(page).get_by_role("button")).to_have_count(0)
 
         supervisor = second_context.new_page()
@@ -319,6 +341,7 @@ class TestCounterTraffickingCase:
         row = approvals_row(supervisor, case.number)
         expect(row).to_have_count(1)
         expect(row).to_contain_text("recovery → closed")
+        expect(row).to_contain_text("Reason: Recovery plan completed.")
         row.get_by_label("Comment").fill("Recovery plan completed; closure agreed.")
         submit(supervisor, row.get_by_role("button", name="Approve", exact=True))
         expect(supervisor).to_have_url(re.compile(r"/inbox$"))
@@ -326,10 +349,11 @@ class TestCounterTraffickingCase:
 
         page.reload()
         expect(state(page)).to_have_text("Closed")
-        expect(workflow(page)).to_contain_text("No further steps: the case is closed.")
+        expect(workflow(page)).to_contain_text("This case has ended: Closed")
+        expect(workflow(page)).to_contain_text("Recovery plan completed.")
         expect(workflow(page).get_by_role("button")).to_have_count(0)
 
-        page.get_by_role("link", name="Show every event of this case").click()
+        section(page, "timeline").get_by_role("link", name="Show every event of this case").click()
         events = page.locator("ol.timeline li")
         expect(events.filter(has_text="move from recovery to closed approved")).to_contain_text(SUPERVISOR_NAME)
         expect(events.filter(has_text="approval requested to move from recovery to closed")) \
@@ -343,7 +367,7 @@ class TestTransferBetweenOffices:
         login(page, CASEWORKER)
         case = register_and_open_case(page, given="Aminata", family=unique_family("Mover"), programme="avrr")
 
-        transfer = page.locator("section#transfer")
+        transfer = section(page, "transfer")
         transfer.get_by_label("Transfer to office").select_option(label=AGADEZ)
         transfer.get_by_label("Reason").fill("Moved to Agadez to join her sister")
         submit(page, transfer.get_by_role("button", name="Request transfer"))
@@ -393,7 +417,7 @@ def save_from_a_stale_tab(page: Page, context: BrowserContext) -> tuple[OpenedCa
 
     save_details(first, country_of_return="NGA")
 
-    details = second.locator("section#details")
+    details = section(second, "details")
     details.locator("[name=field_country_of_return]").fill("GHA")
     details.locator("[name=field_return_destination_city]").fill("Kumasi")
     submit(second, details.get_by_role("button", name="Save details"), status=409)

@@ -140,6 +140,7 @@ class TestCaseworkerFlow:
         case = open_case(page, "avrr")
         expect(page.get_by_role("link", name="فاطمة الحسن")).to_be_visible()
 
+        page.locator("nav.sections").get_by_role("link", name="Notes").click()  # unfolds the section
         page.locator("textarea[name=body]").fill("First interview held.")
         page.get_by_role("button", name="Add note").click()
         expect(page).to_have_url(re.compile(r"#notes$"))

@@ -163,3 +163,46 @@ class TestAuditTreeMigration:
             assert (row["prev_hash"], row["hash"]) == (prev, chain_hash(row, prev))
             prev = row["hash"]
         assert "audit_tree_heads" not in inspect(chained).get_table_names()
+
+
+STATE_CHANGES = "28e5dc15560e"
+VERSIONS = sa.table("programme_versions", sa.column("id", sa.Integer), sa.column("programme", sa.String),
+                    sa.column("version", sa.Integer), sa.column("config", sa.JSON))
+PROGRAMMES = sa.table("programmes", sa.column("code", sa.String), sa.column("current_version_id", sa.Integer))
+
+
+def current_configs(engine: Engine) -> dict[str, tuple[int, dict]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(PROGRAMMES.c.code, VERSIONS.c.version, VERSIONS.c.config)
+                            .join(VERSIONS, VERSIONS.c.id == PROGRAMMES.c.current_version_id)).all()
+    return {code: (version, config) for code, version, config in rows}
+
+
+class TestReopenApprovalMigration:
+    def test_protection_programmes_get_a_version_whose_endings_reopen_with_approval(self, tmp_path_factory):
+        with fresh_database(tmp_path_factory) as url:
+            engine = make_engine(url)
+            try:
+                migrate(engine, AUDIT_TREE)
+                before = current_configs(engine)
+                migrate(engine, STATE_CHANGES)
+                after = current_configs(engine)
+                for code in ("counter_trafficking", "uasc"):
+                    version, config = after[code]
+                    assert version == before[code][0] + 1
+                    ended = [s for s in config["states"] if s.get("terminal")]
+                    assert ended and all(s["reopen_requires_approval"] is True for s in ended)
+                    # Nothing else changed: the previous version with the flag taken out again.
+                    assert [{k: v for k, v in s.items() if k != "reopen_requires_approval"}
+                            for s in config["states"]] == before[code][1]["states"]
+                    assert {k: v for k, v in config.items() if k != "states"} == \
+                        {k: v for k, v in before[code][1].items() if k != "states"}
+                assert {c: after[c] for c in after if c not in ("counter_trafficking", "uasc")} == \
+                    {c: before[c] for c in before if c not in ("counter_trafficking", "uasc")}
+
+                migrate(engine, AUDIT_TREE, down=True)
+                assert current_configs(engine) == before
+                with engine.connect() as conn:
+                    assert conn.scalar(sa.select(func.count()).select_from(VERSIONS)) == len(before)
+            finally:
+                engine.dispose()

@@ -11,6 +11,7 @@ from crossroads.programmes.config import (
     FieldErrors,
     ProgrammeConfig,
     TransitionRefused,
+    check_reopen,
     check_transition,
     validate_data,
 )
@@ -329,3 +330,73 @@ class TestProgrammeConfigReferences:
         with pytest.raises(ValidationError, match="country_of_destination"):
             ProgrammeConfig.model_validate(raw)
         assert "country_of_destination" not in DEFAULT_CONFIGS["avrr"]["states"][2]["required_fields"]
+
+
+class TestEndingAndNextStep:
+    def test_moves_into_terminal_states_end_the_case(self):
+        cfg = config("avrr")
+        assert cfg.ends_case("withdrawn") and cfg.ends_case("closed")
+        assert not cfg.ends_case("counselling") and not cfg.ends_case("nirvana")
+
+    def test_stages_are_the_working_states_in_order(self):
+        assert [s.name for s in config("avrr").stages()] == AVRR_PATH[:-1]
+
+    @pytest.mark.parametrize(("state", "expected"), [
+        ("intake", "counselling"),  # not the withdrawal open from every state
+        ("eligibility", "travel_documents"),  # not "close as not eligible", listed after it
+        ("reintegration", "closed"),  # the only move of its own: closing is what comes next
+        ("withdrawn", None),
+    ])
+    def test_next_step_is_the_first_own_move_that_keeps_the_case_open(self, state, expected):
+        step = config("avrr").next_step(state)
+        assert (step.to_state if step else None) == expected
+
+    @pytest.mark.parametrize("code", PROGRAMMES)
+    def test_every_working_state_has_a_next_step(self, code):
+        cfg = config(code)
+        assert all(cfg.next_step(s.name) is not None for s in cfg.stages())
+
+
+class TestCheckReopen:
+    def test_goes_back_to_the_state_the_case_left(self):
+        reopening = check_reopen(config("avrr"), "withdrawn", "travel_documents")
+        assert (reopening.to_state, reopening.requires_approval) == ("travel_documents", False)
+
+    def test_without_a_known_working_state_goes_back_to_the_initial_state(self):
+        assert check_reopen(config("avrr"), "withdrawn", None).to_state == "intake"
+        assert check_reopen(config("avrr"), "withdrawn", "closed").to_state == "intake"
+        assert check_reopen(config("avrr"), "withdrawn", "gone_from_this_version").to_state == "intake"
+
+    def test_the_state_may_name_where_reopening_leads_and_ask_for_approval(self):
+        raw = copy.deepcopy(DEFAULT_CONFIGS["avrr"])
+        for s in raw["states"]:
+            if s["name"] == "withdrawn":
+                s.update(reopen_to="counselling", reopen_requires_approval=True)
+        reopening = check_reopen(ProgrammeConfig.model_validate(raw), "withdrawn", "travel_documents")
+        assert (reopening.to_state, reopening.requires_approval) == ("counselling", True)
+
+    @pytest.mark.parametrize("code", ["counter_trafficking", "uasc"])
+    def test_protection_programmes_reopen_only_with_approval(self, code):
+        cfg = config(code)
+        assert all(check_reopen(cfg, s.name, None).requires_approval for s in cfg.states if s.terminal)
+
+    def test_an_open_case_cannot_be_reopened(self):
+        with pytest.raises(TransitionRefused):
+            check_reopen(config("avrr"), "counselling", None)
+
+    @pytest.mark.parametrize("state", [
+        {"name": "start", "label": "Start", "reopen_to": "start"},
+        {"name": "start", "label": "Start", "reopen_requires_approval": True},
+    ])
+    def test_only_terminal_states_say_how_they_reopen(self, state):
+        raw = minimal()
+        raw["states"][0] = state
+        with pytest.raises(ValidationError, match="only a terminal state"):
+            ProgrammeConfig.model_validate(raw)
+
+    @pytest.mark.parametrize("target", ["end", "nowhere"])
+    def test_reopen_to_must_name_a_working_state(self, target):
+        raw = minimal()
+        raw["states"][1] = {"name": "end", "label": "End", "terminal": True, "reopen_to": target}
+        with pytest.raises(ValidationError, match="reopen_to"):
+            ProgrammeConfig.model_validate(raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -19,9 +19,11 @@ from crossroads.cases import service
 from crossroads.cases.models import Case
 from crossroads.cases.work import assistance, attachments, links, tasks
 from crossroads.cases.workflow import transfers, transitions
-from crossroads.cases.workflow.models import CaseApproval, CaseTransfer
+from crossroads.cases.workflow.models import CaseApproval, CaseStateChange, CaseTransfer
 from crossroads.db.session import attempt
+from crossroads.kit.errors import NotFound
 from crossroads.programmes import service as programmes
+from crossroads.programmes.config import ProgrammeConfig
 from crossroads.web.forms import field_errors
 from crossroads.web.templating import render
 
@@ -37,6 +39,29 @@ def _names(session: Session, case: Case) -> tuple[dict, dict, list, list]:
     return offices, {uid: name for uid, name in staff}, list(staff), [
         (oid, name) for oid, name in sorted(offices.items(), key=lambda kv: kv[1]) if oid != case.office_id
     ]
+
+
+@dataclass(frozen=True)
+class Stage:
+    label: str
+    # "done", "current", "ended" (the terminal state a case ended in) or "upcoming".
+    status: str
+
+
+def stage_bar(config: ProgrammeConfig, state: str, left_from: str | None) -> list[Stage]:
+    """The programme's working states in order, marked against where the case stands.
+
+    An ended case shows the stages up to the one it left as done, then the state it ended in.
+    """
+    stages = config.stages()
+    names = [s.name for s in stages]
+    current = config.state(state)
+    if current is not None and current.terminal:
+        reached = names.index(left_from) + 1 if left_from in names else 0
+        return [Stage(s.label, "done" if i < reached else "upcoming") for i, s in enumerate(stages)] + \
+            [Stage(current.label, "ended")]
+    at = names.index(state) if state in names else -1
+    return [Stage(s.label, "done" if i < at else "current" if i == at else "upcoming") for i, s in enumerate(stages)]
 
 
 def case_page(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, *,
@@ -65,9 +90,11 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
         "form_version": (conflict or {}).get("your_version", case.version),
         "required_next": {f for s in next_states if s is not None for f in s.required_fields},
         "errors": errors or {},
+        # The long form stays folded unless it is what the user must look at again.
+        "details_open": bool(conflict) or any(k.startswith("data.") or k in ("flags", "form") for k in errors or {}),
         "conflict": conflict,
         "message": message,
-        "today": date.today(),
+        "today": tasks.today(),
         "service_labels": {s.code: s.label for s in config.services},
     }
     context.update(case_work_context(session, principal, case))
@@ -75,25 +102,65 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
 
 
 def case_work_context(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
-    """Workflow, tasks, services, attachments and related cases shown on the case page."""
+    """The summary (stage, next step, overdue tasks), the moves, tasks, assistance, attachments and related cases."""
+    config = service.case_config(session, case)
     pending_approval = session.scalar(select(CaseApproval).where(CaseApproval.case_id == case.id,
                                                                  CaseApproval.status == transitions.PENDING))
     pending_transfer = session.scalar(select(CaseTransfer).where(CaseTransfer.case_id == case.id,
                                                                  CaseTransfer.status == transfers.PENDING))
-    may_move = principal.may(Action.CASE_TRANSITION) and case.closed_at is None
+    # The move that brought the case to its state: an ended case shows why, and the stage it left.
+    last_change = session.scalar(select(CaseStateChange).where(CaseStateChange.case_id == case.id,
+                                                               CaseStateChange.to_state == case.state)
+                                 .order_by(CaseStateChange.id.desc()).limit(1))
+    may_transition = principal.may(Action.CASE_TRANSITION)
+    ended = config.ends_case(case.state)
+    may_move = may_transition and not ended
     may_decide = pending_approval is not None and may_decide_approval(principal, pending_approval.requested_by)
     related = links.case_links(session, principal=principal, case_id=case.id)
+    options = transitions.available_transitions(session, principal=principal, case_id=case.id) if may_move else []
+    expected = config.next_step(case.state)
+    primary = next((o for o in options if expected is not None and o.to_state == expected.to_state
+                    and not o.reason_required), None)
+    case_tasks = tasks.list_case_tasks(session, principal=principal, case_id=case.id)
+    today = tasks.today()
     return {
-        "transitions": transitions.available_transitions(session, principal=principal, case_id=case.id)
-        if may_move else [],
+        "ended": ended,
+        "transitions": options,
+        "primary_move": primary,
+        "other_moves": [o for o in options if o is not primary and not o.reason_required],
+        "ending_moves": [o for o in options if o.reason_required],
+        "next_step": next((o for o in options if expected is not None and o.to_state == expected.to_state), None),
+        "field_labels": {f.name: f.label for f in config.fields},
+        "stages": stage_bar(config, case.state, last_change.from_state if last_change else None),
+        "last_change": last_change,
+        "reopening": transitions.reopening_of(session, case, config)
+        if may_transition and pending_approval is None else None,
         "pending_approval": pending_approval,
+        "pending_is_reopening": pending_approval is not None and config.ends_case(pending_approval.from_state),
         "may_decide_approval": may_decide,
         "pending_transfer": pending_transfer,
-        "tasks": tasks.list_case_tasks(session, principal=principal, case_id=case.id),
+        "tasks": case_tasks,
+        "overdue_count": sum(1 for t in case_tasks if t.completed_at is None and t.due_date is not None
+                             and t.due_date < today),
         "services": assistance.list_assistance(session, principal=principal, case_id=case.id)[0],
         "attachments": attachments.list_attachments(session, principal=principal, case_id=case.id),
         "related_cases": [item.case for item in related.linked] + [item.case for item in related.household],
     }
+
+
+def confirm_move_page(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, to_state: str,
+                      *, error: str | None = None, reason: str | None = None, status_code: int = 200) -> Response:
+    """The page that asks for a reason before a move that ends the case (the no-script path of the dialog)."""
+    case = service.get_case(session, principal=principal, case_id=case_id)
+    config = service.case_config(session, case)
+    options = transitions.available_transitions(session, principal=principal, case_id=case.id)
+    move = next((o for o in options if o.to_state == to_state and o.reason_required), None)
+    if move is None:
+        raise NotFound("this case offers no such move that ends it", field="to_state")
+    return render(request, "cases/confirm_move.html", {
+        "case": case, "move": move, "target": config.state(to_state), "error": error, "reason": reason or "",
+        "field_labels": {f.name: f.label for f in config.fields},
+    }, status_code=status_code)
 
 
 def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,

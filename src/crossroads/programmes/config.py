@@ -94,6 +94,10 @@ class StateDef(_Strict):
     terminal: bool = False
     # Fields that must hold a value before a case may enter this state.
     required_fields: list[str] = Field(default_factory=list)
+    # For a terminal state: where a reopened case goes back to (None: the state it left to end here), and
+    # whether reopening waits for a supervisor. Optional, so versions published before them stay valid.
+    reopen_to: str | None = None
+    reopen_requires_approval: bool = False
 
 
 class TransitionDef(_Strict):
@@ -134,6 +138,12 @@ class ProgrammeConfig(_Strict):
             unknown = [n for n in s.required_fields if n not in fields]
             if unknown:
                 raise ValueError(f"state {s.name}: required_fields names unknown fields {', '.join(unknown)}")
+        for s in self.states:
+            if (s.reopen_to is not None or s.reopen_requires_approval) and not s.terminal:
+                raise ValueError(f"state {s.name}: only a terminal state can say how it is reopened")
+            target = self.state(s.reopen_to) if s.reopen_to is not None else None
+            if s.reopen_to is not None and (target is None or target.terminal):
+                raise ValueError(f"state {s.name}: reopen_to must name a state that is not terminal")
         for t in self.transitions:
             if t.from_state != ANY_STATE and t.from_state not in states:
                 raise ValueError(f"transition from unknown state {t.from_state!r}")
@@ -152,6 +162,23 @@ class ProgrammeConfig(_Strict):
         if state is not None and state.terminal:
             return []
         return [t for t in self.transitions if t.from_state in (current, ANY_STATE) and t.to_state != current]
+
+    def ends_case(self, to_state: str) -> bool:
+        """Whether entering `to_state` ends the case (closes, withdraws, refers out): a move that needs a reason."""
+        state = self.state(to_state)
+        return state is not None and state.terminal
+
+    def stages(self) -> list[StateDef]:
+        """The workflow's working states in the order the programme lists them, for a stage bar."""
+        return [s for s in self.states if not s.terminal]
+
+    def next_step(self, current: str) -> TransitionDef | None:
+        """What the workflow expects next: the first move defined from this very state that keeps the case open,
+        else the first one from it that ends the case. A move open from every state (withdraw, refer out) is
+        the next step only of a state that has no move of its own."""
+        moves = self.next_states(current)
+        own = [t for t in moves if t.from_state == current] or moves
+        return next((t for t in own if not self.ends_case(t.to_state)), own[0] if own else None)
 
 
 class FieldError(ValueError):
@@ -270,6 +297,26 @@ def check_transition(config: ProgrammeConfig, current: str, to_state: str, data:
         labels = ", ".join((fd.label if (fd := config.field(f)) else f) for f in missing)
         raise TransitionRefused(f"fill in {labels} before moving to {target.label}", missing)
     return transition
+
+
+class Reopening(_Strict):
+    to_state: str
+    requires_approval: bool
+
+
+def check_reopen(config: ProgrammeConfig, current: str, previous: str | None) -> Reopening:
+    """Where a case ended in `current` goes back to when reopened, having left `previous` to end there.
+
+    The state's own `reopen_to` wins; otherwise the state it left, when that is still a working state of this
+    version; otherwise the initial state, from which the workflow can be walked again.
+    """
+    state = config.state(current)
+    if state is None or not state.terminal:
+        raise TransitionRefused("only a case that has ended can be reopened")
+    target = state.reopen_to or previous
+    back = config.state(target) if target is not None else None
+    to_state = back.name if back is not None and not back.terminal else config.initial_state
+    return Reopening(to_state=to_state, requires_approval=state.reopen_requires_approval)
 
 
 def searchable_fields(config: ProgrammeConfig) -> list[FieldDef]:

@@ -1,4 +1,4 @@
-"""The first configuration version of each of the agency's programmes, as stored in `programme_versions.config`."""
+"""The shipped configuration of each of the agency's programmes, as stored in `programme_versions.config`."""
 
 from crossroads.kit.i18n import N_
 
@@ -6,6 +6,7 @@ from crossroads.kit.i18n import N_
 # IOM's handbooks on protection and assistance for migrants vulnerable to violence, exploitation and abuse and on
 # AVRR, the Inter-agency Guiding Principles on UASC, and standard resettlement and labour-mobility operations.
 # No field is required on every save; each state names what must be filled in before a case may enter it.
+# Reopening an ended counter-trafficking or UASC case is a protection decision, approved by a supervisor.
 
 ISO_ALPHA3 = r"^[A-Z]{3}$"
 
@@ -81,9 +82,12 @@ COUNTER_TRAFFICKING: dict = {
         {"name": "protection_and_assistance", "label": N_("Protection and assistance"),
          "required_fields": ["identification_date", "consent_to_assistance"]},
         {"name": "recovery", "label": N_("Recovery and reintegration"), "required_fields": ["risk_assessment"]},
-        {"name": "closed", "label": N_("Closed"), "terminal": True, "required_fields": ["closure_reason"]},
-        {"name": "declined_assistance", "label": N_("Declined assistance"), "terminal": True},
+        {"name": "closed", "label": N_("Closed"), "terminal": True, "reopen_requires_approval": True,
+         "required_fields": ["closure_reason"]},
+        {"name": "declined_assistance", "label": N_("Declined assistance"), "terminal": True,
+         "reopen_requires_approval": True},
         {"name": "referred_out", "label": N_("Referred to another organisation"), "terminal": True,
+         "reopen_requires_approval": True,
          "required_fields": ["referred_to"]},
     ],
     "initial_state": "identification",
@@ -258,7 +262,8 @@ UASC: dict = {
         {"name": "family_tracing", "label": N_("Family tracing"), "required_fields": ["care_arrangement_type"]},
         {"name": "durable_solution", "label": N_("Durable solution"),
          "required_fields": ["best_interests_determination_outcome"]},
-        {"name": "closed", "label": N_("Closed"), "terminal": True, "required_fields": ["closure_reason"]},
+        {"name": "closed", "label": N_("Closed"), "terminal": True, "reopen_requires_approval": True,
+         "required_fields": ["closure_reason"]},
     ],
     "initial_state": "identification",
     "transitions": [

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
 from crossroads.cases.models import Case, CaseNote
-from crossroads.cases.workflow.models import CaseApproval
+from crossroads.cases.workflow.models import CaseApproval, CaseStateChange
 from crossroads.cases.workflow.transitions import decide_approval, transition_case
 from crossroads.kit.errors import Conflict, Forbidden, Invalid
 from tests.factories import cases as cf
@@ -25,9 +25,9 @@ class TestAvailableTransitions:
         options = client.get(f"{API}/cases/{case['id']}/transitions", headers=cw).json()
         assert options == [
             {"to_state": "counselling", "label": "Start return counselling", "requires_approval": False,
-             "missing_fields": []},
+             "missing_fields": [], "reason_required": False},
             {"to_state": "withdrawn", "label": "Withdraw from return", "requires_approval": False,
-             "missing_fields": []},
+             "missing_fields": [], "reason_required": True},
         ]
 
     def test_names_the_fields_a_move_still_needs(self, client, db, staff, cw):
@@ -51,11 +51,11 @@ class TestTransitionCase:
         case = cf.register_and_open(client, cw)
         cid, version = case["id"], case["version"]
 
-        def step(to_state: str, **data) -> dict:
+        def step(to_state: str, reason: str | None = None, **data) -> dict:
             nonlocal version
             if data:
                 version = cf.fill(client, cw, cid, version, **data)
-            response = cf.move(client, cw, cid, to_state)
+            response = cf.move(client, cw, cid, to_state, **({"reason": reason} if reason else {}))
             assert response.status_code == 200, response.text
             assert response.json()["state"] == to_state and response.json()["approval"] is None
             version = response.json()["case_version"]
@@ -77,7 +77,7 @@ class TestTransitionCase:
         version = decided.json()["case_version"]
         step("departed", departure_date="2027-03-01")
         step("reintegration", reintegration_plan="Small grocery shop with the family.")
-        step("closed", closure_reason="reintegration_completed")
+        step("closed", reason="Reintegration plan completed.", closure_reason="reintegration_completed")
 
         detail = client.get(f"{API}/cases/{cid}", headers=cw).json()
         assert detail["state"] == "closed" and detail["closed_at"] is not None
@@ -101,7 +101,7 @@ class TestTransitionCase:
         assert cf.move(client, cw, cid, "recovery").json()["state"] == "recovery"
         version = client.get(f"{API}/cases/{cid}", headers=cw).json()["version"]
         cf.fill(client, cw, cid, version, closure_reason="recovery_completed")
-        asked = cf.move(client, cw, cid, "closed")
+        asked = cf.move(client, cw, cid, "closed", reason="Recovery completed.")
         assert asked.status_code == 202
         closed = cf.decide(client, headers("supervisor_a"), asked.json()["approval"]["id"])
         assert closed.json()["state"] == "closed"
@@ -135,7 +135,7 @@ class TestTransitionCase:
 
     def test_terminal_state_refuses_further_moves(self, client, db, staff, cw):
         case = avrr_at(db, staff, "intake")
-        assert cf.move(client, cw, str(case.id), "withdrawn").status_code == 200
+        assert cf.move(client, cw, str(case.id), "withdrawn", reason="Stays with family here.").status_code == 200
         assert case.closed_at is not None
         response = cf.move(client, cw, str(case.id), "counselling")
         assert response.status_code == 422
@@ -182,16 +182,16 @@ class TestTransitionCase:
     def test_second_pending_request_is_409(self, client, db, staff, cw):
         case = avrr_at(db, staff, "eligibility", country_of_return="IRQ", eligibility_decision="not_eligible",
                        closure_reason="not_eligible")
-        first = cf.move(client, cw, str(case.id), "closed")
+        first = cf.move(client, cw, str(case.id), "closed", reason="Not eligible.")
         assert first.status_code == 202
-        second = cf.move(client, cw, str(case.id), "closed")
+        second = cf.move(client, cw, str(case.id), "closed", reason="Not eligible.")
         assert second.status_code == 409
         assert second.json()["pending_approval"] == first.json()["approval"]["id"]
 
     def test_direct_move_supersedes_a_pending_request(self, client, db, staff, cw):
         case = avrr_at(db, staff, "eligibility", country_of_return="IRQ", eligibility_decision="eligible",
                        closure_reason="not_eligible")
-        approval_id = cf.move(client, cw, str(case.id), "closed").json()["approval"]["id"]
+        approval_id = cf.move(client, cw, str(case.id), "closed", reason="Not eligible.").json()["approval"]["id"]
         assert cf.move(client, cw, str(case.id), "travel_documents").status_code == 200
         assert db.get(CaseApproval, approval_id).status == "superseded"
         [event] = cf.events(db, case.id, "case.transition")
@@ -311,9 +311,9 @@ class TestServiceRules:
         with pytest.raises(Invalid) as refused:
             transition_case(db, principal=principal, case_id=case.id, to_state="travel_documents")
         assert refused.value.extra["missing_fields"] == ["eligibility_decision"]
-        transition_case(db, principal=principal, case_id=case.id, to_state="closed")
+        transition_case(db, principal=principal, case_id=case.id, to_state="closed", reason="Not eligible.")
         with pytest.raises(Conflict):
-            transition_case(db, principal=principal, case_id=case.id, to_state="closed")
+            transition_case(db, principal=principal, case_id=case.id, to_state="closed", reason="Not eligible.")
 
     def test_overlong_comment_is_422(self, db, staff):
         case = avrr_at(db, staff, "intake")
@@ -321,3 +321,130 @@ class TestServiceRules:
             transition_case(db, principal=staff.principal(db, "caseworker_a"), case_id=case.id,
                             to_state="counselling", comment="x" * 2001)
         assert refused.value.field == "comment"
+
+
+class TestEndingMoves:
+    def test_a_move_that_ends_the_case_without_a_reason_is_422_naming_reason(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "counselling")
+        db.commit()
+        before = db.scalar(select(func.count()).select_from(AuditEvent))
+        for body in ({}, {"reason": "   "}, {"comment": "Only a comment."}):
+            response = cf.move(client, cw, str(case.id), "withdrawn", **body)
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"][0]["field"] == "reason"
+        assert db.get(Case, case.id).state == "counselling"
+        assert db.scalar(select(func.count()).select_from(AuditEvent)) == before
+        assert db.scalar(select(func.count()).select_from(CaseStateChange)) == 0
+
+    def test_the_reason_is_kept_with_the_move_and_the_trail_points_at_it(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "counselling")
+        response = cf.move(client, cw, str(case.id), "withdrawn", reason="Decided to stay with her sister.")
+        assert response.status_code == 200 and response.json()["state"] == "withdrawn"
+        [change] = db.scalars(select(CaseStateChange).where(CaseStateChange.case_id == case.id)).all()
+        assert (change.from_state, change.to_state, change.reason, change.reopened) == \
+            ("counselling", "withdrawn", "Decided to stay with her sister.", False)
+        [event] = cf.events(db, case.id, "case.transition")
+        assert event.details["state_change"] == change.id and event.details["fields"] == ["reason"]
+        assert "sister" not in str(event.details)
+
+    def test_an_ending_that_needs_approval_keeps_the_reason_until_it_is_applied(self, client, db, staff, cw, headers):
+        case = avrr_at(db, staff, "eligibility", country_of_return="IRQ", eligibility_decision="not_eligible",
+                       closure_reason="not_eligible")
+        asked = cf.move(client, cw, str(case.id), "closed", reason="Not eligible under the programme rules.")
+        assert asked.status_code == 202
+        assert asked.json()["approval"]["reason"] == "Not eligible under the programme rules."
+        decided = cf.decide(client, headers("supervisor_a"), asked.json()["approval"]["id"])
+        assert decided.json()["state"] == "closed"
+        change = db.scalar(select(CaseStateChange).where(CaseStateChange.case_id == case.id))
+        assert change.reason == "Not eligible under the programme rules."
+        assert change.approval_id == asked.json()["approval"]["id"]
+
+    def test_a_move_that_keeps_the_case_open_needs_no_reason(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "intake")
+        assert cf.move(client, cw, str(case.id), "counselling").status_code == 200
+
+
+def reopen(client, headers, case_id, **body):
+    return client.post(f"{API}/cases/{case_id}/reopen", json=body, headers=headers)
+
+
+class TestReopenCase:
+    def test_a_withdrawn_case_goes_back_to_the_state_it_left(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "eligibility", country_of_return="IRQ")
+        assert cf.move(client, cw, str(case.id), "withdrawn", reason="Wants to stay.").status_code == 200
+        response = reopen(client, cw, case.id, reason="Changed her mind; wants to return after all.")
+        assert response.status_code == 200, response.text
+        assert response.json()["state"] == "eligibility" and response.json()["approval"] is None
+        stored = db.get(Case, case.id)
+        assert stored.state == "eligibility" and stored.closed_at is None
+        change = db.scalars(select(CaseStateChange).where(CaseStateChange.case_id == case.id)
+                            .order_by(CaseStateChange.id.desc())).first()
+        assert (change.from_state, change.to_state, change.reopened) == ("withdrawn", "eligibility", True)
+        assert change.reason == "Changed her mind; wants to return after all."
+        [_withdrawn, reopened] = cf.events(db, case.id, "case.transition")
+        assert reopened.details["reopened"] is True and reopened.details["fields"] == ["reason"]
+        assert "mind" not in str(reopened.details)
+        assert cf.move(client, cw, str(case.id), "travel_documents").status_code == 422  # walks on from there
+
+    def test_a_case_ended_before_its_moves_were_kept_goes_back_to_the_initial_state(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "withdrawn")
+        response = reopen(client, cw, case.id, reason="Came back to the office.")
+        assert response.status_code == 200 and response.json()["state"] == "intake"
+
+    def test_reason_is_required(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "withdrawn")
+        db.commit()
+        for body in ({}, {"reason": ""}, {"reason": "  "}):
+            response = reopen(client, cw, case.id, **body)
+            assert response.status_code == 422
+            assert response.json()["detail"][0]["field"] == "reason"
+        assert db.get(Case, case.id).state == "withdrawn"
+
+    def test_an_open_case_cannot_be_reopened(self, client, db, staff, cw):
+        case = avrr_at(db, staff, "counselling")
+        db.commit()
+        response = reopen(client, cw, case.id, reason="Again.")
+        assert response.status_code == 409
+        assert response.json()["detail"][0]["field"] == "state"
+
+    def test_where_the_programme_says_so_a_supervisor_approves_the_reopening(self, client, db, staff, cw, headers):
+        case = cf.register_and_open(client, cw, programme="counter_trafficking")
+        cid = case["id"]
+        cf.fill(client, cw, cid, case["version"], identification_date="2026-10-02", consent_to_assistance=True,
+                referred_to="Clinic of Hope")
+        assert cf.move(client, cw, cid, "referred_out", reason="The clinic takes over.").status_code == 200
+        asked = reopen(client, cw, cid, reason="The clinic could not take her in.")
+        assert asked.status_code == 202, asked.text
+        approval = asked.json()["approval"]
+        assert (approval["from_state"], approval["to_state"]) == ("referred_out", "identification")
+        assert approval["reason"] == "The clinic could not take her in."
+        assert db.get(Case, uuid.UUID(cid)).state == "referred_out"
+        [requested] = cf.events(db, cid, "case.approval_requested")
+        assert requested.details["reopened"] is True and "clinic" not in str(requested.details)
+        assert reopen(client, cw, cid, reason="Again.").status_code == 409  # one request at a time
+
+        assert cf.decide(client, headers("caseworker_a2"), approval["id"]).status_code == 403
+        decided = cf.decide(client, headers("supervisor_a"), approval["id"])
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["state"] == "identification"
+        stored = db.get(Case, uuid.UUID(cid))
+        assert stored.closed_at is None
+        change = db.scalars(select(CaseStateChange).where(CaseStateChange.case_id == stored.id)
+                            .order_by(CaseStateChange.id.desc())).first()
+        assert change.reopened and change.reason == "The clinic could not take her in."
+        assert change.approval_id == approval["id"]
+
+    def test_a_rejected_reopening_leaves_the_case_ended(self, client, db, staff, cw, headers):
+        case = cf.case_in_state(db, staff.principal(db, "caseworker_a"), "uasc", "closed",
+                                {"closure_reason": "other"})
+        asked = reopen(client, cw, case.id, reason="New information from the family.")
+        assert asked.status_code == 202
+        decided = cf.decide(client, headers("supervisor_a"), asked.json()["approval"]["id"], approve=False)
+        assert decided.json()["state"] == "closed"
+        assert db.get(Case, case.id).state == "closed"
+
+    def test_other_office_gets_404_and_partner_403(self, client, db, staff, headers):
+        case = avrr_at(db, staff, "withdrawn")
+        db.commit()
+        assert reopen(client, headers("caseworker_b"), case.id, reason="x").status_code == 404
+        assert reopen(client, headers("partner"), case.id, reason="x").status_code == 403

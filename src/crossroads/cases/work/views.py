@@ -56,7 +56,7 @@ def record_assistance(case_id: uuid.UUID, request: Request, form: Form, session:
             planned_date=when if status == "planned" else None, delivered_date=when if status == "delivered" else None,
             provider=text(form, "provider"), cost=text(form, "cost"),
             currency=(text(form, "currency") or "").upper() or None)),
-        "service", "#services")
+        "service", "#assistance")
 
 
 # accept_upload comes first: the form is read once it has raised the request's body limit to an upload's.

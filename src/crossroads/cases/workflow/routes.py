@@ -14,6 +14,7 @@ from crossroads.cases.workflow.schemas import (
     ApprovalDecision,
     ApprovalOut,
     AssignRequest,
+    ReopenRequest,
     TransferDecision,
     TransferOut,
     TransferRequest,
@@ -41,7 +42,18 @@ def list_transitions(case_id: uuid.UUID, session: DbSession, principal: ApiUser)
 def transition_case(case_id: uuid.UUID, body: TransitionRequest, response: Response, session: DbSession,
                     principal: ApiUser):
     outcome = transitions.transition_case(session, principal=principal, case_id=case_id, to_state=body.to_state,
-                                          comment=body.comment)
+                                          comment=body.comment, reason=body.reason)
+    if outcome.approval is not None:
+        response.status_code = 202
+    return TransitionOut.of(outcome)
+
+
+@router.post("/cases/{case_id}/reopen", response_model=TransitionOut,
+             responses={202: {"model": TransitionOut, "description": "waiting for a supervisor's approval"},
+                        409: {"description": "the case has not ended, or a request is already waiting"}})
+def reopen_case(case_id: uuid.UUID, body: ReopenRequest, response: Response, session: DbSession,
+                principal: ApiUser):
+    outcome = transitions.reopen_case(session, principal=principal, case_id=case_id, reason=body.reason)
     if outcome.approval is not None:
         response.status_code = 202
     return TransitionOut.of(outcome)

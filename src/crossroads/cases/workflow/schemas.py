@@ -18,6 +18,12 @@ Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=COM
 class TransitionRequest(InputModel):
     to_state: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine]
     comment: Comment | None = None
+    # Required when the move ends the case (TransitionOptionOut.reason_required).
+    reason: Comment | None = None
+
+
+class ReopenRequest(InputModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX), MultiLine]
 
 
 class ApprovalDecision(InputModel):
@@ -46,6 +52,7 @@ class TransitionOptionOut(BaseModel):
     label: str
     requires_approval: bool
     missing_fields: list[str]
+    reason_required: bool
 
 
 class ApprovalOut(BaseModel):
@@ -59,6 +66,7 @@ class ApprovalOut(BaseModel):
     requested_by: uuid.UUID | None
     requested_at: datetime
     comment: str | None
+    reason: str | None
     decided_by: uuid.UUID | None
     decided_at: datetime | None
     decision_comment: str | None
@@ -68,7 +76,7 @@ class ApprovalOut(BaseModel):
         a = item.approval
         return cls(id=a.id, case_id=a.case_id, case_number=item.case_number, programme=item.programme,
                    from_state=a.from_state, to_state=a.to_state, status=a.status, requested_by=a.requested_by,
-                   requested_at=a.requested_at, comment=a.comment, decided_by=a.decided_by,
+                   requested_at=a.requested_at, comment=a.comment, reason=a.reason, decided_by=a.decided_by,
                    decided_at=a.decided_at, decision_comment=a.decision_comment)
 
 

@@ -13,10 +13,18 @@ from crossroads.auth.policy import Principal, cases_scope, require, require_appr
 from crossroads.auth.roles import Action
 from crossroads.cases.models import Case, CaseNote
 from crossroads.cases.service import case_config, load_case, touch
-from crossroads.cases.workflow.models import CaseApproval
+from crossroads.cases.workflow.models import CaseApproval, CaseStateChange
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
-from crossroads.programmes.config import ProgrammeConfig, TransitionDef, TransitionRefused, check_transition
+from crossroads.kit.i18n import N_
+from crossroads.programmes.config import (
+    ProgrammeConfig,
+    Reopening,
+    TransitionDef,
+    TransitionRefused,
+    check_reopen,
+    check_transition,
+)
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -36,6 +44,8 @@ class TransitionOption:
     requires_approval: bool
     # Fields to fill in before the move is accepted; empty when the case may move now.
     missing_fields: list[str]
+    # The move ends the case (closes, withdraws, refers out): it asks for a reason, and a confirmation on the page.
+    reason_required: bool
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,16 @@ def optional_text(value: str | None, field: str, limit: int = COMMENT_MAX) -> st
     return value or None
 
 
+REASON_REQUIRED = N_("give a reason: ending or reopening a case needs one")
+
+
+def required_reason(value: str | None) -> str:
+    reason = optional_text(value, "reason")
+    if reason is None:
+        raise Invalid(REASON_REQUIRED, field="reason")
+    return reason
+
+
 def _checked(config: ProgrammeConfig, case: Case, to_state: str) -> TransitionDef:
     try:
         return check_transition(config, case.state, to_state, case.data)
@@ -78,12 +98,15 @@ def _pending_approval(session: Session, case_id: uuid.UUID) -> CaseApproval | No
 
 
 def _apply(session: Session, principal: Principal, case: Case, config: ProgrammeConfig, to_state: str, *,
-           approval: CaseApproval | None = None, comment: str | None = None) -> None:
+           approval: CaseApproval | None = None, comment: str | None = None, reason: str | None = None,
+           reopened: bool = False) -> None:
     """Set the new state and record it; the caller has locked the case and checked the move."""
     from_state = case.state
     details: dict = {"from": from_state, "to": to_state}
     if approval is not None:
         details["approval"] = approval.id
+    if reopened:
+        details["reopened"] = True
     stale = _pending_approval(session, case.id)
     if stale is not None and stale is not approval:
         # The request was made from a state the case is leaving, so it could never be applied any more.
@@ -101,7 +124,15 @@ def _apply(session: Session, principal: Principal, case: Case, config: Programme
         session.add(note)
         session.flush()
         details["note"] = note.id
+    change = CaseStateChange(case_id=case.id, from_state=from_state, to_state=to_state, reopened=reopened,
+                             reason=reason, approval_id=approval.id if approval is not None else None,
+                             changed_by=principal.user_id, changed_at=utcnow())
+    session.add(change)
     session.flush()
+    # The reason may describe the person: the trail points at the row that keeps it, never copies it.
+    details["state_change"] = change.id
+    if reason is not None:
+        details["fields"] = ["reason"]
     details["version"] = case.version
     record_event(session, actor=principal, action="case.transition", entity_type="case", entity_id=case.id,
                  office_id=case.office_id, details=details)
@@ -124,21 +155,34 @@ def available_transitions(session: Session, *, principal: Principal, case_id: uu
             missing = exc.missing_fields
         target = config.state(t.to_state)
         label = t.label or (target.label if target else t.to_state)
-        options[t.to_state] = TransitionOption(t.to_state, label, t.requires_approval, missing)
+        options[t.to_state] = TransitionOption(t.to_state, label, t.requires_approval, missing,
+                                               config.ends_case(t.to_state))
     return list(options.values())
 
 
 def transition_case(session: Session, *, principal: Principal, case_id: uuid.UUID, to_state: str,
-                    comment: str | None = None) -> TransitionOutcome:
-    """Move a case to another state of its workflow, or ask for approval when the programme requires it."""
+                    comment: str | None = None, reason: str | None = None) -> TransitionOutcome:
+    """Move a case to another state of its workflow, or ask for approval when the programme requires it.
+
+    A move that ends the case needs a reason, kept with the move (and with the approval request, if any).
+    """
     require(principal, Action.CASE_TRANSITION)
     comment = optional_text(comment, "comment")
+    reason = optional_text(reason, "reason")
     case = load_case(session, principal, case_id, lock=True)
     config = case_config(session, case)
     transition = _checked(config, case, to_state)
+    if config.ends_case(to_state) and reason is None:
+        raise Invalid(REASON_REQUIRED, field="reason")
     if not transition.requires_approval:
-        _apply(session, principal, case, config, to_state, comment=comment)
+        _apply(session, principal, case, config, to_state, comment=comment, reason=reason)
         return TransitionOutcome(case=case, approval=None)
+    return _request_approval(session, principal, case, to_state, comment=comment, reason=reason)
+
+
+def _request_approval(session: Session, principal: Principal, case: Case, to_state: str, *,
+                      comment: str | None = None, reason: str | None = None,
+                      reopened: bool = False) -> TransitionOutcome:
     # Four eyes: a move the programme reserves for approval is always decided by a supervisor other than the
     # one who asked. A supervisor's own request therefore waits like a caseworker's, and no role may approve
     # alone; otherwise the supervisors who carry cases themselves would never have their work checked.
@@ -147,13 +191,53 @@ def transition_case(session: Session, *, principal: Principal, case_id: uuid.UUI
         raise Conflict(f"a move to {pending.to_state!r} is already waiting for approval; it must be decided first",
                        field="to_state", extra={"pending_approval": pending.id})
     approval = CaseApproval(case_id=case.id, from_state=case.state, to_state=to_state, status=PENDING,
-                            requested_by=principal.user_id, requested_at=utcnow(), comment=comment)
+                            requested_by=principal.user_id, requested_at=utcnow(), comment=comment, reason=reason)
     session.add(approval)
     session.flush()
+    details: dict = {"approval": approval.id, "from": case.state, "to": to_state, "version": case.version}
+    if reopened:
+        details["reopened"] = True
+    if reason is not None:
+        details["fields"] = ["reason"]
     record_event(session, actor=principal, action="case.approval_requested", entity_type="case", entity_id=case.id,
-                 office_id=case.office_id, details={"approval": approval.id, "from": case.state, "to": to_state,
-                                                    "version": case.version})
+                 office_id=case.office_id, details=details)
     return TransitionOutcome(case=case, approval=approval)
+
+
+def _last_state_before(session: Session, case: Case) -> str | None:
+    """The state the case left when it last entered its current state."""
+    return session.scalar(select(CaseStateChange.from_state)
+                          .where(CaseStateChange.case_id == case.id, CaseStateChange.to_state == case.state)
+                          .order_by(CaseStateChange.id.desc()).limit(1))
+
+
+def reopening_of(session: Session, case: Case, config: ProgrammeConfig) -> Reopening | None:
+    """Where reopening this case would take it and whether a supervisor must approve; None while it is open."""
+    state = config.state(case.state)
+    if state is None or not state.terminal:
+        return None
+    return check_reopen(config, case.state, _last_state_before(session, case))
+
+
+def _checked_reopening(session: Session, case: Case, config: ProgrammeConfig) -> Reopening:
+    try:
+        return check_reopen(config, case.state, _last_state_before(session, case))
+    except TransitionRefused:
+        raise Conflict(N_("only a case that has ended can be reopened"), field="state",
+                       extra={"state": case.state}) from None
+
+
+def reopen_case(session: Session, *, principal: Principal, case_id: uuid.UUID, reason: str | None) -> TransitionOutcome:
+    """Reopen an ended case, with a reason, in the state its programme says; or ask a supervisor where it must."""
+    require(principal, Action.CASE_TRANSITION)
+    reason = required_reason(reason)
+    case = load_case(session, principal, case_id, lock=True)
+    config = case_config(session, case)
+    reopening = _checked_reopening(session, case, config)
+    if reopening.requires_approval:
+        return _request_approval(session, principal, case, reopening.to_state, reason=reason, reopened=True)
+    _apply(session, principal, case, config, reopening.to_state, reason=reason, reopened=True)
+    return TransitionOutcome(case=case, approval=None)
 
 
 def _scoped_approval(session: Session, principal: Principal, approval_id: int, *, lock: bool) -> CaseApproval:
@@ -182,18 +266,22 @@ def decide_approval(session: Session, *, principal: Principal, approval_id: int,
         raise Conflict(f"this request was already decided: {approval.status}", field="approval_id",
                        extra={"status": approval.status})
     config = case_config(session, case)
+    # A request made while the case had ended asks to reopen it, not to move it along its workflow.
+    reopening = config.ends_case(approval.from_state)
     if approve:
         if case.state != approval.from_state:
             raise Conflict(f"the case has moved to {case.state!r} since the request; reject it and ask again",
                            field="approval_id", extra={"state": case.state})
         # The data may have changed since the request: the move must still be allowed now.
-        _checked(config, case, approval.to_state)
+        if not reopening:
+            _checked(config, case, approval.to_state)
     approval.status = APPROVED if approve else REJECTED
     approval.decided_by = principal.user_id
     approval.decided_at = utcnow()
     approval.decision_comment = comment
     if approve:
-        _apply(session, principal, case, config, approval.to_state, approval=approval)
+        _apply(session, principal, case, config, approval.to_state, approval=approval, reason=approval.reason,
+               reopened=reopening)
     session.flush()
     record_event(session, actor=principal, action="case.approval_decided", entity_type="case", entity_id=case.id,
                  office_id=case.office_id,

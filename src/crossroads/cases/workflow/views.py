@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import may_decide_approval
 from crossroads.auth.roles import Action
-from crossroads.cases.page import attempt_on_case
+from crossroads.cases.page import attempt_on_case, case_page, confirm_move_page
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
@@ -31,9 +32,34 @@ def _uuid(value: str | None, field: str) -> uuid.UUID:
 
 @router.post("/cases/{case_id}/transitions")
 def move_case(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
-    return attempt_on_case(request, session, principal, case_id, lambda: transitions.transition_case(
-        session, principal=principal, case_id=case_id, to_state=text(form, "to_state") or "",
-        comment=text(form, "comment")), "to_state", "#workflow")
+    to_state = text(form, "to_state") or ""
+    reason = text(form, "reason")
+    with attempt(session) as tried:
+        transitions.transition_case(session, principal=principal, case_id=case_id, to_state=to_state,
+                                    comment=text(form, "comment"), reason=reason)
+    refusal = tried.refusal
+    if isinstance(refusal, DomainError) and refusal.field == "reason":
+        # Asked from the confirmation (page or dialog): ask again there, keeping what was typed.
+        return confirm_move_page(request, session, principal, case_id, to_state, error=refusal.message,
+                                 reason=reason, status_code=refusal.status_code)
+    if isinstance(refusal, DomainError):
+        return case_page(request, session, principal, case_id, errors={"to_state": refusal.message},
+                         status_code=refusal.status_code)
+    if refusal is not None:
+        raise refusal
+    return RedirectResponse(f"/cases/{case_id}#summary", status_code=303)
+
+
+@router.get("/cases/{case_id}/transitions/{to_state}/confirm")
+def confirm_move(case_id: uuid.UUID, to_state: Annotated[str, Path(max_length=40)], request: Request,
+                 session: DbSession, principal: UiUser) -> Response:
+    return confirm_move_page(request, session, principal, case_id, to_state)
+
+
+@router.post("/cases/{case_id}/reopen")
+def reopen(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
+    return attempt_on_case(request, session, principal, case_id, lambda: transitions.reopen_case(
+        session, principal=principal, case_id=case_id, reason=text(form, "reason")), "reopen", "#summary")
 
 
 @router.post("/cases/{case_id}/assign")

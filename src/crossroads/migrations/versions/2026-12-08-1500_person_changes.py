@@ -1,7 +1,7 @@
 """person_changes: each field an edit of a person changed, with its values before and after
 
 Revision ID: c5d8e1f20a36
-Revises: a3f9c2d18b47
+Revises: 28e5dc15560e
 Create Date: 2026-12-08 15:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from crossroads.db.base import UTCDateTime
 
 revision: str = 'c5d8e1f20a36'
-down_revision: str | None = 'a3f9c2d18b47'
+down_revision: str | None = '28e5dc15560e'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
