@@ -71,6 +71,17 @@ class TestSupervisorHome:
         page.reload()
         expect(state(page)).to_have_text("Closed")
 
+        # The pages around the home page fit the phone too.
+        for path in ("/inbox", f"/cases/{case.id}/timeline", "/dedup/review", "/dashboard"):
+            supervisor.goto(path)
+            expect(supervisor.get_by_role("heading", level=1)).to_be_visible()
+            assert fits(supervisor), path
+        supervisor.goto(f"/cases/{case.id}/timeline")
+        events = supervisor.locator("ol.timeline li")
+        expect(events.filter(has_text="Move from Recovery and reintegration to Closed approved")).to_have_count(1)
+        # The caseworker opened the case page after every step: one line says so.
+        expect(events.filter(has_text="Viewed by 1 person")).to_have_count(1)
+
 
 class TestPartnerHome:
     def test_a_partner_lands_on_a_page_with_a_menu_instead_of_a_refusal(self, page: Page, login) -> None:

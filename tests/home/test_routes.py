@@ -63,3 +63,18 @@ class TestWhatWaits:
     def test_a_partner_has_nothing_waiting_and_no_refusal(self, client, db, staff):
         body = waiting(client, staff, "partner")
         assert set(body.values()) == {None}
+
+
+class TestCost:
+    def test_statements_do_not_grow_with_the_work_waiting(self, client, db, engine, staff):
+        headers = token_headers(client, staff.users["supervisor_a"].email)
+        _, few = work.measured_get(client, engine, db, "/api/v1/home", headers)
+        cw = staff.principal(db, "caseworker_a")
+        for _ in range(5):
+            asked_approval(db, staff)
+            work.task(db, cw, work.case(db, cw), due_date=days_from_today(-1))
+        duplicate_pair_in_a(db, staff)
+        transfer_to_a(db, staff)
+        response, many = work.measured_get(client, engine, db, "/api/v1/home", headers)
+        assert response.json()["approvals_waiting"] == 5
+        assert few == many

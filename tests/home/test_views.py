@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from crossroads.cases.models import Case
+from tests.factories import work
 from tests.helpers import csrf, login
 from tests.home.conftest import asked_approval
 
@@ -52,3 +53,13 @@ class TestHomePage:
         login(client, staff.users["partner"].email)
         page = client.get("/?lang=fr")
         assert "Ce qui vous attend" in page.text
+
+    def test_the_supervisor_page_runs_as_many_statements_with_many_approvals(self, client, db, engine, staff):
+        login(client, staff.users["supervisor_a"].email)
+        asked_approval(db, staff)
+        _, few = work.measured_get(client, engine, db, "/", {})
+        for _ in range(6):
+            asked_approval(db, staff)
+        page, many = work.measured_get(client, engine, db, "/", {})
+        assert page.text.count('class="approval"') == 7
+        assert few == many
