@@ -63,3 +63,10 @@ class TestHomePage:
         page, many = work.measured_get(client, engine, db, "/", {})
         assert page.text.count('class="approval"') == 7
         assert few == many
+
+    def test_a_supervisor_page_in_arabic_names_states_by_their_translated_labels(self, client, db, staff):
+        asked_approval(db, staff, given_name="Samira", family_name="Haddad")
+        login(client, staff.users["supervisor_a"].email)
+        page = client.get("/?lang=ar").text
+        assert 'dir="rtl"' in page and "ما ينتظرك" in page and "<bdi>Samira Haddad</bdi>" in page
+        assert "Travel documents" not in page and "طلب موافقة ينتظرك" in page
