@@ -24,6 +24,8 @@ from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
 from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
+from crossroads.home import routes as home_routes
+from crossroads.home import views as home_views
 from crossroads.intake import routes as intake_routes
 from crossroads.intake import views as intake_views
 from crossroads.people import routes as people_routes
@@ -61,7 +63,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(work_routes.router)
     api.include_router(dedup_routes.router)
     api.include_router(disclosure_routes.router)
+    api.include_router(home_routes.router)
     app.include_router(api)
+    app.include_router(home_views.router)
     app.include_router(auth_views.router)
     app.include_router(intake_views.router)
     app.include_router(case_views.router)

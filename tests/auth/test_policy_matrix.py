@@ -188,6 +188,8 @@ OPERATIONS = [
     Operation("DELETE", "/cases/{case_id}/links/{linked_case_id}", "401 204 404 204 404 403 403 403 403"),
     Operation("GET", "/cases/{case_id}/timeline", "401 200 404 200 404 403 403 403 403"),
     Operation("GET", "/dashboard/me", "401 200 200 200 200 403 403 403 403"),
+    # What waits for the user: everyone signed in has a home page, with counts only of their own scope.
+    Operation("GET", "/home", "401 200 200 200 200 200 200 200 200"),
     # An office's dashboard is for its supervisors.
     Operation("GET", "/dashboard/office/{office_id}", "401 403 403 200 403 403 403 403 403"),
     # Duplicates: a supervisor reviews and merges the records of their offices.

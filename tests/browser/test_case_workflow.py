@@ -144,7 +144,7 @@ def task_row(page: Page, title: str) -> Locator:
 
 
 def approvals_row(page: Page, number: str) -> Locator:
-    return page.get_by_role("row").filter(has=page.get_by_role("link", name=number, exact=True))
+    return page.locator("tr.approval").filter(has_text=number)
 
 
 @pytest.fixture
@@ -286,26 +286,29 @@ class TestAvrrCase:
         expect(page).to_have_url(case.url + "/timeline")
         events = page.locator("ol.timeline li")
         for text, actor in [
-            ("moved from intake to counselling", CASEWORKER_NAME),
-            ("moved from counselling to eligibility", CASEWORKER_NAME),
-            ("moved from eligibility to travel_documents", CASEWORKER_NAME),
-            ("approval requested to move from travel_documents to travel_approved", CASEWORKER_NAME),
-            ("move from travel_documents to travel_approved approved", SUPERVISOR_NAME),
-            ("moved from travel_documents to travel_approved", SUPERVISOR_NAME),
-            ("moved from travel_approved to departed", CASEWORKER_NAME),
-            ("moved from departed to reintegration", CASEWORKER_NAME),
-            ("moved from reintegration to closed", CASEWORKER_NAME),
-            ("service delivered: airport_assistance", CASEWORKER_NAME),
-            ("task completed", CASEWORKER_NAME),
+            ("Moved from Intake to Return counselling", CASEWORKER_NAME),
+            ("Moved from Return counselling to Eligibility assessment", CASEWORKER_NAME),
+            ("Moved from Eligibility assessment to Travel documents", CASEWORKER_NAME),
+            ("Approval asked to move from Travel documents to Travel approved", CASEWORKER_NAME),
+            ("Move from Travel documents to Travel approved approved", SUPERVISOR_NAME),
+            ("Moved from Travel documents to Travel approved", SUPERVISOR_NAME),
+            ("Moved from Travel approved to Departed", CASEWORKER_NAME),
+            ("Moved from Departed to Reintegration", CASEWORKER_NAME),
+            ("Moved from Reintegration to Closed", CASEWORKER_NAME),
+            ("Service delivered: Airport assistance", CASEWORKER_NAME),
+            ("Task completed", CASEWORKER_NAME),
         ]:
             event = events.filter(has=page.locator("strong", has_text=re.compile(f"^{re.escape(text)}$")))
             expect(event, f"timeline entry {text!r}").to_have_count(1)
             expect(event).to_contain_text(actor)
+        # Newest first; the reads of the case are one line, not one an event.
         texts = [t.strip() for t in events.locator("strong").all_inner_texts()]
-        assert texts.index("approval requested to move from travel_documents to travel_approved") \
-            < texts.index("move from travel_documents to travel_approved approved") \
-            < texts.index("moved from travel_approved to departed") \
-            < texts.index("moved from reintegration to closed"), texts
+        assert texts.index("Moved from Reintegration to Closed") \
+            < texts.index("Moved from Travel approved to Departed") \
+            < texts.index("Move from Travel documents to Travel approved approved") \
+            < texts.index("Approval asked to move from Travel documents to Travel approved"), texts
+        assert len([t for t in texts if t.startswith("Viewed by")]) == 1, texts
+        expect(events.filter(has_text="Viewed by 2 people")).to_have_count(1)
 
 
 class TestCounterTraffickingCase:
@@ -340,7 +343,8 @@ class TestCounterTraffickingCase:
         expect(supervisor).to_have_url(re.compile(r"/inbox$"))
         row = approvals_row(supervisor, case.number)
         expect(row).to_have_count(1)
-        expect(row).to_contain_text("recovery → closed")
+        expect(row).to_contain_text("Recovery and reintegration → Closed")
+        expect(row).to_contain_text(f"Grace {case.person.split(' ', 1)[1]}")
         expect(row).to_contain_text("Reason: Recovery plan completed.")
         row.get_by_label("Comment").fill("Recovery plan completed; closure agreed.")
         submit(supervisor, row.get_by_role("button", name="Approve", exact=True))
@@ -355,8 +359,9 @@ class TestCounterTraffickingCase:
 
         section(page, "timeline").get_by_role("link", name="Show every event of this case").click()
         events = page.locator("ol.timeline li")
-        expect(events.filter(has_text="move from recovery to closed approved")).to_contain_text(SUPERVISOR_NAME)
-        expect(events.filter(has_text="approval requested to move from recovery to closed")) \
+        expect(events.filter(has_text="Move from Recovery and reintegration to Closed approved")) \
+            .to_contain_text(SUPERVISOR_NAME)
+        expect(events.filter(has_text="Approval asked to move from Recovery and reintegration to Closed")) \
             .to_contain_text(CASEWORKER_NAME)
 
 

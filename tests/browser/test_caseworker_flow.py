@@ -227,6 +227,7 @@ class TestAdministration:
         email, password = f"new.caseworker.{suffix.lower()}@example.org", "a-long-new-password-" + suffix
 
         login(page, ADMIN)
+        page.get_by_role("link", name="Offices, organisations and user accounts").click()
         expect(page).to_have_url(re.compile(r"/admin$"))
 
         office_form = page.locator("form#new-office")
@@ -254,6 +255,8 @@ class TestAdministration:
         expect(page).to_have_url(re.compile(r"/login$"))
 
         login(page, email, password)
+        expect(page.locator("#my-work")).to_contain_text("0 open cases assigned to you")
+        page.get_by_role("link", name="Cases", exact=True).click()
         expect(page).to_have_url(re.compile(r"/cases$"))
         expect(page.get_by_role("link", name="Register a person")).to_be_visible()
         # A new office has no cases yet.

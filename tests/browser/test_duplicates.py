@@ -51,6 +51,11 @@ def register_again(page: Page, person: Person) -> None:
     page.get_by_role("button", name="Register", exact=True).click()
 
 
+def register_anyway(page: Page) -> None:
+    page.get_by_label("Why is this a different person?").fill("Met both: different parents and villages.")
+    page.get_by_role("button", name="Register anyway").click()
+
+
 class TestRegistrationShowsDuplicates:
     def test_candidate_with_reasons_before_saving_then_register_anyway(self, page, login, registered):
         login(page, CASEWORKER)
@@ -59,15 +64,18 @@ class TestRegistrationShowsDuplicates:
         duplicates = page.locator("#duplicates")
         expect(duplicates).to_be_visible()
         candidate = duplicates.locator("li.candidate").filter(
-            has=page.get_by_role("link", name=f"{registered.given_name} {registered.family_name}"))
+            has_text=f"{registered.given_name} {registered.family_name}")
         expect(candidate).to_have_count(1)
-        expect(candidate.locator("ul.reasons")).to_contain_text("Date of birth: exact")
-        expect(candidate.locator("ul.reasons")).to_contain_text("Nationality: exact")
-        expect(candidate).to_contain_text("likelihood")
+        expect(candidate.locator(".agrees")).to_contain_text("same date of birth")
+        expect(candidate.locator(".agrees")).to_contain_text("same nationality")
+        expect(candidate.locator(".differs")).to_contain_text("given and family names swapped")
+        expect(candidate).to_contain_text("the same person")
+        same = candidate.get_by_role("link", name="This is the same person: open their record")
+        expect(same).to_have_attribute("href", f"/people/{registered.id}")
         # Nothing is saved yet: the form is still there, filled in.
         expect(page.locator("[name=given_name]")).to_have_value(registered.family_name)
 
-        page.get_by_role("button", name="Register anyway: this is a different person").click()
+        register_anyway(page)
         expect(page).to_have_url(PERSON_URL)
 
 
@@ -75,7 +83,7 @@ class TestSupervisorMergesAndUnmerges:
     def test_review_queue_merge_banner_and_unmerge(self, page, login, registered, live_server):
         login(page, CASEWORKER)
         register_again(page, registered)
-        page.get_by_role("button", name="Register anyway: this is a different person").click()
+        register_anyway(page)
         expect(page).to_have_url(PERSON_URL)
         second = page.url
         page.get_by_role("button", name="Log out").click()

@@ -37,18 +37,39 @@ class TestRegistrationCheck:
         assert response.status_code == 200
         page = response.text
         assert 'id="duplicates"' in page and f'href="/people/{original.id}"' in page
-        assert "Mohammed Hussein" in page and "day and month swapped" in page and "swapped with family" in page
-        assert "Register anyway: this is a different person" in page
+        assert "Mohammed Hussein" in page
+        assert "date of birth with day and month swapped" in page and "given and family names swapped" in page
+        assert "same nationality" in page and "same sex" in page
+        assert "+" not in page.split('id="duplicates"')[1].split("</section>")[0]
+        # Opening the existing record is the first, primary choice; registering anyway asks why.
+        assert page.index("This is the same person: open their record") < page.index("Register anyway")
+        assert 'name="duplicate_reason"' in page
         assert 'value="Hussain"' in page
         assert df.count(db, Person) == before
 
-    def test_register_anyway_saves_the_person_and_queues_the_pair(self, as_caseworker, db, cw):
+    def test_register_anyway_saves_the_person_with_the_reason_on_the_pair(self, as_caseworker, db, cw):
         df.person(db, cw, df.ORIGINAL)
         checked = post_registration(as_caseworker)
         fingerprint = checked.text.split('name="checked" value="')[1].split('"')[0]
-        response = post_registration(as_caseworker, checked=fingerprint)
+        response = post_registration(as_caseworker, checked=fingerprint,
+                                     duplicate_reason="Different father's name; met both in person.")
         assert response.status_code == 303 and response.headers["location"].startswith("/people/")
-        assert len(db.scalars(select(MatchCandidate)).all()) == 1
+        pair = db.scalars(select(MatchCandidate)).one()
+        assert pair.registration_reason == "Different father's name; met both in person."
+        queued = df.events(db, "dedup.queue")[-1]
+        assert queued.details["registered_anyway"] is True
+        assert "father" not in str(queued.details)
+
+    @pytest.mark.parametrize("reason", ["", "   "])
+    def test_register_anyway_without_a_reason_is_refused_naming_it(self, as_caseworker, db, cw, reason):
+        df.person(db, cw, df.ORIGINAL)
+        checked = post_registration(as_caseworker)
+        fingerprint = checked.text.split('name="checked" value="')[1].split('"')[0]
+        before = (df.count(db, Person), df.count(db, MatchCandidate))
+        response = post_registration(as_caseworker, checked=fingerprint, duplicate_reason=reason)
+        assert response.status_code == 422
+        assert "say why this is a different person" in response.text and 'id="duplicates"' in response.text
+        assert (df.count(db, Person), df.count(db, MatchCandidate)) == before
 
     def test_a_changed_form_is_checked_again(self, as_caseworker, db, cw):
         df.person(db, cw, df.ORIGINAL)
@@ -91,7 +112,7 @@ class TestHouseholdMemberCheck:
         assert response.status_code == 200
         page = response.text
         assert 'id="duplicates"' in page and f'href="/people/{original.id}"' in page
-        assert "Add anyway: this is a different person" in page
+        assert "Add anyway" in page and 'name="member_duplicate_reason"' in page
         assert 'value="Hussain"' in page and 'value="sibling" selected' in page
         assert df.count(db, Person) == before
 
@@ -99,10 +120,14 @@ class TestHouseholdMemberCheck:
         df.person(db, cw, df.ORIGINAL)
         checked = post_member(as_caseworker, head.id)
         fingerprint = checked.text.split('name="member_checked" value="')[1].split('"')[0]
-        response = post_member(as_caseworker, head.id, member_checked=fingerprint)
+        assert post_member(as_caseworker, head.id, member_checked=fingerprint).status_code == 422
+        response = post_member(as_caseworker, head.id, member_checked=fingerprint,
+                               member_duplicate_reason="Her brother, not the man registered in March.")
         assert response.status_code == 303 and response.headers["location"].endswith("#household")
         member = db.scalars(select(Person).where(Person.given_name == "Hussain")).one()
         assert member.household_id == head.household_id is not None
+        assert {p.registration_reason for p in db.scalars(select(MatchCandidate))} == {
+            "Her brother, not the man registered in March."}
 
     def test_without_candidates_the_member_is_added_at_once(self, as_caseworker, head):
         response = post_member(as_caseworker, head.id, member_given_name="Lucía", member_family_name="Fernández",
@@ -119,6 +144,7 @@ class TestReviewPages:
         page = as_supervisor.get(f"/dedup/review/{pair.id}").text
         assert 'id="person-a"' in page and 'id="person-b"' in page
         assert "Mohammed Hussein" in page and "Hussain Muhammad" in page
+        assert "date of birth with day and month swapped" in page and "(+" not in page
         assert page.count(f'action="/dedup/review/{pair.id}/merge"') == 2
 
     def test_reject_from_the_page(self, as_supervisor, db, cw):

@@ -14,11 +14,13 @@ from tests.helpers import BREAKING, HOSTILE, csrf, csv_cells, live_csv_cells, li
 
 
 class TestReleasesPage:
-    def test_data_officer_lands_on_releases_and_sees_datasets(self, client, world, draft, dataset):
+    def test_data_officer_finds_releases_from_home_and_sees_datasets(self, client, world, draft, dataset):
         page = client.get("/login")
         response = client.post("/login", data={"email": world.users["data_officer"].email, "password": af.PASSWORD,
                                                "csrf_token": csrf(page.text)}, follow_redirects=False)
-        assert response.headers["location"] == "/disclosure"
+        assert response.headers["location"] == "/"
+        home = client.get("/").text
+        assert 'href="/disclosure?status=draft"' in home and "Prepare a microdata release" in home
         body = client.get("/disclosure").text
         assert draft.title in body and dataset.name in body
         assert "Prepare a microdata release" in body

@@ -30,20 +30,6 @@ router = APIRouter(include_in_schema=False)
 _Data = TypeVar("_Data", bound=BaseModel)
 
 
-@router.get("/")
-def home(request: Request) -> Response:
-    return RedirectResponse("/cases" if request.cookies.get(SESSION_COOKIE) else "/login", status_code=303)
-
-
-def _landing(principal: Principal) -> str:
-    """The first page after login: where the user's own work is, by what the policy lets them do."""
-    for action, path in ((Action.CASE_READ, "/cases"), (Action.RELEASE_READ, "/disclosure"),
-                         (Action.ADMIN_MANAGE, "/admin")):
-        if principal.may(action):
-            return path
-    return "/cases"
-
-
 @router.get("/login")
 def login_page(request: Request, settings: AppSettings) -> Response:
     anchor = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
@@ -69,7 +55,8 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
             page.headers["Retry-After"] = str(retry_after)
         return page
     token = service.issue_token(session, user=user, kind="session", lifetime=timedelta(hours=settings.session_hours))
-    response = RedirectResponse(_landing(service.principal_for(session, user)), status_code=303)
+    # The home page (crossroads.home) says what waits for the user, whatever their role.
+    response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600)
     response.delete_cookie(PRELOGIN_COOKIE)

@@ -73,6 +73,8 @@ class MatchCandidate(Timestamps, Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
+    # Why the person who registered one of the two went ahead although this pair was shown to them.
+    registration_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PersonMerge(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from crossroads.audit.service import record_event
@@ -142,3 +142,15 @@ def open_pairs_of(session: Session, *, principal: Principal, person_id: uuid.UUI
     rows = session.execute(query.where(MatchCandidate.status == CandidateStatus.OPEN, or_(
         MatchCandidate.person_a_id == person_id, MatchCandidate.person_b_id == person_id))).all()
     return len(rows)
+
+
+def count_open(session: Session, *, principal: Principal) -> int:
+    """How many open pairs touching the user's offices wait for review (as the queue lists them)."""
+    require(principal, Action.DEDUP_REVIEW)
+    a, b = aliased(Person), aliased(Person)
+    return session.scalar(
+        select(func.count()).select_from(MatchCandidate)
+        .join(a, a.id == MatchCandidate.person_a_id).join(b, b.id == MatchCandidate.person_b_id)
+        .where(match_pairs_scope(principal, MatchCandidate.person_a_id, MatchCandidate.person_b_id),
+               MatchCandidate.status == CandidateStatus.OPEN, a.merged_into_id.is_(None), b.merged_into_id.is_(None))
+    ) or 0

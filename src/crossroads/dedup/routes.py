@@ -37,7 +37,7 @@ def pair_out(pair: review.Pair) -> PairOut:
         id=c.id, probability=c.probability, match_weight=c.match_weight,
         reasons=[ReasonOut(**r) for r in c.reasons], model_version=c.model_version, source=c.source,
         status=c.status, decided_by=c.decided_by, decided_at=c.decided_at, comment=c.comment,
-        created_at=c.created_at,
+        registration_reason=c.registration_reason, created_at=c.created_at,
         person_a=PairPersonOut.model_validate(pair.a) if pair.a is not None else None,
         person_b=PairPersonOut.model_validate(pair.b) if pair.b is not None else None,
     )

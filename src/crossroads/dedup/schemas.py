@@ -74,6 +74,8 @@ class PairOut(BaseModel):
     decided_by: uuid.UUID | None
     decided_at: datetime | None
     comment: str | None
+    # Why the person was registered although this pair was shown at registration.
+    registration_reason: str | None
     created_at: datetime
     # Null where the user may not see that person: the pair touches another office.
     person_a: PairPersonOut | None

@@ -319,7 +319,7 @@ def _reasons_json(reasons: list[Reason]) -> list[dict]:
 
 
 def queue_pairs(session: Session, pairs: list[tuple[uuid.UUID, uuid.UUID, MatchScore]], *, model: MatchModel,
-                source: CandidateSource) -> tuple[int, int]:
+                source: CandidateSource, registration_reason: str | None = None) -> tuple[int, int]:
     """Put pairs on the review queue; an open pair gets the newer score, a decided pair is left as decided.
 
     Returns (added, updated). Idempotent: the same pairs queued twice change nothing the second time.
@@ -341,7 +341,8 @@ def queue_pairs(session: Session, pairs: list[tuple[uuid.UUID, uuid.UUID, MatchS
         if current is None:
             session.add(MatchCandidate(person_a_id=a, person_b_id=b, probability=probability, match_weight=weight,
                                        reasons=_reasons_json(score.reasons), model_version=model.version,
-                                       source=source, status=CandidateStatus.OPEN))
+                                       source=source, status=CandidateStatus.OPEN,
+                                       registration_reason=registration_reason))
             added += 1
         elif current.status == CandidateStatus.OPEN and (current.model_version, current.match_weight) != (
                 model.version, weight):
@@ -352,17 +353,23 @@ def queue_pairs(session: Session, pairs: list[tuple[uuid.UUID, uuid.UUID, MatchS
     return added, updated
 
 
-def queue_duplicates_of(session: Session, *, actor: Principal, person: Person) -> int:
+def queue_duplicates_of(session: Session, *, actor: Principal, person: Person,
+                        registration_reason: str | None = None) -> int:
     """After a registration: queue the new person's likely duplicates for a supervisor, wherever they are.
 
-    The caseworker saw the visible ones and registered anyway, and could not see the others; either way a
-    supervisor decides. Names and documents of `person` must be loaded.
+    The caseworker saw the visible ones and registered anyway (saying why: `registration_reason`, kept with
+    each pair for the supervisor), and could not see the others; either way a supervisor decides. Names and
+    documents of `person` must be loaded.
     """
     model = active_model(session)
     lookup = score_record(session, None, person_record(person), model, exclude=person.id)
     added, _ = queue_pairs(session, [(person.id, s.person.id, s.score) for s in lookup.scored], model=model,
-                           source=CandidateSource.ONLINE)
-    if added:
+                           source=CandidateSource.ONLINE, registration_reason=registration_reason)
+    if added or registration_reason is not None:
+        # The reason is free text and stays in the queue; the trail records that one was given.
+        details: dict[str, Any] = {"pairs": added, "model": model.version}
+        if registration_reason is not None:
+            details["registered_anyway"] = True
         record_event(session, actor=actor, action="dedup.queue", entity_type="person", entity_id=person.id,
-                     office_id=person.office_id, details={"pairs": added, "model": model.version})
+                     office_id=person.office_id, details=details)
     return added

@@ -11,6 +11,7 @@ from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.db.session import attempt
 from crossroads.dedup import merges, review
+from crossroads.dedup.evidence import FIELD_LABELS, sides
 from crossroads.dedup.models import CandidateStatus
 from crossroads.dedup.schemas import MergeIn
 from crossroads.kit.errors import DomainError
@@ -21,11 +22,8 @@ from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-# Field names of the engine's reasons, as the pages show them.
-FIELD_LABELS = {
-    "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth", "place": "Place",
-    "sex": "Sex", "nationality": "Nationality", "documents": "Identity documents", "phones": "Phone",
-}
+# What the pages that show candidates need to tell the engine's reasons in words.
+EVIDENCE = {"field_labels": FIELD_LABELS, "evidence_sides": sides}
 
 
 @router.get("/dedup/review")
@@ -36,14 +34,14 @@ def queue_page(request: Request, session: DbSession, principal: UiUser, status: 
     pairs = review.list_candidates(session, principal=principal, status=chosen, cursor=cursor)
     return render(request, "dedup/queue.html", {
         "pairs": pairs, "status": chosen.value, "statuses": [s.value for s in CandidateStatus],
-        "next_cursor": review.next_cursor(pairs, 50), "field_labels": FIELD_LABELS})
+        "next_cursor": review.next_cursor(pairs, 50), **EVIDENCE})
 
 
 def _pair_page(request: Request, session: DbSession, principal: UiUser, candidate_id: int,
                error: str | None = None, status_code: int = 200) -> Response:
     pair = review.get_candidate(session, principal=principal, candidate_id=candidate_id)
-    return render(request, "dedup/pair.html", {"pair": pair, "c": pair.candidate, "field_labels": FIELD_LABELS,
-                                               "error": error}, status_code=status_code)
+    return render(request, "dedup/pair.html", {"pair": pair, "c": pair.candidate, "error": error, **EVIDENCE},
+                  status_code=status_code)
 
 
 @router.get("/dedup/review/{candidate_id}")

@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from crossroads import __version__
@@ -243,3 +243,16 @@ def approved_release(session: Session, release_id: uuid.UUID) -> Release:
     if release.status != ReleaseStatus.APPROVED:
         raise Conflict("only an approved release can be shared", field="release_id")
     return release
+
+
+def count_waiting(session: Session, *, principal: Principal) -> tuple[int, int]:
+    """Releases waiting for the user: (to decide, as the DPO who did not prepare them; drafts they prepared)."""
+    require(principal, Action.RELEASE_READ)
+    to_decide = drafts = 0
+    if principal.may(Action.RELEASE_APPROVE):
+        to_decide = session.scalar(select(func.count()).select_from(Release).where(
+            Release.status == ReleaseStatus.PENDING_APPROVAL, Release.prepared_by != principal.user_id)) or 0
+    if principal.may(Action.RELEASE_PREPARE):
+        drafts = session.scalar(select(func.count()).select_from(Release).where(
+            Release.status == ReleaseStatus.DRAFT, Release.prepared_by == principal.user_id)) or 0
+    return to_decide, drafts

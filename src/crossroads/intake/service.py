@@ -19,24 +19,26 @@ from crossroads.people.models import Person
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate, PersonUpdate
 
 
-def register_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
-    """Register a person in one of the user's offices."""
+def register_person(session: Session, *, principal: Principal, data: PersonCreate,
+                    registered_anyway: str | None = None) -> Person:
+    """Register a person in one of the user's offices; `registered_anyway` says why, when duplicates were shown."""
     person = people.add_person(session, principal=principal, data=data)
     # The blocking index is part of the registration: a person without keys would be invisible to the
     # duplicate check of the next registration.
     index_person(session, person, fresh=True)
-    queue_duplicates_of(session, actor=principal, person=person)
+    queue_duplicates_of(session, actor=principal, person=person, registration_reason=registered_anyway)
     return person
 
 
 def add_household_member(
-    session: Session, *, principal: Principal, person_id: uuid.UUID, data: HouseholdMemberCreate
+    session: Session, *, principal: Principal, person_id: uuid.UUID, data: HouseholdMemberCreate,
+    registered_anyway: str | None = None,
 ) -> Person:
     """Put a registered or newly registered person into this person's household."""
     head = people.household_head(session, principal=principal, person_id=person_id)
     if data.person is not None:
         person_data = data.person.model_copy(update={"office_id": data.person.office_id or head.office_id})
-        member = register_person(session, principal=principal, data=person_data)
+        member = register_person(session, principal=principal, data=person_data, registered_anyway=registered_anyway)
     else:
         assert data.person_id is not None
         member = people.load_person(session, principal, data.person_id, full=False)

@@ -23,9 +23,9 @@ from crossroads.db.session import attempt
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
-from crossroads.dedup.views import FIELD_LABELS
+from crossroads.dedup.views import EVIDENCE
 from crossroads.intake import service as intake
-from crossroads.kit.errors import Conflict
+from crossroads.kit.errors import Conflict, Invalid
 from crossroads.kit.i18n import N_
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Person, Relationship, Sex
@@ -40,6 +40,7 @@ router = APIRouter(include_in_schema=False)
 DOCUMENT_ROWS = 2
 # As many as a person may have (people/schemas.py: PersonCreate.documents), and one row to add.
 MAX_DOCUMENTS = 11
+REASON_MAX = 2000
 
 
 def _person_fields(form: FormData, prefix: str = "") -> dict[str, Any]:
@@ -116,10 +117,26 @@ def _duplicates_first(session: Session, principal: Principal, data: PersonCreate
     fingerprint = _fingerprint(data)
     if not principal.may(Action.DEDUP_CHECK) or checked == fingerprint:
         return None
+    return _shown(session, principal, data)
+
+
+def _shown(session: Session, principal: Principal, data: PersonCreate) -> dict | None:
     result = check_duplicates(session, principal=principal, data=data)
     if not result.candidates:
         return None
-    return {"candidates": result.candidates, "checked": fingerprint, "field_labels": FIELD_LABELS}
+    return {"candidates": result.candidates, "checked": _fingerprint(data), **EVIDENCE}
+
+
+def _anyway(form: FormData, data: PersonCreate, checked_field: str, field: str) -> str | None:
+    """Why the user registers this person although duplicates were shown for this very data; required then."""
+    if text(form, checked_field) != _fingerprint(data):
+        return None
+    reason = (text(form, field) or "").strip()
+    if not reason:
+        raise Invalid("say why this is a different person from the records shown", field=field)
+    if len(reason) > REASON_MAX:
+        raise Invalid(f"must be at most {REASON_MAX} characters", field=field)
+    return reason
 
 
 @router.post("/people/new")
@@ -131,15 +148,21 @@ def register(request: Request, form: Form, session: DbSession, principal: UiUser
         if shown := _duplicates_first(session, principal, data, text(form, "checked")):
             return render(request, "people/register.html",
                           {**_form_context(session, principal), "values": dict(form), "errors": {}, **shown})
-        person = intake.register_person(session, principal=principal, data=data)
+        reason = _anyway(form, data, "checked", "duplicate_reason")
+        person = intake.register_person(session, principal=principal, data=data, registered_anyway=reason)
     if (refusal := tried.refusal) is None:
         return RedirectResponse(f"/people/{person.id}", status_code=303)
+    shown = None
     if isinstance(refusal, ValidationError):
         errors = field_errors(refusal)
     else:
         errors = {refusal.field or "form": refusal.message}
+        if refusal.field == "duplicate_reason":
+            # The same candidates again, so that the user can still open one of them instead.
+            shown = _shown(session, principal, data)
     return render(request, "people/register.html",
-                  {**_form_context(session, principal), "values": dict(form), "errors": errors}, status_code=422)
+                  {**_form_context(session, principal), "values": dict(form), "errors": errors, **(shown or {})},
+                  status_code=422)
 
 
 def _person_page(request: Request, session: Session, principal: Principal, person_id: uuid.UUID,
@@ -189,14 +212,20 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
         assert data.person is not None  # given just above
         if shown := _duplicates_first(session, principal, data.person, text(form, "member_checked")):
             return _person_page(request, session, principal, person_id, values=dict(form), extra=shown)
-        intake.add_household_member(session, principal=principal, person_id=person_id, data=data)
+        reason = _anyway(form, data.person, "member_checked", "member_duplicate_reason")
+        intake.add_household_member(session, principal=principal, person_id=person_id, data=data,
+                                    registered_anyway=reason)
     if (refusal := tried.refusal) is None:
         return RedirectResponse(f"/people/{person_id}#household", status_code=303)
+    extra = None
     if isinstance(refusal, ValidationError):
         errors = {f"member_{k}": v for k, v in field_errors(refusal).items()}
+    elif refusal.field == "member_duplicate_reason":
+        errors = {refusal.field: refusal.message}
+        extra = _shown(session, principal, data.person) if data.person is not None else None
     else:
         errors = {f"member_{refusal.field or 'form'}": refusal.message}
-    return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422)
+    return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422, extra=extra)
 
 
 # What the person's page and the edit page call each field of a person's record.

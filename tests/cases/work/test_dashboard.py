@@ -10,7 +10,7 @@ from crossroads.db.base import utcnow
 from tests.factories import auth as af
 from tests.factories import work
 from tests.factories.work import days_from_today
-from tests.helpers import token_headers
+from tests.helpers import login, token_headers
 
 
 @pytest.fixture
@@ -97,6 +97,19 @@ class TestMyDashboard:
 class TestOfficeDashboard:
     def url(self, world, office="office_a"):
         return f"/api/v1/dashboard/office/{getattr(world, office).id}"
+
+    def test_states_are_labelled_by_their_own_programme(self, client, sup, db, world, cw_a):
+        for programme in ("avrr", "legal_counselling"):
+            c = work.case(db, cw_a, programme)
+            db.get(Case, c.id).state = "counselling"
+        db.commit()
+        body = client.get(self.url(world), headers=sup).json()
+        labels = {(c["programme"], c["state"]): c["label"] for c in body["caseload"]}
+        assert labels == {("avrr", "counselling"): "Return counselling",
+                          ("legal_counselling", "counselling"): "Counselling"}
+        login(client, world.users["supervisor_a"].email)
+        page = client.get(f"/offices/{world.office_a.id}/dashboard").text
+        assert "<td>Counselling</td>" in page and "<td>Return counselling</td>" in page
 
     def test_caseload_by_programme_and_state_with_the_open_count(self, client, sup, db, world, cw_a):
         work.case(db, cw_a, "avrr")

@@ -20,6 +20,7 @@ from crossroads.cases.models import Case
 from crossroads.cases.work.models import CaseTask
 from crossroads.cases.work.tasks import TaskRow, overdue_condition, task_rows, today
 from crossroads.db.base import utcnow
+from crossroads.programmes.service import configs_for
 
 INACTIVE_DAYS = 30
 OVERDUE_SHOWN = 20
@@ -31,6 +32,8 @@ class CaseloadCell:
     programme: str
     state: str
     count: int
+    # The state's label in the cases' own programme version (the newest, where they span several).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,23 @@ def _open() -> ColumnElement[bool]:
 
 def _caseload(session: Session, conditions: list) -> list[CaseloadCell]:
     rows = session.execute(
-        select(Case.programme, Case.state, func.count()).where(*conditions, _open())
-        .group_by(Case.programme, Case.state).order_by(Case.programme, Case.state)
-    )
-    return [CaseloadCell(programme=p, state=s, count=n) for p, s, n in rows]
+        select(Case.programme, Case.programme_version_id, Case.state, func.count()).where(*conditions, _open())
+        .group_by(Case.programme, Case.programme_version_id, Case.state)
+    ).all()
+    # A state is named by the programme version its cases follow: two programmes may share a state's name
+    # ("counselling") and call it differently.
+    configs = configs_for(session, {v for _, v, _, _ in rows})
+    cells: dict[tuple[str, str], tuple[int, int, str]] = {}
+    for programme, version, state, n in rows:
+        config = configs.get(version)
+        found = config.state(state) if config else None
+        label = found.label if found else state
+        count, newest, kept = cells.get((programme, state), (0, -1, label))
+        if (version or 0) > newest:
+            newest, kept = version or 0, label
+        cells[(programme, state)] = (count + n, newest, kept)
+    return [CaseloadCell(programme=p, state=s, count=n, label=label)
+            for (p, s), (n, _, label) in sorted(cells.items())]
 
 
 def _inactive(session: Session, conditions: list, days: int) -> InactiveCases:
@@ -135,3 +151,12 @@ def office_dashboard(session: Session, *, principal: Principal, office_id: uuid.
         overdue_by_assignee=by_assignee,
         inactive_cases=_inactive(session, office, inactive_days),
     )
+
+
+def overdue_in_offices(session: Session, *, principal: Principal) -> int:
+    """Overdue tasks on the cases of all the user's offices, for a supervisor's home page."""
+    require(principal, Action.OFFICE_DASHBOARD)
+    return session.scalar(
+        select(func.count()).select_from(CaseTask).join(Case, Case.id == CaseTask.case_id)
+        .where(cases_scope(principal), overdue_condition(today()))
+    ) or 0

@@ -41,6 +41,7 @@ from crossroads.cases.work.schemas import (
     TaskStatus,
     TaskWithCaseOut,
     Timeline,
+    TimelineDayOut,
     TimelineEntryOut,
 )
 from crossroads.kit.errors import Invalid
@@ -238,12 +239,21 @@ def case_timeline(
     case_id: uuid.UUID,
     session: DbSession,
     principal: ApiUser,
-    after: Annotated[AuditSeq | None, Query(description="next_after of the previous page")] = None,
+    before: Annotated[AuditSeq | None, Query(description="next_before of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=timeline.PAGE_MAX)] = 200,
+    kind: Annotated[str | None, Query(max_length=20, description=f"one of {', '.join(timeline.KINDS)}")] = None,
 ):
-    entries, next_after = timeline.case_timeline(session, principal=principal, case_id=case_id, after=after,
-                                                 limit=limit)
-    return Timeline(items=[TimelineEntryOut.model_validate(e) for e in entries], next_after=next_after)
+    page = timeline.case_timeline(session, principal=principal, case_id=case_id, before=before, limit=limit,
+                                  kind=kind)
+    return Timeline(days=[TimelineDayOut(day=d.day, items=[_timeline_entry(e) for e in d.entries])
+                          for d in page.days], next_before=page.next_before)
+
+
+def _timeline_entry(e: timeline.TimelineEntry) -> TimelineEntryOut:
+    return TimelineEntryOut(id=e.id, occurred_at=e.occurred_at, action=e.action, kind=e.kind, actor_id=e.actor_id,
+                            actor_name=e.actor_name, actor_role=e.actor_role, message=e.sentence.message,
+                            params=e.sentence.params(), description=e.description, details=e.details,
+                            times=e.times, people=e.people)
 
 
 # Dashboards
@@ -254,7 +264,7 @@ def _inactive(result: dashboard.InactiveCases) -> InactiveCases:
 
 
 def _caseload(cells: list[dashboard.CaseloadCell]) -> list[CaseloadCell]:
-    return [CaseloadCell(programme=c.programme, state=c.state, count=c.count) for c in cells]
+    return [CaseloadCell(programme=c.programme, state=c.state, label=c.label, count=c.count) for c in cells]
 
 
 @router.get("/dashboard/me", response_model=MyDashboard)

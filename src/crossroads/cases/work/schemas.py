@@ -186,22 +186,37 @@ class CaseLinks(BaseModel):
 
 # Timeline
 
-class TimelineEntryOut(_Out):
-    # The audit event's id: pass the last one shown as `after` for what follows.
-    id: int
+class TimelineEntryOut(BaseModel):
+    # The audit event's id; null for a day's folded views, which stand for several reads.
+    id: int | None
     occurred_at: datetime
     action: str
+    # One of the kinds the timeline filters by (`kind`).
+    kind: str
     actor_id: uuid.UUID | None
     actor_name: str | None
     actor_role: str | None
+    # The sentence's message (an English msgid, translated by the pages) and its parameters.
+    message: str
+    params: dict[str, Any]
+    # The sentence in English.
     description: str
     details: dict[str, Any]
+    # Folded views: how many reads, by how many people.
+    times: int | None = None
+    people: int | None = None
+
+
+class TimelineDayOut(BaseModel):
+    day: date
+    items: list[TimelineEntryOut]
 
 
 class Timeline(BaseModel):
-    items: list[TimelineEntryOut]
-    # Pass as `after` for the next page; null at the end.
-    next_after: int | None
+    # Newest day first, and newest first within a day.
+    days: list[TimelineDayOut]
+    # Pass as `before` for older events; null at the end.
+    next_before: int | None
 
 
 # Dashboards
@@ -219,6 +234,8 @@ class CaseBriefOut(_Out):
 class CaseloadCell(BaseModel):
     programme: str
     state: str
+    # The state's label in the cases' own programme version.
+    label: str
     count: int
 
 

@@ -84,10 +84,12 @@ def download(attachment_id: uuid.UUID, session: DbSession, principal: UiUser) ->
 
 @router.get("/cases/{case_id}/timeline")
 def case_timeline(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser,
-                  after: AuditSeq | None = None) -> Response:
+                  before: AuditSeq | None = None,
+                  kind: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     case = service.load_case(session, principal, case_id)
-    entries, next_after = timeline.case_timeline(session, principal=principal, case_id=case_id, after=after)
-    return render(request, "cases/timeline.html", {"case": case, "entries": entries, "next_after": next_after})
+    page = timeline.case_timeline(session, principal=principal, case_id=case_id, before=before,
+                                  kind=kind or None)
+    return render(request, "cases/timeline.html", {"case": case, "page": page, "kinds": timeline.KINDS})
 
 
 @router.get("/dashboard")
@@ -98,7 +100,6 @@ def my_dashboard(request: Request, session: DbSession, principal: UiUser) -> Res
     return render(request, "cases/dashboard.html", {
         "mine": data, "offices": offices, "today": date.today(),
         "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
-        "state_names": dict(programmes.all_states(session)),
     })
 
 
@@ -110,5 +111,4 @@ def office_dashboard(office_id: uuid.UUID, request: Request, session: DbSession,
     return render(request, "cases/office_dashboard.html", {
         "office": office, "data": data, "days": days,
         "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
-        "state_names": dict(programmes.all_states(session)),
     })

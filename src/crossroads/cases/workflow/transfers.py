@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crossroads.audit.service import record_event
@@ -220,3 +220,11 @@ def list_transfers(session: Session, *, principal: Principal, direction: str = "
                  details={"direction": direction, "status": status,
                           "shown": [str(i.transfer.case_id) for i in items]})
     return items
+
+
+def count_incoming(session: Session, *, principal: Principal) -> int:
+    """How many transfers wait for the user's decision (addressed to their offices, or to them)."""
+    if not principal.may(Action.CASE_TRANSFER):
+        return 0
+    return session.scalar(select(func.count()).select_from(CaseTransfer)
+                          .where(incoming_transfers_scope(principal), CaseTransfer.status == PENDING)) or 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
+from crossroads.auth.models import User
 from crossroads.auth.policy import Principal, cases_scope, require, require_approver
 from crossroads.auth.roles import Action
 from crossroads.cases.models import Case, CaseNote
@@ -25,6 +26,7 @@ from crossroads.programmes.config import (
     check_reopen,
     check_transition,
 )
+from crossroads.people.models import Person
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -61,6 +63,10 @@ class ApprovalItem:
     approval: CaseApproval
     case_number: str
     programme: str
+    # The case's programme version, whose labels name the move; the person the case is about; who asked.
+    programme_version_id: int | None = None
+    person_name: str = ""
+    requested_by_name: str | None = None
 
 
 def optional_text(value: str | None, field: str, limit: int = COMMENT_MAX) -> str | None:
@@ -298,11 +304,25 @@ def list_approvals(session: Session, *, principal: Principal, status: str = PEND
         raise Invalid(f"status must be one of {', '.join(APPROVAL_STATUSES)}", field="status")
     order = CaseApproval.requested_at.asc() if status == PENDING else CaseApproval.requested_at.desc()
     rows = session.execute(
-        select(CaseApproval, Case.case_number, Case.programme).join(Case, Case.id == CaseApproval.case_id)
+        select(CaseApproval, Case.case_number, Case.programme, Case.programme_version_id, Person.given_name,
+               Person.family_name, User.full_name)
+        .join(Case, Case.id == CaseApproval.case_id).join(Person, Person.id == Case.person_id)
+        .outerjoin(User, User.id == CaseApproval.requested_by)
         .where(CaseApproval.status == status, cases_scope(principal))
         .order_by(order, CaseApproval.id).limit(min(max(limit, 1), LIST_LIMIT))
     ).all()
-    items = [ApprovalItem(approval=a, case_number=number, programme=programme) for a, number, programme in rows]
+    items = [ApprovalItem(approval=a, case_number=number, programme=programme, programme_version_id=version,
+                          person_name=f"{given} {family}", requested_by_name=asker)
+             for a, number, programme, version, given, family, asker in rows]
     record_event(session, actor=principal, action="case.approval_list", entity_type="case",
                  details={"status": status, "shown": [str(i.approval.case_id) for i in items]})
     return items
+
+
+def count_approvals_waiting(session: Session, *, principal: Principal) -> int:
+    """How many pending requests on cases of the user's offices the user may decide (not their own)."""
+    if not principal.may(Action.CASE_APPROVE):
+        return 0
+    not_own = CaseApproval.requested_by.is_distinct_from(principal.user_id)
+    return session.scalar(select(func.count()).select_from(CaseApproval).join(Case, Case.id == CaseApproval.case_id)
+                          .where(CaseApproval.status == PENDING, cases_scope(principal), not_own)) or 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from crossroads.auth.deps import UiUser
 from crossroads.auth.policy import may_decide_approval
@@ -16,6 +18,7 @@ from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.kit.inputs import RowId
+from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
 from crossroads.web.forms import Form, text
 from crossroads.web.templating import render
@@ -85,8 +88,36 @@ def _inbox(request: Request, session: DbSession, principal: UiUser, error: str |
     outgoing = transfers.list_transfers(session, principal=principal, direction="outgoing") \
         if principal.may(Action.CASE_TRANSFER) else []
     decidable = {a.approval.id for a in approvals if may_decide_approval(principal, a.approval.requested_by)}
-    return render(request, "cases/inbox.html", {"approvals": approvals, "decidable": decidable, "incoming": incoming,
-                                                 "outgoing": outgoing, "error": error}, status_code=status_code)
+    return render(request, "cases/inbox.html", {
+        "approvals": approvals, "decidable": decidable, "incoming": incoming, "outgoing": outgoing, "error": error,
+        "moves": move_labels(session, approvals),
+        "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
+    }, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class MoveLabels:
+    programme: str
+    transition: str | None
+    from_state: str
+    to_state: str
+
+
+def move_labels(session: Session, approvals: list[transitions.ApprovalItem]) -> dict[int, MoveLabels]:
+    """Each requested move named by the labels of its case's own programme version, by approval id."""
+    configs = programmes.configs_for(session, {a.programme_version_id for a in approvals})
+    out = {}
+    for item in approvals:
+        a, config = item.approval, configs.get(item.programme_version_id)
+        if config is None:
+            out[a.id] = MoveLabels(item.programme, None, a.from_state, a.to_state)
+            continue
+        transition = next((t for t in config.next_states(a.from_state) if t.to_state == a.to_state), None)
+        from_state, to_state = config.state(a.from_state), config.state(a.to_state)
+        out[a.id] = MoveLabels(config.label, transition.label if transition else None,
+                               from_state.label if from_state else a.from_state,
+                               to_state.label if to_state else a.to_state)
+    return out
 
 
 @router.get("/inbox")
