@@ -18,6 +18,7 @@ from crossroads.cases.workflow.models import CaseApproval, CaseStateChange
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_
+from crossroads.people.models import Person
 from crossroads.programmes.config import (
     ProgrammeConfig,
     Reopening,
@@ -26,7 +27,6 @@ from crossroads.programmes.config import (
     check_reopen,
     check_transition,
 )
-from crossroads.people.models import Person
 
 PENDING = "pending"
 APPROVED = "approved"
