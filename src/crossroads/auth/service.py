@@ -23,6 +23,7 @@ from crossroads.config import Settings
 from crossroads.db.base import utcnow
 from crossroads.db.session import keep_on_rollback
 from crossroads.kit.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
+from crossroads.kit.i18n import ngettext
 
 
 def _digest(token: str) -> str:
@@ -63,11 +64,16 @@ def _failures(session: Session, *, email: str, source: str, now: datetime,
                              account_latest=row[6])
 
 
-def _wait_text(seconds: int) -> str:
+def _too_many(seconds: int) -> TooManyAttempts:
+    """The refusal of a throttled login, saying how long to wait in whole seconds or minutes."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        message = ngettext("too many failed logins; try again in %(num)d second",
+                           "too many failed logins; try again in %(num)d seconds", seconds)
+    else:
+        minutes = math.ceil(seconds / 60)
+        message = ngettext("too many failed logins; try again in %(num)d minute",
+                           "too many failed logins; try again in %(num)d minutes", minutes)
+    return TooManyAttempts(message, retry_after=seconds)
 
 
 def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User:
@@ -84,7 +90,7 @@ def authenticate(session: Session, *, settings: Settings, email: str, password: 
                             limits=limits)
     if waiting > timedelta(0):
         seconds = max(1, math.ceil(waiting.total_seconds()))
-        raise TooManyAttempts(f"too many failed logins; try again in {_wait_text(seconds)}", retry_after=seconds)
+        raise _too_many(seconds)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_time(password)

@@ -63,7 +63,7 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
         assert isinstance(refusal, DomainError)  # authenticate parses nothing with pydantic
         # Wrong credentials (401) or too many attempts (429); the failed attempt survives the refusal.
         retry_after = refusal.retry_after if isinstance(refusal, TooManyAttempts) else None
-        page = render(request, "login.html", {"email": email, "error": refusal.message, "retry_after": retry_after},
+        page = render(request, "login.html", {"email": email, "error": refusal.message},
                       status_code=refusal.status_code)
         if retry_after:
             page.headers["Retry-After"] = str(retry_after)

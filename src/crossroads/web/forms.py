@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from crossroads.kit.errors import Forbidden
+from crossroads.kit.messages import error_message
 from crossroads.kit.inputs import refuse_control_characters
 from crossroads.web.csrf import check_csrf, csrf_anchor
 
@@ -31,13 +32,12 @@ Form = Annotated[FormData, Depends(checked_form)]
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """First message per top-level field, for showing beside the input."""
+    """First message per top-level field, for showing beside the input (translated by the template's `_`)."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         key = loc[0] if loc else "form"
-        message = err.get("msg", "is invalid").removeprefix("Value error, ")
-        errors.setdefault(key, message)
+        errors.setdefault(key, error_message(err))
     return errors
 
 

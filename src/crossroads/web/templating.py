@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crossroads.kit.codes import country_names
+from crossroads.kit.i18n import translate
 from crossroads.web.csrf import csrf_anchor, csrf_token
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
 
@@ -32,6 +33,11 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            headers: dict[str, str] | None = None) -> HTMLResponse:
     locale = negotiate(request)
     trans = translations(locale)
+
+    def gettext(message: str) -> str:
+        # A Message (kit/i18n.py) is translated by its msgid and then given its parameters.
+        return translate(trans, message)
+
     anchor = csrf_anchor(request)
     settings = request.app.state.settings
     ctx: dict[str, Any] = {
@@ -43,9 +49,9 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         # auth.deps sets what the signed-in user may do (auth.policy.Allowed); pages read it, not the roles.
         "allowed": getattr(request.state, "allowed", None),
         "csrf_token": csrf_token(settings.secret_key, anchor) if anchor else "",
-        "gettext": trans.gettext,
+        "gettext": gettext,
         "ngettext": trans.ngettext,
-        "_": trans.gettext,
+        "_": gettext,
         "demo": settings.mode == "demo",
         "country_names": country_names(locale),
         # Switching language keeps the page's other parameters (a search, a page number).
