@@ -28,25 +28,25 @@ class Message(str):
 
     msgid: str
     plural: str | None
-    count: int | None
+    number: int | None
     params: dict[str, Any]
 
     def __new__(cls, msgid: str, params: dict[str, Any] | None = None, *, plural: str | None = None,
                 count: int | None = None) -> Message:
         english = plural if plural is not None and count != 1 else msgid
         self = super().__new__(cls, english % params if params else english)
-        self.msgid, self.plural, self.count, self.params = msgid, plural, count, dict(params or {})
+        self.msgid, self.plural, self.number, self.params = msgid, plural, count, dict(params or {})
         return self
 
-    def translate(self, catalogue: Catalogue) -> str:
+    def said_in(self, catalogue: Catalogue) -> str:
         if self.plural is not None:
-            template = catalogue.ngettext(self.msgid, self.plural, self.count if self.count is not None else 0)
+            template = catalogue.ngettext(self.msgid, self.plural, self.number if self.number is not None else 0)
         else:
             template = catalogue.gettext(self.msgid)
         if not self.params:
             return template
         # Only parameters that are messages themselves are translated; a value the user typed never is.
-        return template % {k: v.translate(catalogue) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return template % {k: v.said_in(catalogue) if isinstance(v, Message) else v for k, v in self.params.items()}
 
 
 def ngettext(singular: str, plural: str, count: int, **params: Any) -> Message:
@@ -57,5 +57,5 @@ def ngettext(singular: str, plural: str, count: int, **params: Any) -> Message:
 def translate(catalogue: Catalogue, text: str) -> str:
     """The text in the catalogue's language: a Message by its msgid and parameters, a plain string as a msgid."""
     if isinstance(text, Message):
-        return text.translate(catalogue)
+        return text.said_in(catalogue)
     return catalogue.gettext(text) if text else text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from crossroads.kit.i18n import Message, N_, ngettext
+from crossroads.kit.i18n import N_, Message, ngettext
 
 INVALID = N_("is invalid")
 

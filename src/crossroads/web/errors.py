@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossroads.db.session import refused_by_database_layer
 from crossroads.kit.errors import DomainError, Invalid, TooManyAttempts, Unauthenticated
-from crossroads.kit.i18n import Message, N_
+from crossroads.kit.i18n import N_, Message
 from crossroads.kit.messages import error_message
 from crossroads.web.deps import LoginRequired
 from crossroads.web.i18n import localise
@@ -75,8 +75,8 @@ def _html_error(request: Request, status: int, message: str, field: str | None =
 
 def too_large(request: Request, exc: BodyTooLarge) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": [{"field": None, "message": localise(request, exc.detail), "type": "too_large"}]},
-                            status_code=413)
+        detail = {"field": None, "message": localise(request, exc.detail), "type": "too_large"}
+        return JSONResponse({"detail": [detail]}, status_code=413)
     return _html_error(request, 413, exc.detail)
 
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from crossroads.kit.errors import Forbidden
-from crossroads.kit.messages import error_message
 from crossroads.kit.inputs import refuse_control_characters
+from crossroads.kit.messages import error_message
 from crossroads.web.csrf import check_csrf, csrf_anchor
 
 
