@@ -20,6 +20,7 @@ from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, TooManyAttempts
+from crossroads.kit.i18n import N_
 from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.deps import AppSettings, DbSession, client_ip
 from crossroads.web.forms import Form, field_errors, text
@@ -86,15 +87,32 @@ def logout(request: Request, form: Form, session: DbSession) -> Response:
     return response
 
 
+# The label of each field of the administration forms, for the error summary's links.
+_FIELD_LABELS = {
+    "org.name": N_("Name"), "org.kind": N_("Kind"),
+    "office.organisation_id": N_("Organisation"), "office.code": N_("Code"), "office.name": N_("Name"),
+    "office.city": N_("City"), "office.country": N_("Country (ISO alpha-3)"),
+    "user.email": N_("E-mail"), "user.full_name": N_("Name"), "user.role": N_("Role"),
+    "user.organisation_id": N_("Organisation"), "user.office_ids": N_("Offices"),
+    "user.password": N_("Initial password (at least 12 characters)"),
+}
+
+
 def _admin_page(request: Request, session: DbSession, principal: Principal, errors: dict[str, str] | None = None,
                 values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    users = service.list_users(session, actor=principal)
+    labels = dict(_FIELD_LABELS)
+    for u in users:
+        labels.update({f"edit-{u.id}.role": N_("Role"), f"edit-{u.id}.office_ids": N_("Offices"),
+                       f"edit-{u.id}.password": N_("Password")})
     return render(
         request,
         "admin.html",
         {
             "organisations": service.list_organisations(session),
             "offices": service.list_offices(session),
-            "users": service.list_users(session, actor=principal),
+            "users": users,
+            "field_labels": labels,
             "roles": list(Role),
             "org_kinds": list(OrganisationKind),
             "errors": errors or {},
@@ -110,18 +128,26 @@ def admin(request: Request, session: DbSession, principal: UiUser) -> Response:
     return _admin_page(request, session, principal)
 
 
+def _submitted(form: FormData) -> dict[str, Any]:
+    """The posted values to show again, lists kept whole (the office boxes); never the password."""
+    return {k: form.getlist(k) if k == "office_ids" else v for k, v in form.items()
+            if k not in ("password", "csrf_token")}
+
+
 def _submit(request: Request, session: DbSession, principal: Principal, form: FormData, build: Callable[[], _Data],
             action: Callable[[_Data], object], prefix: str) -> Response:
     require(principal, Action.ADMIN_MANAGE)
     with attempt(session) as tried:
         action(build())
     refusal = tried.refusal
+    # Each form of the page gets back only its own values: the office form's "name" is not the organisation's.
+    values = {prefix: _submitted(form)}
     if isinstance(refusal, ValidationError):
         errors = {f"{prefix}.{k}": v for k, v in field_errors(refusal).items()}
-        return _admin_page(request, session, principal, errors, dict(form), status_code=422)
+        return _admin_page(request, session, principal, errors, values, status_code=422)
     if refusal is not None:
         errors = {f"{prefix}.{refusal.field or 'form'}": refusal.message}
-        return _admin_page(request, session, principal, errors, dict(form), status_code=refusal.status_code)
+        return _admin_page(request, session, principal, errors, values, status_code=refusal.status_code)
     return RedirectResponse("/admin", status_code=303)
 
 

@@ -24,6 +24,7 @@ from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
 from crossroads.dedup.views import FIELD_LABELS
 from crossroads.intake import service as intake
+from crossroads.kit.i18n import N_
 from crossroads.people import service
 from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
@@ -35,6 +36,21 @@ from crossroads.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 DOCUMENT_ROWS = 2
+
+# The label of each field of the person form, for the error summary's links (the same words as the form's).
+PERSON_FIELD_LABELS = {
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "aliases": N_("Other names and spellings (one per line)"),
+    "sex": N_("Sex"),
+    "date_of_birth": N_("Date of birth"),
+    "estimated_age": N_("or estimated age in years"),
+    "nationality": N_("Nationality"),
+    "languages": N_("Languages (ISO codes, comma-separated, e.g. ar, ti)"),
+    "phone": N_("Phone (international format, e.g. +249912345678)"),
+    "office_id": N_("Office"),
+    "documents": N_("Identity documents"),
+}
 
 
 def person_from_form(form: FormData, prefix: str = "") -> PersonCreate:
@@ -80,6 +96,9 @@ def _form_context(session: Session, principal: Principal) -> dict:
         "document_rows": range(DOCUMENT_ROWS),
         "offices": _offices_of(session, principal),
         "relationships": [r for r in Relationship if r != Relationship.HEAD],
+        "field_labels": PERSON_FIELD_LABELS,
+        "member_field_labels": {"relationship": N_("Relationship to this person"),
+                                **{f"member_{k}": v for k, v in PERSON_FIELD_LABELS.items()}},
     }
 
 

@@ -9,10 +9,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from crossroads.kit.codes import country_names
 from crossroads.kit.i18n import translate
 from crossroads.web.csrf import csrf_anchor, csrf_token
 from crossroads.web.i18n import LANG_COOKIE, SUPPORTED, negotiate, text_direction, translations
+from crossroads.web.labels import FILTERS, GLOBALS
 
 _ROOT = Path(__file__).resolve().parent.parent
 # Each domain (and sub-package) keeps its own templates/ folder; the base templates are web's, searched first.
@@ -27,6 +27,8 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+env.filters.update(FILTERS)
+env.globals.update(GLOBALS)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
@@ -53,7 +55,6 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "ngettext": trans.ngettext,
         "_": gettext,
         "demo": settings.mode == "demo",
-        "country_names": country_names(locale),
         # Switching language keeps the page's other parameters (a search, a page number).
         "lang_links": {lang: str(request.url.include_query_params(lang=lang).replace(scheme="", netloc=""))
                        for lang in SUPPORTED},
