@@ -23,7 +23,7 @@ from crossroads.kit.errors import DomainError, TooManyAttempts
 from crossroads.kit.i18n import N_
 from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.deps import AppSettings, DbSession, client_ip
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -194,3 +194,11 @@ def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session:
     return _submit(request, session, principal, form, build,
                    lambda data: service.update_user(session, actor=principal, user_id=user_id, data=data),
                    f"edit-{user_id}")
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/logout", "/")
+form_page_on_get(router, "/admin/organisations", "/admin")
+form_page_on_get(router, "/admin/offices", "/admin")
+form_page_on_get(router, "/admin/users", "/admin")
+form_page_on_get(router, "/admin/users/{user_id}", "/admin")

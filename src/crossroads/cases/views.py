@@ -18,7 +18,7 @@ from crossroads.db.session import attempt
 from crossroads.kit.errors import Conflict
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +76,10 @@ def open_case(request: Request, form: Form, session: DbSession, principal: UiUse
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/new", "/cases")
+
+
 @router.get("/cases/{case_id}")
 def show_case(case_id: uuid.UUID, request: Request, session: DbSession, principal: UiUser) -> Response:
     return case_page(request, session, principal, case_id)
@@ -119,3 +123,8 @@ def add_note(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
     if refusal is not None:
         raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case_id}#notes", status_code=303)
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/{case_id}/edit", "/cases/{case_id}#details")
+form_page_on_get(router, "/cases/{case_id}/notes", "/cases/{case_id}#notes")

@@ -23,7 +23,7 @@ from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import DomainError, Invalid
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -174,3 +174,8 @@ def ledger_page(dataset_id: uuid.UUID, request: Request, session: DbSession, pri
     return render(request, "disclosure/ledger.html", {
         "dataset": dataset, "entries": entries, "budget": ledger.budget_of(session, dataset),
         "names": _names(session, {e.spent_by for e in entries})})
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/disclosure/releases/{release_id}/submit", "/disclosure/releases/{release_id}")
+form_page_on_get(router, "/disclosure/releases/{release_id}/decide", "/disclosure/releases/{release_id}")

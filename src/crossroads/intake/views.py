@@ -30,7 +30,7 @@ from crossroads.people.models import DocumentType, NameKind, Relationship, Sex
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate
 from crossroads.programmes.service import configs_for, list_programmes, state_labeller
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, lines, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, lines, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -198,3 +198,7 @@ def add_member(person_id: uuid.UUID, request: Request, form: Form, session: DbSe
     else:
         errors = {f"member_{refusal.field or 'form'}": refusal.message}
     return _person_page(request, session, principal, person_id, errors, dict(form), status_code=422)
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/people/{person_id}/household", "/people/{person_id}#household")

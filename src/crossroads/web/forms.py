@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -51,3 +53,19 @@ def text(form: FormData, name: str) -> str | None:
 
 def lines(form: FormData, name: str) -> list[str]:
     return [line.strip() for line in (text(form, name) or "").splitlines() if line.strip()]
+
+
+def form_page_on_get(router: APIRouter, path: str, target: str) -> None:
+    """Answer a GET on a URL that only takes a form's POST with a redirect to the page that shows the form.
+
+    A refused form is shown again by its POST's answer, at the POST's URL: reloading that page, following
+    the browser's history to it or opening it from a bookmark asks for it with GET, which would otherwise be
+    "405 Method Not Allowed". `target` names the path's parameters as `{case_id}`; each is quoted whole, so
+    the redirect stays on this site whatever the URL held.
+    """
+
+    def show_form(request: Request) -> Response:
+        params = {k: quote(str(v), safe="") for k, v in request.path_params.items()}
+        return RedirectResponse(target.format(**params), status_code=303)
+
+    router.add_api_route(path, show_form, methods=["GET"], include_in_schema=False)
