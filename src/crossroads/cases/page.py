@@ -22,7 +22,7 @@ from crossroads.cases.workflow import transfers, transitions
 from crossroads.cases.workflow.models import CaseApproval, CaseTransfer
 from crossroads.db.session import attempt
 from crossroads.programmes import service as programmes
-from crossroads.web.forms import field_errors
+from crossroads.web.forms import first_error
 from crossroads.web.templating import render
 
 
@@ -103,7 +103,7 @@ def attempt_on_case(request: Request, session: Session, principal: Principal, ca
         action()
     refusal = tried.refusal
     if isinstance(refusal, ValidationError):
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
+        message = first_error(refusal)
         return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
     if refusal is not None:
         return case_page(request, session, principal, case_id, errors={error_key: refusal.message},

@@ -18,7 +18,7 @@ from crossroads.db.session import attempt
 from crossroads.kit.errors import Conflict
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, form_page_on_get, text
+from crossroads.web.forms import Form, field_errors, first_error, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +69,7 @@ def open_case(request: Request, form: Form, session: DbSession, principal: UiUse
         case = service.open_case(session, principal=principal, data=CaseCreate(
             person_id=person_id, programme=text(form, "programme") or "", office_id=text(form, "office_id")))
     if isinstance(refusal := tried.refusal, ValidationError):
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
+        message = first_error(refusal)
         return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
     if refusal is not None:
         raise refusal  # not about the form: the error page answers it

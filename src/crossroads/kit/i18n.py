@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 # Every language the interface is offered in; the first is the language the source is written in.
@@ -34,7 +35,7 @@ class Message(str):
     def __new__(cls, msgid: str, params: dict[str, Any] | None = None, *, plural: str | None = None,
                 count: int | None = None) -> Message:
         english = plural if plural is not None and count != 1 else msgid
-        self = super().__new__(cls, english % params if params else english)
+        self = super().__new__(cls, english % _spelled(params, str) if params else english)
         self.msgid, self.plural, self.number, self.params = msgid, plural, count, dict(params or {})
         return self
 
@@ -45,8 +46,20 @@ class Message(str):
             template = catalogue.gettext(self.msgid)
         if not self.params:
             return template
-        # Only parameters that are messages themselves are translated; a value the user typed never is.
-        return template % {k: v.said_in(catalogue) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return template % _spelled(self.params, lambda m: m.said_in(catalogue))
+
+
+def _spelled(params: dict[str, Any], say: Callable[[Message], str]) -> dict[str, Any]:
+    # Only parameters that are messages themselves are translated, a list of them joined; a value the user
+    # typed never is.
+    def one(value: Any) -> Any:
+        if isinstance(value, Message):
+            return say(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(one(v)) for v in value)
+        return value
+
+    return {k: one(v) for k, v in params.items()}
 
 
 def ngettext(singular: str, plural: str, count: int, **params: Any) -> Message:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from crossroads.kit.errors import Forbidden
+from crossroads.kit.i18n import N_, Message
 from crossroads.kit.inputs import refuse_control_characters
 from crossroads.kit.messages import error_message
 from crossroads.web.csrf import check_csrf, csrf_anchor
@@ -41,6 +42,12 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         key = loc[0] if loc else "form"
         errors.setdefault(key, error_message(err))
     return errors
+
+
+def first_error(exc: ValidationError) -> Message:
+    """The first field error as one message naming its field, for a page that shows one error for a form."""
+    field, problem = next(iter(field_errors(exc).items()))
+    return Message(N_("%(where)s: %(problem)s"), {"where": field, "problem": problem})
 
 
 def text(form: FormData, name: str) -> str | None:

@@ -83,6 +83,13 @@ DYNAMIC = (
     N_("must be between 1900-01-01 and today"),
     N_("give either date_of_birth or estimated_age, not both"),
     N_("give either person_id of a registered person or person to register"),
+    # Statuses of approval requests and transfers, named in refusals
+    N_("pending"),
+    N_("approved"),
+    N_("superseded"),
+    N_("accepted"),
+    N_("declined"),
+    N_("cancelled"),
     # ICAO 9303 nationality codes outside ISO 3166 (kit/codes.py), which pycountry does not translate.
     N_("Stateless person"),
     N_("Refugee"),

@@ -24,6 +24,7 @@ from crossroads.cases.workflow.models import CaseTransfer
 from crossroads.cases.workflow.transitions import optional_text
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -140,7 +141,8 @@ def _item(session: Session, transfer: CaseTransfer, case: Case) -> TransferItem:
 
 def _still_pending(transfer: CaseTransfer) -> None:
     if transfer.status != PENDING:
-        raise Conflict(f"this transfer was already {transfer.status}", field="transfer_id",
+        raise Conflict(Message(N_("this transfer was already %(status)s"), {"status": Message(transfer.status)}),
+                       field="transfer_id",
                        extra={"status": transfer.status})
 
 

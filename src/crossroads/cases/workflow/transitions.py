@@ -16,6 +16,7 @@ from crossroads.cases.service import case_config, load_case, touch
 from crossroads.cases.workflow.models import CaseApproval
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message, ngettext
 from crossroads.programmes.config import ProgrammeConfig, TransitionDef, TransitionRefused, check_transition
 
 PENDING = "pending"
@@ -59,8 +60,14 @@ def optional_text(value: str | None, field: str, limit: int = COMMENT_MAX) -> st
         return None
     value = value.strip()
     if len(value) > limit:
-        raise Invalid(f"must be at most {limit} characters", field=field)
+        raise Invalid(ngettext("must have at most %(num)d character", "must have at most %(num)d characters", limit),
+                      field=field)
     return value or None
+
+
+def _state_label(config: ProgrammeConfig, name: str) -> Message | str:
+    state = config.state(name)
+    return Message(state.label) if state is not None else name
 
 
 def _checked(config: ProgrammeConfig, case: Case, to_state: str) -> TransitionDef:
@@ -144,7 +151,8 @@ def transition_case(session: Session, *, principal: Principal, case_id: uuid.UUI
     # alone; otherwise the supervisors who carry cases themselves would never have their work checked.
     pending = _pending_approval(session, case.id)
     if pending is not None:
-        raise Conflict(f"a move to {pending.to_state!r} is already waiting for approval; it must be decided first",
+        raise Conflict(Message(N_("a move to “%(state)s” is already waiting for approval; it must be decided first"),
+                               {"state": _state_label(config, pending.to_state)}),
                        field="to_state", extra={"pending_approval": pending.id})
     approval = CaseApproval(case_id=case.id, from_state=case.state, to_state=to_state, status=PENDING,
                             requested_by=principal.user_id, requested_at=utcnow(), comment=comment)
@@ -179,12 +187,14 @@ def decide_approval(session: Session, *, principal: Principal, approval_id: int,
     case = load_case(session, principal, approval.case_id, lock=True)
     approval = _scoped_approval(session, principal, approval_id, lock=True)
     if approval.status != PENDING:
-        raise Conflict(f"this request was already decided: {approval.status}", field="approval_id",
+        decided = Message(N_("this request was already decided: %(status)s"), {"status": Message(approval.status)})
+        raise Conflict(decided, field="approval_id",
                        extra={"status": approval.status})
     config = case_config(session, case)
     if approve:
         if case.state != approval.from_state:
-            raise Conflict(f"the case has moved to {case.state!r} since the request; reject it and ask again",
+            raise Conflict(Message(N_("the case has moved to “%(state)s” since the request; reject it and ask again"),
+                                   {"state": _state_label(config, case.state)}),
                            field="approval_id", extra={"state": case.state})
         # The data may have changed since the request: the move must still be allowed now.
         _checked(config, case, approval.to_state)
