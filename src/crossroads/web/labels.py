@@ -37,7 +37,7 @@ DOCUMENT_TYPE = {
 RELATIONSHIP = {
     "head": N_("Head of household"),
     "spouse": N_("Spouse or partner"),
-    "child": N_("Child"),
+    "child": N_("Son or daughter"),
     "parent": N_("Parent"),
     "sibling": N_("Brother or sister"),
     "grandchild": N_("Grandchild"),

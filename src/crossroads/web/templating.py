@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -28,6 +29,8 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters.update(FILTERS)
+# Each language offered by its own name ("español", "العربية"), the way people look for it.
+LOCALE_NAMES = {lang: Locale.parse(lang).get_display_name(lang) for lang in SUPPORTED}
 env.globals.update(GLOBALS)
 
 
@@ -47,6 +50,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "locale": locale,
         "dir": text_direction(locale),
         "locales": SUPPORTED,
+        "locale_names": LOCALE_NAMES,
         "principal": getattr(request.state, "principal", None),
         # auth.deps sets what the signed-in user may do (auth.policy.Allowed); pages read it, not the roles.
         "allowed": getattr(request.state, "allowed", None),
