@@ -249,3 +249,38 @@ class TestTranslatedContent:
                                                "csrf_token": token})
         assert response.status_code == 401
         assert po_text("ar", "wrong e-mail or password") in response.text
+
+
+class TestTheUsersOwnLanguage:
+    def test_a_chosen_language_is_kept_for_the_user_and_outweighs_the_browser(self, client: TestClient,
+                                                                              db: Session) -> None:
+        w = world(db)
+        admin = w.users["admin"]
+        caseworker = w.users["caseworker_a"]
+        log_in(client, admin.email)
+        page = client.get("/admin")
+        response = client.post(f"/admin/users/{caseworker.id}", data={
+            "csrf_token": CSRF.search(page.text).group(1), "role": "caseworker", "active": "on",
+            "office_ids": [str(o.id) for o in caseworker.offices], "locale": "es"}, follow_redirects=False)
+        assert response.status_code == 303
+        db.refresh(caseworker)
+        assert caseworker.locale == "es"
+
+        client.cookies.clear()
+        log_in(client, caseworker.email)
+        mine = client.get("/cases", headers={"Accept-Language": "fr"})
+        assert html_tag(mine.text) == '<html lang="es" dir="ltr">'
+        # The switcher still wins, for this browser.
+        assert html_tag(client.get("/cases?lang=ar").text) == '<html lang="ar" dir="rtl">'
+
+    def test_a_language_not_offered_is_refused_naming_the_field(self, client: TestClient, db: Session) -> None:
+        w = world(db)
+        log_in(client, w.users["admin"].email)
+        page = client.get("/admin?lang=es")
+        response = client.post("/admin/users", data={
+            "csrf_token": CSRF.search(page.text).group(1), "email": "n.haddad@example.org",
+            "full_name": "Nadia Haddad", "role": "caseworker", "organisation_id": str(w.agency.id),
+            "password": "a long enough password", "locale": "de"})
+        assert response.status_code == 422
+        assert 'aria-describedby="user-locale-error"' in response.text
+        assert "debe ser uno de los valores en, fr, ar, es" in response.text

@@ -82,6 +82,8 @@ class Principal:
     role: Role
     organisation_id: uuid.UUID
     office_ids: frozenset[uuid.UUID]
+    # The language the user chose for their pages (users.locale), read with the principal in one statement.
+    locale: str | None = None
 
     def may(self, action: Action) -> bool:
         # Action() raises for a string that merely looks like an action ("case.aprove"), which a plain

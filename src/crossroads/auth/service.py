@@ -33,7 +33,8 @@ def _digest(token: str) -> str:
 def principal_for(session: Session, user: User) -> Principal:
     office_ids = session.scalars(select(user_offices.c.office_id).where(user_offices.c.user_id == user.id)).all()
     return Principal(
-        user_id=user.id, role=user.role, organisation_id=user.organisation_id, office_ids=frozenset(office_ids)
+        user_id=user.id, role=user.role, organisation_id=user.organisation_id, office_ids=frozenset(office_ids),
+        locale=user.locale,
     )
 
 
@@ -123,7 +124,8 @@ def issue_token(session: Session, *, user: User, kind: str, lifetime: timedelta)
 # One round trip per request: the token, its user and the user's offices (a row per office). Built once, as
 # every request runs it: building and cache-keying the statement each time cost more than running it.
 _TOKEN_PRINCIPAL = (
-    select(User.id, User.role, User.organisation_id, User.active, AuthToken.expires_at, user_offices.c.office_id)
+    select(User.id, User.role, User.organisation_id, User.active, User.locale, AuthToken.expires_at,
+           user_offices.c.office_id)
     .join(AuthToken, AuthToken.user_id == User.id)
     .outerjoin(user_offices, user_offices.c.user_id == User.id)
     .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind"),
@@ -137,7 +139,7 @@ def resolve_token(session: Session, *, token: str, kind: str) -> Principal | Non
         return None
     first = rows[0]
     return Principal(user_id=first.id, role=first.role, organisation_id=first.organisation_id,
-                     office_ids=frozenset(r.office_id for r in rows if r.office_id is not None))
+                     office_ids=frozenset(r.office_id for r in rows if r.office_id is not None), locale=first.locale)
 
 
 def revoke_token(session: Session, *, token: str) -> None:
@@ -203,6 +205,7 @@ def create_user(session: Session, *, actor: Principal | None, data: UserCreate) 
         organisation_id=data.organisation_id,
         password_hash=hash_password(data.password),
         offices=_offices(session, data.office_ids),
+        locale=data.locale,
     )
     session.add(user)
     try:
@@ -239,6 +242,8 @@ def update_user(session: Session, *, actor: Principal | None, user_id: uuid.UUID
         user.active = data.active
     if data.password is not None:
         user.password_hash = hash_password(data.password)
+    if "locale" in changes:
+        user.locale = data.locale
     if data.active is False or data.password is not None or data.role is not None:
         # A changed role, password or deactivation ends every session the user had open.
         for token in session.scalars(select(AuthToken).where(AuthToken.user_id == user.id,

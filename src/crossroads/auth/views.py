@@ -94,7 +94,7 @@ _FIELD_LABELS = {
     "office.city": N_("City"), "office.country": N_("Country (ISO alpha-3)"),
     "user.email": N_("E-mail"), "user.full_name": N_("Name"), "user.role": N_("Role"),
     "user.organisation_id": N_("Organisation"), "user.office_ids": N_("Offices"),
-    "user.password": N_("Initial password (at least 12 characters)"),
+    "user.password": N_("Initial password (at least 12 characters)"), "user.locale": N_("Language"),
 }
 
 
@@ -104,7 +104,7 @@ def _admin_page(request: Request, session: DbSession, principal: Principal, erro
     labels = dict(_FIELD_LABELS)
     for u in users:
         labels.update({f"edit-{u.id}.role": N_("Role"), f"edit-{u.id}.office_ids": N_("Offices"),
-                       f"edit-{u.id}.password": N_("Password")})
+                       f"edit-{u.id}.password": N_("Password"), f"edit-{u.id}.locale": N_("Language")})
     return render(
         request,
         "admin.html",
@@ -176,7 +176,8 @@ def admin_create_user(request: Request, form: Form, session: DbSession, principa
         request, session, principal, form,
         lambda: UserCreate(email=text(form, "email") or "", full_name=text(form, "full_name") or "",
                            role=text(form, "role") or "", organisation_id=text(form, "organisation_id") or "",
-                           office_ids=form.getlist("office_ids"), password=text(form, "password") or ""),
+                           office_ids=form.getlist("office_ids"), password=text(form, "password") or "",
+                           locale=text(form, "locale")),
         lambda data: service.create_user(session, actor=principal, data=data), "user",
     )
 
@@ -186,7 +187,7 @@ def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session:
                       principal: UiUser) -> Response:
     def build() -> UserUpdate:
         values: dict[str, Any] = {"role": text(form, "role"), "office_ids": form.getlist("office_ids"),
-                        "active": form.get("active") == "on"}
+                                  "active": form.get("active") == "on", "locale": text(form, "locale")}
         if text(form, "password"):
             values["password"] = text(form, "password")
         return UserUpdate(**values)

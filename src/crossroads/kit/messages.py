@@ -90,6 +90,8 @@ def error_message(err: Mapping[str, Any]) -> Message:
         error = ctx.get("error")
         if isinstance(error, Message):
             return error
+        if isinstance(error, Exception) and error.args and isinstance(error.args[0], Message):
+            return error.args[0]
         if error is not None and str(error):
             return Message(str(error))
         return Message(str(err.get("msg", INVALID)).removeprefix("Value error, "))

@@ -54,6 +54,9 @@ def accepted_languages(header: str) -> list[str]:
 
 def negotiate(request: Request, user_locale: str | None = None) -> str:
     """?lang=, then the cookie it sets, then the user's own preference, then the browser's languages by weight."""
+    if user_locale is None:
+        # Set by auth/deps.py once the request's user is known.
+        user_locale = getattr(getattr(request.state, "principal", None), "locale", None)
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), user_locale):
         if candidate in SUPPORTED:
             return candidate
