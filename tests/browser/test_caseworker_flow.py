@@ -219,6 +219,30 @@ class TestRegistrationErrors:
         assert people_named() == 0
 
 
+    def test_in_spanish_the_error_is_the_fields_description_and_a_reload_shows_the_form(
+        self, page: Page, login,
+    ) -> None:
+        login(page, CASEWORKER)
+        page.goto("/people/new?lang=es")
+        fill_person(page, given="Zaynab", family="Yusuf" + uuid.uuid4().hex[:6], sex="female", nationality="SDN")
+        page.locator("input[name=date_of_birth]").fill("2999-01-01")
+        page.get_by_role("button", name="Registrar", exact=True).click()
+
+        date_of_birth = page.get_by_label("Fecha de nacimiento", exact=True)
+        expect(date_of_birth).to_have_attribute("aria-invalid", "true")
+        expect(date_of_birth).to_have_accessible_description("debe estar entre 1900-01-01 y hoy")
+        expect(page.get_by_label("Sexo")).to_have_value("female")
+        expect(page.get_by_label("Sexo").locator("option:checked")).to_have_text("Mujer")
+        # The summary at the top links to the field.
+        page.locator(".error-summary").get_by_role("link").click()
+        expect(page).to_have_url(re.compile(r"#date_of_birth$"))
+
+        # Opening the address of the refused post again (a GET) shows the form, not "Method Not Allowed".
+        page.goto(page.url.split("#")[0])
+        expect(page.get_by_role("heading", level=1)).to_have_text("Registrar a una persona")
+        expect(page.locator("body")).not_to_contain_text("Method Not Allowed")
+
+
 class TestAdministration:
     def test_admin_creates_an_office_and_a_user_who_can_then_log_in(self, page: Page, login) -> None:
         suffix = uuid.uuid4().hex[:4].upper()

@@ -23,6 +23,7 @@ from jinja2.runtime import Context
 
 from crossroads.kit.codes import ICAO_SPECIAL, alpha2_of, country_codes
 from crossroads.kit.i18n import N_
+from crossroads.web.i18n import translations
 
 SEX = {"female": N_("Female"), "male": N_("Male"), "other": N_("Other"), "unknown": N_("Unknown")}
 DOCUMENT_TYPE = {
@@ -105,10 +106,17 @@ def country_label(context: Context, code: object) -> str:
     return country_name(str(code), context["locale"], context["_"])
 
 
+@lru_cache(maxsize=16)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    gettext = translations(locale).gettext
+    names = {code: country_name(code, locale, gettext) for code in country_codes()}
+    return tuple(sorted(names.items(), key=lambda item: item[1].casefold()))
+
+
 @pass_context
-def country_choices(context: Context) -> list[tuple[str, str]]:
-    names = {code: country_name(code, context["locale"], context["_"]) for code in country_codes()}
-    return sorted(names.items(), key=lambda item: item[1].casefold())
+def country_choices(context: Context) -> tuple[tuple[str, str], ...]:
+    # Built once per locale: every registration form lists some 250 countries.
+    return _country_choices(context["locale"])
 
 
 @pass_context
