@@ -48,7 +48,7 @@ RELATIONSHIP = {
 ROLE = {
     "caseworker": N_("Caseworker"),
     "supervisor": N_("Supervisor"),
-    "partner": N_("Partner organisation"),
+    "partner": N_("Partner"),
     "data_officer": N_("Data officer"),
     "dpo": N_("Data protection officer"),
     "admin": N_("Administrator"),
