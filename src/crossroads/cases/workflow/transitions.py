@@ -217,7 +217,8 @@ def list_approvals(session: Session, *, principal: Principal, status: str = PEND
     """Approval requests on cases of the user's offices: pending ones oldest first, decided ones newest first."""
     require(principal, Action.CASE_TRANSITION)
     if status not in APPROVAL_STATUSES:
-        raise Invalid(f"status must be one of {', '.join(APPROVAL_STATUSES)}", field="status")
+        raise Invalid(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(APPROVAL_STATUSES)}),
+                      field="status")
     order = CaseApproval.requested_at.asc() if status == PENDING else CaseApproval.requested_at.desc()
     rows = session.execute(
         select(CaseApproval, Case.case_number, Case.programme).join(Case, Case.id == CaseApproval.case_id)
