@@ -1,10 +1,12 @@
-"""Production settings refuse to run without what protects the data: here, the audit trail's signing key."""
+"""Settings: production refuses to run without what protects the data (the audit trail's signing key), and the
+default language must be one the interface offers."""
 
 from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from pydantic import ValidationError
 
 from crossroads.audit.keys import private_key_text, public_key_text
 from crossroads.config import InsecureSettingsError, Settings
@@ -58,3 +60,13 @@ class TestAuditKeys:
         with pytest.raises(InsecureSettingsError, match="CROSSROADS_AUDIT_SIGNING_KEY"):
             settings(tmp_path, **base).check_production()
         settings(tmp_path, audit_signing_key=private_key_text(KEY), **base).check_production()
+
+
+class TestDefaultLocale:
+    @pytest.mark.parametrize("locale", ["en", "fr", "ar", "es"])
+    def test_every_offered_language_may_be_the_default(self, locale):
+        assert Settings(default_locale=locale).default_locale == locale
+
+    def test_a_language_not_offered_is_refused(self):
+        with pytest.raises(ValidationError, match="must be one of en, fr, ar, es"):
+            Settings(default_locale="de")

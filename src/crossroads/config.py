@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crossroads.kit.i18n import LOCALES
 from crossroads.kit.keytext import SIGNER_PREFIX, KeyFormatError, decode_key_text, load_public_key, load_signing_key
 
 # The demo writes this marker into its secret so that `crossroads serve` can recognise and refuse it.
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     login_source_max_failures: int = Field(default=20, ge=1)
     login_account_free_failures: int = Field(default=10, ge=1)
     login_account_max_delay_seconds: int = Field(default=300, ge=1)
+    # The language of pages when neither the user nor their browser asks for one we offer (kit/i18n.py: LOCALES).
     default_locale: str = "en"
     # Lower argon2 cost only for the test suite; production keeps argon2-cffi's RFC 9106 defaults.
     argon2_fast: bool = False
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
     audit_seal_seconds: float = Field(default=5.0, ge=0)
     # Where `crossroads audit verify` keeps the last head it verified (default data_dir/audit-verified-head.json).
     audit_verified_head_file: Path | None = None
+
+    @field_validator("default_locale")
+    @classmethod
+    def _offered_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
 
     def audit_key_text(self) -> str:
         """The audit signing key's text from the environment or its file; empty when there is none."""

@@ -123,7 +123,7 @@ class TestCaseworkerFlow:
         expect(page).to_have_url(re.compile(r"/people/[0-9a-f-]{36}$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("فاطمة الحسن")
         expect(page.get_by_text("Fatima Al-Hassan", exact=True)).to_be_visible()
-        expect(page.get_by_role("row").filter(has_text="N0123456")).to_contain_text("passport")
+        expect(page.get_by_role("row").filter(has_text="N0123456")).to_contain_text("Passport")
 
         household = page.locator("details").filter(has_text="Add a household member")
         household.get_by_text("Add a household member").click()
@@ -134,7 +134,7 @@ class TestCaseworkerFlow:
 
         expect(page).to_have_url(re.compile(r"/people/[0-9a-f-]{36}#household$"))
         child_row = page.get_by_role("row").filter(has=page.get_by_role("link", name="عمر الحسن"))
-        expect(child_row).to_contain_text("child")
+        expect(child_row).to_contain_text("Son or daughter")
         expect(child_row).to_contain_text("2016-09-01")
 
         case = open_case(page, "avrr")
@@ -218,6 +218,30 @@ class TestRegistrationErrors:
         page.goto("/cases")
         assert case_count_text(page) == count_before
         assert people_named() == 0
+
+
+    def test_in_spanish_the_error_is_the_fields_description_and_a_reload_shows_the_form(
+        self, page: Page, login,
+    ) -> None:
+        login(page, CASEWORKER)
+        page.goto("/people/new?lang=es")
+        fill_person(page, given="Zaynab", family="Yusuf" + uuid.uuid4().hex[:6], sex="female", nationality="SDN")
+        page.locator("input[name=date_of_birth]").fill("2999-01-01")
+        page.get_by_role("button", name="Registrar", exact=True).click()
+
+        date_of_birth = page.locator("[name=date_of_birth]")
+        expect(date_of_birth).to_have_attribute("aria-invalid", "true")
+        expect(date_of_birth).to_have_accessible_description("debe estar entre 1900-01-01 y hoy")
+        expect(page.locator("[name=sex]")).to_have_value("female")
+        expect(page.locator("[name=sex] option:checked")).to_have_text("Mujer")
+        # The summary at the top links to the field.
+        page.locator(".error-summary").get_by_role("link").click()
+        expect(page).to_have_url(re.compile(r"#date_of_birth$"))
+
+        # Opening the address of the refused post again (a GET) shows the form, not "Method Not Allowed".
+        page.goto(page.url.split("#")[0])
+        expect(page.get_by_role("heading", level=1)).to_have_text("Registrar a una persona")
+        expect(page.locator("body")).not_to_contain_text("Method Not Allowed")
 
 
 class TestAdministration:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, Table, and_, exists, false, or_, select
 
-from crossroads.auth.roles import Action, Role
+from crossroads.auth.roles import ACTION_LABELS, Action, Role
 from crossroads.db.base import Base
 from crossroads.kit.errors import Forbidden, Invalid
+from crossroads.kit.i18n import N_, Message
 
 _REGISTRY = frozenset(
     {
@@ -100,6 +101,8 @@ class Principal:
     role: Role
     organisation_id: uuid.UUID
     office_ids: frozenset[uuid.UUID]
+    # The language the user chose for their pages (users.locale), read with the principal in one statement.
+    locale: str | None = None
 
     def may(self, action: Action) -> bool:
         # Action() raises for a string that merely looks like an action ("case.aprove"), which a plain
@@ -139,14 +142,14 @@ class Allowed:
 
 def require(principal: Principal, action: Action) -> None:
     if not principal.may(action):
-        raise Forbidden(f"your role may not {action.value.replace('.', ' ')}")
+        raise Forbidden(Message(N_("your role may not %(action)s"), {"action": Message(ACTION_LABELS[action])}))
 
 
 def require_office(principal: Principal, action: Action, office_id: uuid.UUID) -> None:
     """The action is allowed and the office is one of the user's own."""
     require(principal, action)
     if office_id not in principal.office_ids:
-        raise Forbidden("you do not work in that office", field="office_id")
+        raise Forbidden(N_("you do not work in that office"), field="office_id")
 
 
 def default_office(principal: Principal, office_id: uuid.UUID | None) -> uuid.UUID:
@@ -155,7 +158,7 @@ def default_office(principal: Principal, office_id: uuid.UUID | None) -> uuid.UU
         return office_id
     if len(principal.office_ids) == 1:
         return next(iter(principal.office_ids))
-    raise Invalid("choose the office: you work in more than one", field="office_id")
+    raise Invalid(N_("choose the office: you work in more than one"), field="office_id")
 
 
 def readable_sensitivities(principal: Principal, *, holder: bool) -> frozenset[str]:

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from crossroads.kit.i18n import N_
+
 
 class Role(StrEnum):
     CASEWORKER = "caseworker"
@@ -50,3 +52,39 @@ class OrganisationKind(StrEnum):
     AGENCY = "agency"
     GOVERNMENT = "government"
     PARTNER = "partner"
+
+
+# What each action lets a role do, as the refusal says it: "your role may not <label>".
+ACTION_LABELS = {
+    Action.PERSON_READ: N_("read people's records"),
+    Action.PERSON_CREATE: N_("register people"),
+    Action.PERSON_UPDATE: N_("change people's records"),
+    Action.HOUSEHOLD_MANAGE: N_("manage households"),
+    Action.CASE_READ: N_("read cases"),
+    Action.CASE_CREATE: N_("open cases"),
+    Action.CASE_NOTE: N_("add notes to cases"),
+    Action.CASE_UPDATE: N_("edit cases"),
+    Action.CASE_TRANSITION: N_("move cases along their workflow"),
+    Action.CASE_APPROVE: N_("approve case decisions"),
+    Action.CASE_ASSIGN: N_("assign cases"),
+    Action.CASE_TRANSFER: N_("transfer cases"),
+    Action.CASE_TASK: N_("manage tasks on cases"),
+    Action.CASE_SERVICE: N_("plan and record assistance"),
+    Action.CASE_ATTACHMENT: N_("manage attachments of cases"),
+    Action.OFFICE_DASHBOARD: N_("see the office's dashboard"),
+    Action.PROGRAMME_READ: N_("read programmes"),
+    Action.PROGRAMME_MANAGE: N_("manage programmes"),
+    Action.ADMIN_MANAGE: N_("manage offices and users"),
+    Action.AUDIT_READ: N_("read the audit trail"),
+    Action.DEDUP_CHECK: N_("check for duplicates"),
+    Action.DEDUP_REVIEW: N_("review possible duplicates"),
+    Action.DEDUP_MERGE: N_("merge records"),
+    Action.RELEASE_READ: N_("read releases"),
+    Action.RELEASE_PREPARE: N_("prepare releases"),
+    Action.RELEASE_APPROVE: N_("approve releases"),
+    Action.RELEASE_DOWNLOAD: N_("download releases"),
+    Action.DATASET_MANAGE: N_("manage datasets"),
+    Action.LEDGER_READ: N_("read the privacy budget ledger"),
+    Action.AGREEMENT_MANAGE: N_("manage data-sharing agreements"),
+    Action.EXCHANGE_ISSUE: N_("issue exchange packages"),
+}

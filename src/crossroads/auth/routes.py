@@ -42,7 +42,7 @@ def create_token(body: TokenRequest, request: Request, session: DbSession, setti
 def _user_out(user: User) -> UserOut:
     return UserOut(id=user.id, email=user.email, full_name=user.full_name, role=user.role,
                    organisation_id=user.organisation_id, active=user.active,
-                   office_ids=[o.id for o in user.offices])
+                   office_ids=[o.id for o in user.offices], locale=user.locale)
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])

@@ -5,16 +5,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from crossroads.auth.passwords import MIN_PASSWORD_LENGTH
 from crossroads.auth.roles import OrganisationKind, Role
 from crossroads.kit.codes import check_country
+from crossroads.kit.i18n import LOCALES, N_, Message
 from crossroads.kit.inputs import InputModel, SingleLine
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254,
                                          pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), SingleLine]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
+
+
+def _interface_language(code: str) -> str:
+    if code not in LOCALES:
+        raise ValueError(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(LOCALES)}))
+    return code
+
+
+# The language a user's pages are shown in when they have not chosen one with the switcher.
+UserLocale = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=10),
+                       AfterValidator(_interface_language)]
 # A password is typed, never pasted from a document: control characters in one are a client's mistake.
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024), SingleLine]
 
@@ -76,6 +88,7 @@ class UserCreate(InputModel):
     organisation_id: uuid.UUID
     office_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     password: Password
+    locale: UserLocale | None = None
 
 
 class UserUpdate(InputModel):
@@ -84,6 +97,8 @@ class UserUpdate(InputModel):
     office_ids: list[uuid.UUID] | None = Field(None, max_length=50)
     active: bool | None = None
     password: Password | None = None
+    # null: no preference of their own (the browser's languages decide).
+    locale: UserLocale | None = None
 
 
 class UserOut(BaseModel):
@@ -95,3 +110,4 @@ class UserOut(BaseModel):
     organisation_id: uuid.UUID
     active: bool
     office_ids: list[uuid.UUID]
+    locale: str | None = None

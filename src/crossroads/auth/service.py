@@ -23,6 +23,7 @@ from crossroads.config import Settings
 from crossroads.db.base import utcnow
 from crossroads.db.session import keep_on_rollback
 from crossroads.kit.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
+from crossroads.kit.i18n import ngettext
 
 
 def _digest(token: str) -> str:
@@ -32,7 +33,8 @@ def _digest(token: str) -> str:
 def principal_for(session: Session, user: User) -> Principal:
     office_ids = session.scalars(select(user_offices.c.office_id).where(user_offices.c.user_id == user.id)).all()
     return Principal(
-        user_id=user.id, role=user.role, organisation_id=user.organisation_id, office_ids=frozenset(office_ids)
+        user_id=user.id, role=user.role, organisation_id=user.organisation_id, office_ids=frozenset(office_ids),
+        locale=user.locale,
     )
 
 
@@ -63,11 +65,16 @@ def _failures(session: Session, *, email: str, source: str, now: datetime,
                              account_latest=row[6])
 
 
-def _wait_text(seconds: int) -> str:
+def _too_many(seconds: int) -> TooManyAttempts:
+    """The refusal of a throttled login, saying how long to wait in whole seconds or minutes."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        message = ngettext("too many failed logins; try again in %(num)d second",
+                           "too many failed logins; try again in %(num)d seconds", seconds)
+    else:
+        minutes = math.ceil(seconds / 60)
+        message = ngettext("too many failed logins; try again in %(num)d minute",
+                           "too many failed logins; try again in %(num)d minutes", minutes)
+    return TooManyAttempts(message, retry_after=seconds)
 
 
 def authenticate(session: Session, *, settings: Settings, email: str, password: str, ip: str) -> User:
@@ -84,7 +91,7 @@ def authenticate(session: Session, *, settings: Settings, email: str, password: 
                             limits=limits)
     if waiting > timedelta(0):
         seconds = max(1, math.ceil(waiting.total_seconds()))
-        raise TooManyAttempts(f"too many failed logins; try again in {_wait_text(seconds)}", retry_after=seconds)
+        raise _too_many(seconds)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_time(password)
@@ -117,7 +124,8 @@ def issue_token(session: Session, *, user: User, kind: str, lifetime: timedelta)
 # One round trip per request: the token, its user and the user's offices (a row per office). Built once, as
 # every request runs it: building and cache-keying the statement each time cost more than running it.
 _TOKEN_PRINCIPAL = (
-    select(User.id, User.role, User.organisation_id, User.active, AuthToken.expires_at, user_offices.c.office_id)
+    select(User.id, User.role, User.organisation_id, User.active, User.locale, AuthToken.expires_at,
+           user_offices.c.office_id)
     .join(AuthToken, AuthToken.user_id == User.id)
     .outerjoin(user_offices, user_offices.c.user_id == User.id)
     .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind"),
@@ -131,7 +139,7 @@ def resolve_token(session: Session, *, token: str, kind: str) -> Principal | Non
         return None
     first = rows[0]
     return Principal(user_id=first.id, role=first.role, organisation_id=first.organisation_id,
-                     office_ids=frozenset(r.office_id for r in rows if r.office_id is not None))
+                     office_ids=frozenset(r.office_id for r in rows if r.office_id is not None), locale=first.locale)
 
 
 def revoke_token(session: Session, *, token: str) -> None:
@@ -197,6 +205,7 @@ def create_user(session: Session, *, actor: Principal | None, data: UserCreate) 
         organisation_id=data.organisation_id,
         password_hash=hash_password(data.password),
         offices=_offices(session, data.office_ids),
+        locale=data.locale,
     )
     session.add(user)
     try:
@@ -233,6 +242,8 @@ def update_user(session: Session, *, actor: Principal | None, user_id: uuid.UUID
         user.active = data.active
     if data.password is not None:
         user.password_hash = hash_password(data.password)
+    if "locale" in changes:
+        user.locale = data.locale
     if data.active is False or data.password is not None or data.role is not None:
         # A changed role, password or deactivation ends every session the user had open.
         for token in session.scalars(select(AuthToken).where(AuthToken.user_id == user.id,

@@ -20,9 +20,10 @@ from crossroads.auth.roles import Action, OrganisationKind, Role
 from crossroads.auth.schemas import OfficeCreate, OrganisationCreate, UserCreate, UserUpdate
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, TooManyAttempts
+from crossroads.kit.i18n import N_
 from crossroads.web.csrf import PRELOGIN_COOKIE, SESSION_COOKIE
 from crossroads.web.deps import AppSettings, DbSession, client_ip
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +50,7 @@ def login(request: Request, form: Form, session: DbSession, settings: AppSetting
         assert isinstance(refusal, DomainError)  # authenticate parses nothing with pydantic
         # Wrong credentials (401) or too many attempts (429); the failed attempt survives the refusal.
         retry_after = refusal.retry_after if isinstance(refusal, TooManyAttempts) else None
-        page = render(request, "login.html", {"email": email, "error": refusal.message, "retry_after": retry_after},
+        page = render(request, "login.html", {"email": email, "error": refusal.message},
                       status_code=refusal.status_code)
         if retry_after:
             page.headers["Retry-After"] = str(retry_after)
@@ -73,15 +74,32 @@ def logout(request: Request, form: Form, session: DbSession) -> Response:
     return response
 
 
+# The label of each field of the administration forms, for the error summary's links.
+_FIELD_LABELS = {
+    "org.name": N_("Name"), "org.kind": N_("Kind"),
+    "office.organisation_id": N_("Organisation"), "office.code": N_("Code"), "office.name": N_("Name"),
+    "office.city": N_("City"), "office.country": N_("Country (ISO alpha-3)"),
+    "user.email": N_("E-mail"), "user.full_name": N_("Name"), "user.role": N_("Role"),
+    "user.organisation_id": N_("Organisation"), "user.office_ids": N_("Offices"),
+    "user.password": N_("Initial password (at least 12 characters)"), "user.locale": N_("Language"),
+}
+
+
 def _admin_page(request: Request, session: DbSession, principal: Principal, errors: dict[str, str] | None = None,
                 values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    users = service.list_users(session, actor=principal)
+    labels = dict(_FIELD_LABELS)
+    for u in users:
+        labels.update({f"edit-{u.id}.role": N_("Role"), f"edit-{u.id}.office_ids": N_("Offices"),
+                       f"edit-{u.id}.password": N_("Password"), f"edit-{u.id}.locale": N_("Language")})
     return render(
         request,
         "admin.html",
         {
             "organisations": service.list_organisations(session),
             "offices": service.list_offices(session),
-            "users": service.list_users(session, actor=principal),
+            "users": users,
+            "field_labels": labels,
             "roles": list(Role),
             "org_kinds": list(OrganisationKind),
             "errors": errors or {},
@@ -97,18 +115,26 @@ def admin(request: Request, session: DbSession, principal: UiUser) -> Response:
     return _admin_page(request, session, principal)
 
 
+def _submitted(form: FormData) -> dict[str, Any]:
+    """The posted values to show again, lists kept whole (the office boxes); never the password."""
+    return {k: form.getlist(k) if k == "office_ids" else v for k, v in form.items()
+            if k not in ("password", "csrf_token")}
+
+
 def _submit(request: Request, session: DbSession, principal: Principal, form: FormData, build: Callable[[], _Data],
             action: Callable[[_Data], object], prefix: str) -> Response:
     require(principal, Action.ADMIN_MANAGE)
     with attempt(session) as tried:
         action(build())
     refusal = tried.refusal
+    # Each form of the page gets back only its own values: the office form's "name" is not the organisation's.
+    values = {prefix: _submitted(form)}
     if isinstance(refusal, ValidationError):
         errors = {f"{prefix}.{k}": v for k, v in field_errors(refusal).items()}
-        return _admin_page(request, session, principal, errors, dict(form), status_code=422)
+        return _admin_page(request, session, principal, errors, values, status_code=422)
     if refusal is not None:
         errors = {f"{prefix}.{refusal.field or 'form'}": refusal.message}
-        return _admin_page(request, session, principal, errors, dict(form), status_code=refusal.status_code)
+        return _admin_page(request, session, principal, errors, values, status_code=refusal.status_code)
     return RedirectResponse("/admin", status_code=303)
 
 
@@ -137,7 +163,8 @@ def admin_create_user(request: Request, form: Form, session: DbSession, principa
         request, session, principal, form,
         lambda: UserCreate(email=text(form, "email") or "", full_name=text(form, "full_name") or "",
                            role=text(form, "role") or "", organisation_id=text(form, "organisation_id") or "",
-                           office_ids=form.getlist("office_ids"), password=text(form, "password") or ""),
+                           office_ids=form.getlist("office_ids"), password=text(form, "password") or "",
+                           locale=text(form, "locale")),
         lambda data: service.create_user(session, actor=principal, data=data), "user",
     )
 
@@ -147,7 +174,7 @@ def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session:
                       principal: UiUser) -> Response:
     def build() -> UserUpdate:
         values: dict[str, Any] = {"role": text(form, "role"), "office_ids": form.getlist("office_ids"),
-                        "active": form.get("active") == "on"}
+                                  "active": form.get("active") == "on", "locale": text(form, "locale")}
         if text(form, "password"):
             values["password"] = text(form, "password")
         return UserUpdate(**values)
@@ -155,3 +182,11 @@ def admin_update_user(user_id: uuid.UUID, request: Request, form: Form, session:
     return _submit(request, session, principal, form, build,
                    lambda data: service.update_user(session, actor=principal, user_id=user_id, data=data),
                    f"edit-{user_id}")
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/logout", "/")
+form_page_on_get(router, "/admin/organisations", "/admin")
+form_page_on_get(router, "/admin/offices", "/admin")
+form_page_on_get(router, "/admin/users", "/admin")
+form_page_on_get(router, "/admin/users/{user_id}", "/admin")

@@ -24,7 +24,7 @@ from crossroads.db.session import attempt
 from crossroads.kit.errors import NotFound
 from crossroads.programmes import service as programmes
 from crossroads.programmes.config import ProgrammeConfig
-from crossroads.web.forms import field_errors
+from crossroads.web.forms import first_error
 from crossroads.web.templating import render
 
 
@@ -170,7 +170,7 @@ def attempt_on_case(request: Request, session: Session, principal: Principal, ca
         action()
     refusal = tried.refusal
     if isinstance(refusal, ValidationError):
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
+        message = first_error(refusal)
         return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
     if refusal is not None:
         return case_page(request, session, principal, case_id, errors={error_key: refusal.message},

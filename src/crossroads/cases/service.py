@@ -42,6 +42,7 @@ from crossroads.cases.models import Case, CaseFlag, CaseNote
 from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCreate
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken
 from crossroads.programmes.config import FieldErrors, ProgrammeConfig, validate_data
@@ -375,7 +376,7 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     """Cases in the user's offices matching the filters, sorted, one keyset page at a time."""
     require(principal, Action.CASE_READ)
     if filters.sort not in SORTS:
-        raise Invalid(f"sort must be one of {', '.join(SORTS)}", field="sort")
+        raise Invalid(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(SORTS)}), field="sort")
     base = _filtered(session, principal, filters)
     column, descending = SORTS[filters.sort]
     query = base

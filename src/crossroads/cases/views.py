@@ -19,7 +19,7 @@ from crossroads.db.session import attempt
 from crossroads.kit.errors import Conflict
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, first_error, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -70,11 +70,15 @@ def open_case(request: Request, form: Form, session: DbSession, principal: UiUse
         case = service.open_case(session, principal=principal, data=CaseCreate(
             person_id=person_id, programme=text(form, "programme") or "", office_id=text(form, "office_id")))
     if isinstance(refusal := tried.refusal, ValidationError):
-        message = "; ".join(f"{k}: {v}" for k, v in field_errors(refusal).items())
+        message = first_error(refusal)
         return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
     if refusal is not None:
         raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/new", "/cases")
 
 
 @router.get("/cases/{case_id}")
@@ -133,3 +137,8 @@ def add_note(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
     if refusal is not None:
         raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case_id}#notes", status_code=303)
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/{case_id}/edit", "/cases/{case_id}#details")
+form_page_on_get(router, "/cases/{case_id}/notes", "/cases/{case_id}#notes")

@@ -19,6 +19,7 @@ from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
 from crossroads.dedup.models import CandidateStatus, MatchCandidate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 from crossroads.people.models import Person
 
 PAGE_MAX = 100
@@ -76,7 +77,7 @@ def list_candidates(session: Session, *, principal: Principal, status: Candidate
     """Pairs touching the user's offices, most likely first; open pairs whose records were merged are left out."""
     require(principal, Action.DEDUP_REVIEW)
     if not 1 <= limit <= PAGE_MAX:
-        raise Invalid(f"must be between 1 and {PAGE_MAX}", field="limit")
+        raise Invalid(Message(N_("must be between 1 and %(max)d"), {"max": PAGE_MAX}), field="limit")
     query, a, b = _pairs_query(principal, full=True)
     query = query.where(MatchCandidate.status == status)
     if status == CandidateStatus.OPEN:

@@ -17,7 +17,7 @@ from crossroads.dedup.schemas import MergeIn
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import RowId
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -92,3 +92,10 @@ def merge(candidate_id: RowId, request: Request, form: Form, session: DbSession,
 def unmerge(merge_id: RowId, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     done = merges.unmerge_people(session, principal=principal, merge_id=merge_id, comment=text(form, "comment"))
     return RedirectResponse(f"/people/{done.merged_id}", status_code=303)
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/dedup/review/{candidate_id}/confirm", "/dedup/review/{candidate_id}")
+form_page_on_get(router, "/dedup/review/{candidate_id}/reject", "/dedup/review/{candidate_id}")
+form_page_on_get(router, "/dedup/review/{candidate_id}/merge", "/dedup/review/{candidate_id}")
+form_page_on_get(router, "/dedup/merges/{merge_id}/unmerge", "/dedup/review")

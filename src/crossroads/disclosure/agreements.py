@@ -30,6 +30,7 @@ from crossroads.disclosure.schemas import AgreementCreate, PackageIssue, Recipie
 from crossroads.disclosure.service import approved_release, verified_content
 from crossroads.kit import spreadsheet
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 from crossroads.kit.keytext import KeyFormatError
 
 
@@ -112,11 +113,11 @@ def add_recipient_key(session: Session, *, principal: Principal, agreement_id: u
 
 def check_in_force(agreement: SharingAgreement, on: date) -> None:
     if on < agreement.valid_from:
-        raise Conflict(f"the agreement is in force only from {agreement.valid_from.isoformat()}",
-                       field="agreement_id")
+        raise Conflict(Message(N_("the agreement is in force only from %(date)s"),
+                               {"date": agreement.valid_from.isoformat()}), field="agreement_id")
     if on > agreement.expires_on:
-        raise Conflict(f"the agreement expired on {agreement.expires_on.isoformat()}; nothing more may be shared "
-                       "under it", field="agreement_id")
+        raise Conflict(Message(N_("the agreement expired on %(date)s; nothing more may be shared under it"),
+                               {"date": agreement.expires_on.isoformat()}), field="agreement_id")
 
 
 def _choose_key(agreement: SharingAgreement, key_id: int | None) -> RecipientKey:

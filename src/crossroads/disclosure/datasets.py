@@ -27,6 +27,7 @@ from crossroads.disclosure.engine.small_cells import protect_small_cells
 from crossroads.disclosure.models import Dataset, DatasetSource, LedgerEntry
 from crossroads.disclosure.schemas import DatasetCreate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 from crossroads.people.models import Person, Sex
 from crossroads.programmes.config import FieldType
 from crossroads.programmes.models import Programme
@@ -101,9 +102,10 @@ def dp_dimension(session: Session, dataset: Dataset, column: str) -> Dimension:
     """
     offered = available_columns(session, dataset)
     if column not in offered:
-        raise Invalid(f"the dataset has no column {column}", field="dimensions")
+        raise Invalid(Message(N_("the dataset has no column %(column)s"), {"column": column}), field="dimensions")
     if offered[column].identifier:
-        raise Invalid(f"{column} identifies a person and cannot be counted by", field="dimensions")
+        raise Invalid(Message(N_("%(column)s identifies a person and cannot be counted by"), {"column": column}),
+                      field="dimensions")
     keys: tuple[str, ...] | None = None
     if column == "sex":
         keys = tuple(s.value for s in Sex)
@@ -156,8 +158,8 @@ def _read_rows(session: Session, dataset: Dataset, columns: list[str]) -> list[d
     offered = available_columns(session, dataset)
     unknown = [c for c in columns if c not in offered]
     if unknown:
-        raise Invalid(f"the dataset has no column {', '.join(unknown)}; available: {', '.join(offered)}",
-                      field="spec.columns")
+        raise Invalid(Message(N_("the dataset has no column %(column)s; available: %(available)s"),
+                              {"column": list(unknown), "available": list(offered)}), field="spec.columns")
     query = (select(Case.id, Case.person_id, Case.programme, Case.state, Case.opened_at, Case.data,
                     Office.code, Office.country, Person.sex, Person.date_of_birth, Person.nationality)
              .join(Person, Person.id == Case.person_id).join(Office, Office.id == Case.office_id)
@@ -174,7 +176,8 @@ def _read_rows(session: Session, dataset: Dataset, columns: list[str]) -> list[d
                 "nationality": r.nationality}
         rows.append({c: full[c] if c in full else _value((r.data or {}).get(c)) for c in columns})
     if len(rows) > MAX_ROWS:
-        raise Invalid(f"the dataset has more than {MAX_ROWS} rows; release it with the CLI", field="dataset_id")
+        raise Invalid(Message(N_("the dataset has more than %(rows)d rows; release it with the CLI"),
+                              {"rows": MAX_ROWS}), field="dataset_id")
     return rows
 
 
@@ -192,7 +195,8 @@ def summarise(session: Session, *, principal: Principal, dataset_id: uuid.UUID, 
     offered = available_columns(session, dataset)
     identifying = [c for c in by if c in offered and offered[c].identifier]
     if identifying:
-        raise Invalid(f"{', '.join(identifying)} identify a person and cannot be counted by", field="by")
+        raise Invalid(Message(N_("%(columns)s identify a person and cannot be counted by"),
+                              {"columns": list(identifying)}), field="by")
     rows = _read_rows(session, dataset, by)
     counts: dict[tuple, int] = {}
     for r in rows:

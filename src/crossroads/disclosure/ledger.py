@@ -17,6 +17,7 @@ from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.disclosure.models import Dataset, LedgerEntry
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 
 # Sums of floats drift in the last bits; a spend that fits the budget exactly must not be refused for it.
 _TOLERANCE = 1e-9
@@ -54,12 +55,14 @@ def check_budget(session: Session, dataset: Dataset, *, epsilon: float, delta: f
         raise Invalid("δ cannot be negative", field="delta")
     budget = budget_of(session, dataset)
     if budget.epsilon_spent + epsilon > budget.epsilon_budget + _TOLERANCE:
-        raise Conflict(f"the release would spend ε={epsilon:g} but only ε={budget.epsilon_remaining:g} of the "
-                       f"dataset's budget ε={budget.epsilon_budget:g} remains", field="epsilon",
-                       extra=_extra(budget))
+        amounts = {"spend": f"{epsilon:g}", "left": f"{budget.epsilon_remaining:g}",
+                   "budget": f"{budget.epsilon_budget:g}"}
+        raise Conflict(Message(N_("the release would spend ε=%(spend)s but only ε=%(left)s of the dataset's budget "
+                                  "ε=%(budget)s remains"), amounts), field="epsilon", extra=_extra(budget))
     if budget.delta_spent + delta > budget.delta_budget + _TOLERANCE:
-        raise Conflict(f"the release would spend δ={delta:g} but only δ={budget.delta_remaining:g} of the "
-                       f"dataset's budget δ={budget.delta_budget:g} remains", field="delta", extra=_extra(budget))
+        amounts = {"spend": f"{delta:g}", "left": f"{budget.delta_remaining:g}", "budget": f"{budget.delta_budget:g}"}
+        raise Conflict(Message(N_("the release would spend δ=%(spend)s but only δ=%(left)s of the dataset's budget "
+                                  "δ=%(budget)s remains"), amounts), field="delta", extra=_extra(budget))
     return budget
 
 

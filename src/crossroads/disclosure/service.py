@@ -29,9 +29,19 @@ from crossroads.disclosure.ledger import check_budget, lock_dataset, spend_budge
 from crossroads.disclosure.models import Dataset, Release, ReleaseFile, ReleaseKind, ReleaseStatus
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 
 LIST_MAX = 200
 
+
+
+# How a refusal names a release's status.
+_STATUS_WORDS = {ReleaseStatus.DRAFT: N_("draft"), ReleaseStatus.PENDING_APPROVAL: N_("pending approval"),
+                 ReleaseStatus.APPROVED: N_("approved"), ReleaseStatus.REJECTED: N_("rejected")}
+
+
+def _status(release: Release) -> Message:
+    return Message(_STATUS_WORDS[ReleaseStatus(release.status)])
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "release"
@@ -98,8 +108,8 @@ def prepare_microdata(session: Session, *, principal: Principal, data: Microdata
     offered = available_columns(session, dataset)
     exposed = [c for c, role in columns.items() if c in offered and offered[c].identifier and role != "identifier"]
     if exposed:
-        raise Invalid(f"{', '.join(exposed)} identify a person and must have the identifier role",
-                      field="spec.columns")
+        raise Invalid(Message(N_("%(columns)s identify a person and must have the identifier role"),
+                              {"columns": list(exposed)}), field="spec.columns")
     release_id = uuid.uuid4()
     rows = extract_rows(session, principal=principal, dataset=dataset, columns=list(columns), release_id=release_id)
     computed = bridge.anonymize_rows(rows, spec)
@@ -164,7 +174,8 @@ def submit_release(session: Session, *, principal: Principal, release_id: uuid.U
     require(principal, Action.RELEASE_PREPARE)
     release = _load(session, release_id, lock=True)
     if release.status != ReleaseStatus.DRAFT:
-        raise Conflict(f"the release is {release.status.value}, not a draft", field="release_id")
+        raise Conflict(Message(N_("the release is %(status)s, not a draft"), {"status": _status(release)}),
+                       field="release_id")
     release.status = ReleaseStatus.PENDING_APPROVAL
     session.flush()
     record_event(session, actor=principal, action="disclosure.release_submit", entity_type="release",
@@ -177,14 +188,16 @@ def _decide(session: Session, principal: Principal, release_id: uuid.UUID, statu
     release = _load(session, release_id, lock=True)
     require_release_decider(principal, release.prepared_by)
     if release.status != ReleaseStatus.PENDING_APPROVAL:
-        raise Conflict(f"only a release pending approval can be decided; this one is {release.status.value}",
-                       field="release_id")
+        raise Conflict(Message(N_("only a release pending approval can be decided; this one is %(status)s"),
+                               {"status": _status(release)}), field="release_id")
     if status == ReleaseStatus.APPROVED and release.report.get("publishable") is False:
         # The spec's own risk limit: a release whose share of records at risk exceeds it is never approved.
         report = release.report
-        raise Conflict(f"the risk report marks this release as not publishable: a share of "
-                       f"{report.get('share_at_risk')!r} of records is at risk, the spec allows less than "
-                       f"{report.get('max_share_at_risk')!r}; reject it and prepare it again with a stricter spec",
+        raise Conflict(Message(N_("the risk report marks this release as not publishable: a share of %(share)s of "
+                                  "records is at risk, the spec allows less than %(limit)s; reject it and prepare it "
+                                  "again with a stricter spec"),
+                               {"share": repr(report.get("share_at_risk")),
+                                "limit": repr(report.get("max_share_at_risk"))}),
                        field="release_id")
     release.status = status
     release.decided_by = principal.user_id
@@ -213,8 +226,8 @@ def verified_content(session: Session, file: ReleaseFile) -> bytes:
     """The file's bytes, after checking them against the checksum stored when the release was prepared."""
     content = session.scalar(select(ReleaseFile.content).where(ReleaseFile.id == file.id))
     if content is None or len(content) != file.size or hashlib.sha256(content).hexdigest() != file.sha256:
-        raise Conflict(f"{file.name} no longer matches its checksum; it is not served. Tell the DPO.",
-                       field="name")
+        raise Conflict(Message(N_("%(file)s no longer matches its checksum; it is not served. Tell the DPO."),
+                               {"file": file.name}), field="name")
     return content
 
 
@@ -224,11 +237,11 @@ def download_file(session: Session, *, principal: Principal, release_id: uuid.UU
     require(principal, Action.RELEASE_DOWNLOAD)
     release = _load(session, release_id)
     if release.status != ReleaseStatus.APPROVED:
-        raise Conflict(f"the release is {release.status.value.replace('_', ' ')}; files can be downloaded only "
-                       "after a DPO approves it", field="release_id")
+        raise Conflict(Message(N_("the release is %(status)s; files can be downloaded only after a DPO approves it"),
+                               {"status": _status(release)}), field="release_id")
     file = next((f for f in release.files if f.name == name), None)
     if file is None:
-        raise NotFound(f"the release has no file {name}", field="name")
+        raise NotFound(Message(N_("the release has no file %(name)s"), {"name": name}), field="name")
     content = verified_content(session, file)
     record_event(session, actor=principal, action="disclosure.release_download", entity_type="release",
                  entity_id=release.id, details={"file": name, "sha256": file.sha256, "size": file.size})

@@ -21,9 +21,10 @@ from crossroads.disclosure import datasets, ledger, service
 from crossroads.disclosure.models import Release, ReleaseStatus
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
 from crossroads.kit.errors import DomainError, Invalid
+from crossroads.kit.i18n import N_, Message
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
-from crossroads.web.forms import Form, field_errors, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -61,9 +62,20 @@ def releases_page(request: Request, session: DbSession, principal: UiUser, statu
         "dataset_names": {r.dataset.id: r.dataset.name for r in rows}})
 
 
+# The label of each field of the prepare form, for the error summary's links.
+_FIELD_LABELS = {"dataset_id": N_("Dataset"), "title": N_("Title"), "dimensions": N_("Count by"),
+                 "epsilon": N_("ε to spend"), "delta": N_("δ to spend"),
+                 "spec": N_("Release spec (JSON): k, l, maximum suppression, and each column's role and hierarchy")}
+
+
+def _form_field(field: str | None) -> str:
+    """The form field an error is about: a problem inside the spec ("spec.k") is shown beside the spec."""
+    top = (field or "").split(".")[0]
+    return top if top in _FIELD_LABELS else "form"
+
+
 def _prepare_page(request: Request, session: DbSession, principal: Principal, *, kind: str,
-                  form_values: dict | None = None, error: str | None = None, errors: dict | None = None,
-                  status_code: int = 200) -> Response:
+                  form_values: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
     require(principal, Action.RELEASE_PREPARE)
     rows = datasets.list_datasets(session, principal=principal)
     values = form_values or {"spec": json.dumps(EXAMPLE_SPEC, indent=2), "epsilon": "0.5", "delta": "0",
@@ -72,7 +84,7 @@ def _prepare_page(request: Request, session: DbSession, principal: Principal, *,
     for r in rows:
         columns[str(r.dataset.id)] = list(datasets.available_columns(session, r.dataset))
     return render(request, "disclosure/prepare.html", {
-        "kind": kind, "datasets": rows, "values": values, "error": error, "errors": errors or {},
+        "kind": kind, "datasets": rows, "values": values, "errors": errors or {}, "field_labels": _FIELD_LABELS,
         "columns": columns}, status_code=status_code)
 
 
@@ -91,10 +103,10 @@ def prepare(request: Request, form: Form, session: DbSession, principal: UiUser)
             try:
                 spec = json.loads(values["spec"])
             except json.JSONDecodeError as exc:
-                raise Invalid(f"the spec is not valid JSON (line {exc.lineno}, column {exc.colno})",
-                              field="spec") from None
+                raise Invalid(Message(N_("the spec is not valid JSON (line %(line)d, column %(column)d)"),
+                                      {"line": exc.lineno, "column": exc.colno}), field="spec") from None
             if not isinstance(spec, dict):
-                raise Invalid("the spec must be a JSON object", field="spec")
+                raise Invalid(N_("the spec must be a JSON object"), field="spec")
             release = service.prepare_microdata(session, principal=principal, data=MicrodataPrepare(
                 dataset_id=values["dataset_id"], title=values["title"], spec=spec))
         else:
@@ -107,7 +119,7 @@ def prepare(request: Request, form: Form, session: DbSession, principal: UiUser)
                              errors=field_errors(refusal), status_code=422)
     if refusal is not None:
         return _prepare_page(request, session, principal, kind=kind, form_values=values,
-                             error=f"{refusal.field}: {refusal.message}" if refusal.field else refusal.message,
+                             errors={_form_field(refusal.field): refusal.message},
                              status_code=refusal.status_code)
     return RedirectResponse(f"/disclosure/releases/{release.id}", status_code=303)
 
@@ -156,7 +168,7 @@ def decide(release_id: uuid.UUID, request: Request, form: Form, session: DbSessi
         if text(form, "decision") == "approve":
             return service.approve_release(session, principal=principal, release_id=release_id, comment=comment)
         if not comment:
-            raise Invalid("say why the release is rejected", field="comment")
+            raise Invalid(N_("say why the release is rejected"), field="comment")
         return service.reject_release(session, principal=principal, release_id=release_id, comment=comment)
 
     return _act(request, session, principal, release_id, action)
@@ -174,3 +186,8 @@ def ledger_page(dataset_id: uuid.UUID, request: Request, session: DbSession, pri
     return render(request, "disclosure/ledger.html", {
         "dataset": dataset, "entries": entries, "budget": ledger.budget_of(session, dataset),
         "names": _names(session, {e.spent_by for e in entries})})
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/disclosure/releases/{release_id}/submit", "/disclosure/releases/{release_id}")
+form_page_on_get(router, "/disclosure/releases/{release_id}/decide", "/disclosure/releases/{release_id}")

@@ -32,7 +32,7 @@ from crossroads.people.models import DocumentType, NameKind, Person, Relationshi
 from crossroads.people.schemas import HouseholdMemberCreate, PersonCreate, PersonUpdate
 from crossroads.programmes.service import configs_for, list_programmes, state_labeller
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, field_errors, lines, text
+from crossroads.web.forms import Form, field_errors, form_page_on_get, lines, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +41,21 @@ DOCUMENT_ROWS = 2
 # As many as a person may have (people/schemas.py: PersonCreate.documents), and one row to add.
 MAX_DOCUMENTS = 11
 REASON_MAX = 2000
+
+# The label of each field of the person form, for the error summary's links (the same words as the form's).
+PERSON_FIELD_LABELS = {
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "aliases": N_("Other names and spellings (one per line)"),
+    "sex": N_("Sex"),
+    "date_of_birth": N_("Date of birth"),
+    "estimated_age": N_("or estimated age in years"),
+    "nationality": N_("Nationality"),
+    "languages": N_("Languages (ISO codes, comma-separated, e.g. ar, ti)"),
+    "phone": N_("Phone (international format, e.g. +249912345678)"),
+    "office_id": N_("Office"),
+    "documents": N_("Identity documents"),
+}
 
 
 def _person_fields(form: FormData, prefix: str = "") -> dict[str, Any]:
@@ -98,6 +113,9 @@ def _form_context(session: Session, principal: Principal) -> dict:
         "document_rows": range(DOCUMENT_ROWS),
         "offices": _offices_of(session, principal),
         "relationships": [r for r in Relationship if r != Relationship.HEAD],
+        "field_labels": PERSON_FIELD_LABELS,
+        "member_field_labels": {"relationship": N_("Relationship to this person"),
+                                **{f"member_{k}": v for k, v in PERSON_FIELD_LABELS.items()}},
     }
 
 
@@ -349,3 +367,7 @@ def edit(person_id: uuid.UUID, request: Request, form: Form, session: DbSession,
         values = _merged_input(values, person, context["changes"])
         return _edit_page(request, session, principal, person, values=values, conflict=conflict, status_code=409)
     raise refusal  # not about the form (out of scope, not allowed, merged): the error page answers it
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/people/{person_id}/household", "/people/{person_id}#household")

@@ -19,6 +19,16 @@ def country_codes() -> dict[str, str]:
 
 
 @lru_cache
+def _alpha2() -> dict[str, str]:
+    return {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+
+
+def alpha2_of(code: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of an alpha-3 one, which CLDR (Babel) names territories by."""
+    return _alpha2().get(code)
+
+
+@lru_cache
 def country_names(locale: str) -> dict[str, str]:
     """Country names in the given locale, from pycountry's iso3166-1 catalogues (English if none)."""
     try:

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossroads.kit.i18n import N_, Message
+
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
 ANY_STATE = "*"
 
@@ -282,20 +284,33 @@ class TransitionRefused(ValueError):
         self.missing_fields = missing_fields or []
 
 
+def _state(config: ProgrammeConfig, name: str) -> Message | str:
+    """A state by its label, which the reader's catalogue translates; its name if the programme lacks it."""
+    state = config.state(name)
+    return Message(state.label) if state is not None else name
+
+
 def check_transition(config: ProgrammeConfig, current: str, to_state: str, data: dict[str, Any]) -> TransitionDef:
     """The transition from `current` to `to_state`, or TransitionRefused saying why not."""
     target = config.state(to_state)
     if target is None:
-        raise TransitionRefused(f"{to_state!r} is not a state of this programme")
+        raise TransitionRefused(Message(N_("“%(state)s” is not a state of this programme"), {"state": to_state}))
     allowed = config.next_states(current)
     transition = next((t for t in allowed if t.to_state == to_state), None)
     if transition is None:
-        options = ", ".join(t.to_state for t in allowed) or "none: the case is closed"
-        raise TransitionRefused(f"a case in {current!r} cannot move to {to_state!r}; possible next states: {options}")
+        if not allowed:
+            raise TransitionRefused(Message(
+                N_("a case in “%(current)s” cannot move to “%(target)s”: the case is closed"),
+                {"current": _state(config, current), "target": Message(target.label)}))
+        raise TransitionRefused(Message(
+            N_("a case in “%(current)s” cannot move to “%(target)s”; possible next states: %(options)s"),
+            {"current": _state(config, current), "target": Message(target.label),
+             "options": [_state(config, t.to_state) for t in allowed]}))
     missing = [f for f in target.required_fields if _empty(data.get(f))]
     if missing:
-        labels = ", ".join((fd.label if (fd := config.field(f)) else f) for f in missing)
-        raise TransitionRefused(f"fill in {labels} before moving to {target.label}", missing)
+        labels = [Message(fd.label) if (fd := config.field(f)) else f for f in missing]
+        raise TransitionRefused(Message(N_("fill in %(fields)s before moving to “%(state)s”"),
+                                        {"fields": labels, "state": Message(target.label)}), missing)
     return transition
 
 

@@ -13,6 +13,8 @@ from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.kit.errors import Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
+from crossroads.kit.messages import error_message
 from crossroads.programmes.config import ProgrammeConfig, searchable_fields
 from crossroads.programmes.models import Programme, ProgrammeVersion
 
@@ -54,7 +56,7 @@ def current_version(session: Session, programme: str) -> tuple[Programme, Progra
     row = session.execute(_CURRENT_VERSION, {"code": programme}).first()
     if row is None:
         codes = ", ".join(session.scalars(select(Programme.code).where(Programme.active).order_by(Programme.code)))
-        raise Invalid(f"unknown programme; choose one of {codes}", field="programme")
+        raise Invalid(Message(N_("unknown programme; choose one of %(codes)s"), {"codes": codes}), field="programme")
     return row.Programme, row.ProgrammeVersion, config_of(row.ProgrammeVersion)
 
 
@@ -72,12 +74,13 @@ def publish_version(session: Session, *, principal: Principal, programme: str, c
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise Invalid(f"{where}: {first['msg'].removeprefix('Value error, ')}", field="config") from None
+        raise Invalid(Message(N_("%(where)s: %(problem)s"), {"where": where, "problem": error_message(first)}),
+                      field="config") from None
     prog = session.get(Programme, programme)
     if prog is None:
         prog = Programme(code=programme, name=parsed.label)
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", programme):
-            raise Invalid("programme codes are lower-case letters, digits and _", field="programme")
+            raise Invalid(N_("programme codes are lower-case letters, digits and _"), field="programme")
         session.add(prog)
         session.flush()
     number = (session.scalar(select(func.max(ProgrammeVersion.version))

@@ -13,6 +13,7 @@ from crossroads.auth.policy import require
 from crossroads.auth.roles import Action
 from crossroads.db.session import attempt
 from crossroads.kit.errors import DomainError, Invalid
+from crossroads.kit.i18n import N_, Message
 from crossroads.programmes import service as programmes
 from crossroads.programmes.defaults import DEFAULT_CONFIGS
 from crossroads.programmes.models import Programme, ProgrammeVersion
@@ -40,8 +41,8 @@ def programme_new(request: Request, code: str, principal: UiUser) -> Response:
     return RedirectResponse(f"/admin/programmes/{code.strip().lower()}", status_code=303)
 
 
-def _page(request: Request, session: DbSession, code: str, *, config_json: str | None = None,
-          error: str | None = None, status_code: int = 200) -> Response:
+def _page(request: Request, session: DbSession, code: str, *, config_json: str | None = None, comment: str = "",
+          errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     prog = session.get(Programme, code)
     current = session.get(ProgrammeVersion, prog.current_version_id) if prog and prog.current_version_id else None
     config = programmes.config_of(current) if current else None
@@ -50,7 +51,8 @@ def _page(request: Request, session: DbSession, code: str, *, config_json: str |
         source = current.config if current else DEFAULT_CONFIGS["legal_counselling"]
         config_json = json.dumps(source, indent=2, ensure_ascii=False)
     return render(request, "programmes/programme_edit.html", {
-        "code": code, "current": current, "config": config, "config_json": config_json, "error": error,
+        "code": code, "current": current, "config": config, "config_json": config_json, "comment": comment,
+        "errors": errors or {},
         "versions": programmes.list_versions(session, code),
     }, status_code=status_code)
 
@@ -68,15 +70,16 @@ def publish(code: str, request: Request, form: Form, session: DbSession, princip
         try:
             config = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise Invalid(f"the configuration is not valid JSON (line {exc.lineno}, column {exc.colno})",
-                          field="config") from None
+            raise Invalid(Message(N_("the configuration is not valid JSON (line %(line)d, column %(column)d)"),
+                                  {"line": exc.lineno, "column": exc.colno}), field="config") from None
         if not isinstance(config, dict):
-            raise Invalid("the configuration must be a JSON object", field="config")
+            raise Invalid(N_("the configuration must be a JSON object"), field="config")
         programmes.publish_version(session, principal=principal, programme=code, config=config,
                                    comment=text(form, "comment"))
     if isinstance(refusal := tried.refusal, DomainError):
-        return _page(request, session, code, config_json=raw, error=refusal.message,
-                     status_code=refusal.status_code)
+        field = refusal.field if refusal.field in ("config", "comment") else "form"
+        return _page(request, session, code, config_json=raw, comment=text(form, "comment") or "",
+                     errors={field: refusal.message}, status_code=refusal.status_code)
     if refusal is not None:
         raise refusal
     return RedirectResponse(f"/admin/programmes/{code}", status_code=303)

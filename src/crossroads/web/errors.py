@@ -13,7 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossroads.db.session import refused_by_database_layer
 from crossroads.kit.errors import DomainError, Invalid, TooManyAttempts, Unauthenticated
+from crossroads.kit.i18n import N_, Message
+from crossroads.kit.messages import error_message
 from crossroads.web.deps import LoginRequired
+from crossroads.web.i18n import localise
 from crossroads.web.logs import exception_outline, printable
 
 log = logging.getLogger("crossroads.errors")
@@ -34,7 +37,7 @@ class BodyTooLarge(StarletteHTTPException):
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {_size(limit)}")
+        super().__init__(413, Message(N_("the request body is larger than %(size)s"), {"size": _size(limit)}))
 
 
 def _is_api(request: Request) -> bool:
@@ -48,18 +51,19 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or str(loc[0]) if loc else "body"
 
 
-_INVALID_JSON = "the request body is not valid JSON"
+_INVALID_JSON = N_("the request body is not valid JSON")
 _UNREADABLE_BODY = "There was an error parsing the body"
 
 
-def validation_details(exc: RequestValidationError) -> list[dict]:
-    out = []
-    for err in exc.errors():
-        message = err.get("msg", "is invalid")
-        if err.get("type") == "json_invalid":
-            message = _INVALID_JSON
-        out.append({"field": _field(tuple(err.get("loc", ()))), "message": message, "type": err.get("type")})
-    return out
+def validation_details(request: Request, exc: RequestValidationError) -> list[dict]:
+    """Each field and what is wrong with it, said by the error's type and parameters in the request's language."""
+    return [{"field": _field(tuple(err.get("loc", ()))), "message": localise(request, error_message(err)),
+             "type": err.get("type")} for err in exc.errors()]
+
+
+def _detail(exc: StarletteHTTPException) -> str:
+    # Kept as it is when it is a string: str() would turn a Message back into plain English.
+    return exc.detail if isinstance(exc.detail, str) else str(exc.detail)
 
 
 def _html_error(request: Request, status: int, message: str, field: str | None = None) -> Response:
@@ -71,8 +75,8 @@ def _html_error(request: Request, status: int, message: str, field: str | None =
 
 def too_large(request: Request, exc: BodyTooLarge) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": [{"field": None, "message": exc.detail, "type": "too_large"}]},
-                            status_code=413)
+        detail = {"field": None, "message": localise(request, exc.detail), "type": "too_large"}
+        return JSONResponse({"detail": [detail]}, status_code=413)
     return _html_error(request, 413, exc.detail)
 
 
@@ -99,7 +103,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return JSONResponse({"detail": validation_details(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_details(request, exc)}, status_code=422)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -116,8 +120,8 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyAttempts) and exc.retry_after:
             headers = {"Retry-After": str(exc.retry_after)}
         details: list[dict[str, str | None]] = [
-            {"field": f, "message": m, "type": exc.code} for f, m in exc.errors
-        ] or [{"field": exc.field, "message": exc.message, "type": exc.code}]
+            {"field": f, "message": localise(request, m), "type": exc.code} for f, m in exc.errors
+        ] or [{"field": exc.field, "message": localise(request, exc.message), "type": exc.code}]
         return JSONResponse({"detail": details, **exc.extra}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(StatementError)
@@ -129,10 +133,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
-        message = "someone else changed this record; reload it and apply your change again"
+        message = N_("someone else changed this record; reload it and apply your change again")
         if not _is_api(request):
             return _html_error(request, 409, message)
-        return JSONResponse({"detail": [{"field": "version", "message": message, "type": "conflict"}]},
+        return JSONResponse({"detail": [{"field": "version", "message": localise(request, message),
+                                         "type": "conflict"}]},
                             status_code=409)
 
     @app.exception_handler(LoginRequired)
@@ -145,12 +150,14 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _is_api(request) and exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
             # FastAPI's answer to a JSON body that is not UTF-8: invalid JSON like any other (RFC 8259).
-            return JSONResponse({"detail": [{"field": "body", "message": _INVALID_JSON, "type": "json_invalid"}]},
+            return JSONResponse({"detail": [{"field": "body", "message": localise(request, _INVALID_JSON),
+                                             "type": "json_invalid"}]},
                                 status_code=422)
         if _is_api(request):
-            return JSONResponse({"detail": [{"field": None, "message": str(exc.detail), "type": "http"}]},
+            return JSONResponse({"detail": [{"field": None, "message": localise(request, _detail(exc)),
+                                             "type": "http"}]},
                                 status_code=exc.status_code, headers=getattr(exc, "headers", None))
-        return _html_error(request, exc.status_code, str(exc.detail))
+        return _html_error(request, exc.status_code, _detail(exc))
 
     # Reached only by a failure of the middleware itself: web/middleware.py answers every other unhandled
     # exception, so that the server never logs it again with its message.

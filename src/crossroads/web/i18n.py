@@ -6,14 +6,16 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 
+from crossroads.kit.i18n import LOCALES, translate
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-SUPPORTED = ("en", "fr", "ar")
+SUPPORTED = LOCALES
 LANG_COOKIE = "crossroads_lang"
 
 
@@ -32,16 +34,45 @@ def translations(locale: str) -> NullTranslations:
     return Translations(fp=buf)
 
 
+def accepted_languages(header: str) -> list[str]:
+    """The languages of an Accept-Language header, most preferred first (RFC 9110 q-values; q=0 refuses)."""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and 0 < quality <= 1:
+            weighted.append((-quality, position, tag.lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
 def negotiate(request: Request, user_locale: str | None = None) -> str:
+    """?lang=, then the cookie it sets, then the user's own preference, then the browser's languages by weight."""
+    if user_locale is None:
+        # Set by auth/deps.py once the request's user is known.
+        user_locale = getattr(getattr(request.state, "principal", None), "locale", None)
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), user_locale):
         if candidate in SUPPORTED:
             return candidate
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        code = part.split(";")[0].strip().split("-")[0].lower()
-        if code in SUPPORTED:
-            return code
+    preferred = accepted_languages(request.headers.get("accept-language", ""))
+    # Babel matches "fr-SN" to "fr" and knows aliases; it tries the preferences in the order given.
+    chosen = negotiate_locale(preferred, SUPPORTED, sep="-")
+    if chosen in SUPPORTED:
+        return chosen
     return request.app.state.settings.default_locale
+
+
+def localise(request: Request, text: str | None) -> str | None:
+    """A message (kit.i18n.Message) or msgid in the request's language, for answers built outside templates."""
+    if text is None:
+        return None
+    return translate(translations(negotiate(request)), text)
 
 
 def text_direction(locale: str) -> str:

@@ -61,16 +61,6 @@ DYNAMIC = (
     N_("internal error"),
     N_("Not Found"),
     N_("Method Not Allowed"),
-    # Access policy (crossroads.auth.policy): "your role may not " + the action with "." as " "
-    N_("your role may not person read"),
-    N_("your role may not person create"),
-    N_("your role may not person update"),
-    N_("your role may not household manage"),
-    N_("your role may not case read"),
-    N_("your role may not case create"),
-    N_("your role may not case note"),
-    N_("your role may not admin manage"),
-    N_("your role may not audit read"),
     N_("you do not work in that office"),
     N_("choose the office: you work in more than one"),
     # Service errors, shown on the error page or beside a form field
@@ -96,6 +86,13 @@ DYNAMIC = (
     N_("give either date_of_birth or estimated_age, not both"),
     N_("give either person_id of a registered person or person to register"),
     N_("cannot be removed, only changed"),
+    # Statuses of approval requests and transfers, named in refusals
+    N_("pending"),
+    N_("approved"),
+    N_("superseded"),
+    N_("accepted"),
+    N_("declined"),
+    N_("cancelled"),
     # ICAO 9303 nationality codes outside ISO 3166 (kit/codes.py), which pycountry does not translate.
     N_("Stateless person"),
     N_("Refugee"),

@@ -112,7 +112,7 @@ class TestTransitionCase:
         assert response.status_code == 422
         body = response.json()
         assert body["detail"][0]["field"] == "to_state"
-        assert "cannot move to 'departed'" in body["detail"][0]["message"]
+        assert "cannot move to “Departed”" in body["detail"][0]["message"]
         assert body["possible_states"] == ["counselling", "withdrawn"]
         assert db.get(Case, uuid.UUID(case["id"])).state == "intake"
 

@@ -20,6 +20,7 @@ from crossroads.cases.models import Case
 from crossroads.cases.service import load_case, touch
 from crossroads.cases.work.models import CaseAttachment
 from crossroads.kit.errors import DomainError, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -106,12 +107,13 @@ def add_attachment(session: Session, *, principal: Principal, case_id: uuid.UUID
     case = load_case(session, principal, case_id, lock=True)
     content = upload.content
     if len(content) > MAX_BYTES:
-        raise FileTooLarge(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB", field="file")
+        size = f"{MAX_BYTES // (1024 * 1024)} MiB"
+        raise FileTooLarge(Message(N_("the file is larger than %(size)s"), {"size": size}), field="file")
     if not content:
         raise Invalid("the file is empty", field="file")
     content_type = detect_type(content)
     if content_type is None:
-        raise Invalid(f"the file is not a {ACCEPTED} file", field="file")
+        raise Invalid(Message(N_("the file is not a %(types)s file"), {"types": ACCEPTED}), field="file")
     attachment = CaseAttachment(
         id=uuid.uuid4(), case_id=case.id, filename=safe_filename(upload.filename, content_type),
         content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,

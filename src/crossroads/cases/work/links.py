@@ -17,6 +17,7 @@ from crossroads.cases.service import load_case, touch
 from crossroads.cases.work.models import CaseLink
 from crossroads.cases.work.schemas import LinkKind
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 from crossroads.people.models import Person, Relationship
 
 
@@ -46,6 +47,11 @@ def _locked_pair(session: Session, principal: Principal, case_id: uuid.UUID,
     return found[case_id], found[linked_case_id]
 
 
+# How a refusal names a kind of link.
+_KIND_LABELS = {LinkKind.FAMILY: N_("family"), LinkKind.HOUSEHOLD: N_("household"),
+                LinkKind.SAME_PERSON_OTHER_PROGRAMME: N_("the same person in another programme")}
+
+
 def _record(session: Session, principal: Principal, action: str, case: Case, other: Case, kind: LinkKind) -> None:
     record_event(session, actor=principal, action=action, entity_type="case", entity_id=case.id,
                  office_id=case.office_id,
@@ -63,7 +69,8 @@ def link_cases(session: Session, *, principal: Principal, case_id: uuid.UUID, li
     existing = session.get(CaseLink, (case.id, other.id))
     if existing is not None:
         if LinkKind(existing.kind) != kind:
-            raise Conflict(f"the cases are already linked as {LinkKind(existing.kind).value}", field="kind")
+            raise Conflict(Message(N_("the cases are already linked as %(kind)s"),
+                                   {"kind": Message(_KIND_LABELS[LinkKind(existing.kind)])}), field="kind")
         return Link(case.id, other.id, kind, existing.created_at, created=False)
     link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=kind.value)
     session.add_all([link, CaseLink(case_id=other.id, linked_case_id=case.id, kind=kind.value)])

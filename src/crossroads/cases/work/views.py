@@ -23,7 +23,7 @@ from crossroads.kit.inputs import AuditSeq, RowId
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
 from crossroads.web.downloads import file_download
-from crossroads.web.forms import Form, text
+from crossroads.web.forms import Form, form_page_on_get, text
 from crossroads.web.middleware import accept_upload
 from crossroads.web.templating import render
 
@@ -112,3 +112,10 @@ def office_dashboard(office_id: uuid.UUID, request: Request, session: DbSession,
         "office": office, "data": data, "days": days,
         "programme_names": {p.code: p.name for p in programmes.list_programmes(session)},
     })
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/{case_id}/tasks", "/cases/{case_id}#tasks")
+form_page_on_get(router, "/tasks/{task_id}/complete", "/dashboard")
+form_page_on_get(router, "/cases/{case_id}/services", "/cases/{case_id}#services")
+form_page_on_get(router, "/cases/{case_id}/attachments", "/cases/{case_id}#attachments")

@@ -24,6 +24,7 @@ from crossroads.cases.workflow.models import CaseTransfer
 from crossroads.cases.workflow.transitions import optional_text
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_, Message
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -140,7 +141,8 @@ def _item(session: Session, transfer: CaseTransfer, case: Case) -> TransferItem:
 
 def _still_pending(transfer: CaseTransfer) -> None:
     if transfer.status != PENDING:
-        raise Conflict(f"this transfer was already {transfer.status}", field="transfer_id",
+        raise Conflict(Message(N_("this transfer was already %(status)s"), {"status": Message(transfer.status)}),
+                       field="transfer_id",
                        extra={"status": transfer.status})
 
 
@@ -200,9 +202,11 @@ def list_transfers(session: Session, *, principal: Principal, direction: str = "
     """Transfers addressed to the user (incoming) or sent from their offices (outgoing), oldest first."""
     require(principal, Action.CASE_TRANSFER)
     if direction not in DIRECTIONS:
-        raise Invalid(f"direction must be one of {', '.join(DIRECTIONS)}", field="direction")
+        raise Invalid(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(DIRECTIONS)}),
+                      field="direction")
     if status not in TRANSFER_STATUSES:
-        raise Invalid(f"status must be one of {', '.join(TRANSFER_STATUSES)}", field="status")
+        raise Invalid(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(TRANSFER_STATUSES)}),
+                      field="status")
     scope = incoming_transfers_scope(principal) if direction == "incoming" else outgoing_transfers_scope(principal)
     from_office, to_office = aliased(Office), aliased(Office)
     # Only the case's number and programme are selected: the receiver sees no identity or case data.

@@ -17,7 +17,7 @@ from crossroads.cases.service import case_config, load_case, touch
 from crossroads.cases.workflow.models import CaseApproval, CaseStateChange
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
-from crossroads.kit.i18n import N_
+from crossroads.kit.i18n import N_, Message, ngettext
 from crossroads.people.models import Person
 from crossroads.programmes.config import (
     ProgrammeConfig,
@@ -75,7 +75,8 @@ def optional_text(value: str | None, field: str, limit: int = COMMENT_MAX) -> st
         return None
     value = value.strip()
     if len(value) > limit:
-        raise Invalid(f"must be at most {limit} characters", field=field)
+        raise Invalid(ngettext("must have at most %(num)d character", "must have at most %(num)d characters", limit),
+                      field=field)
     return value or None
 
 
@@ -87,6 +88,11 @@ def required_reason(value: str | None) -> str:
     if reason is None:
         raise Invalid(REASON_REQUIRED, field="reason")
     return reason
+
+
+def _state_label(config: ProgrammeConfig, name: str) -> Message | str:
+    state = config.state(name)
+    return Message(state.label) if state is not None else name
 
 
 def _checked(config: ProgrammeConfig, case: Case, to_state: str) -> TransitionDef:
@@ -183,10 +189,10 @@ def transition_case(session: Session, *, principal: Principal, case_id: uuid.UUI
     if not transition.requires_approval:
         _apply(session, principal, case, config, to_state, comment=comment, reason=reason)
         return TransitionOutcome(case=case, approval=None)
-    return _request_approval(session, principal, case, to_state, comment=comment, reason=reason)
+    return _request_approval(session, principal, case, config, to_state, comment=comment, reason=reason)
 
 
-def _request_approval(session: Session, principal: Principal, case: Case, to_state: str, *,
+def _request_approval(session: Session, principal: Principal, case: Case, config: ProgrammeConfig, to_state: str, *,
                       comment: str | None = None, reason: str | None = None,
                       reopened: bool = False) -> TransitionOutcome:
     # Four eyes: a move the programme reserves for approval is always decided by a supervisor other than the
@@ -194,7 +200,8 @@ def _request_approval(session: Session, principal: Principal, case: Case, to_sta
     # alone; otherwise the supervisors who carry cases themselves would never have their work checked.
     pending = _pending_approval(session, case.id)
     if pending is not None:
-        raise Conflict(f"a move to {pending.to_state!r} is already waiting for approval; it must be decided first",
+        raise Conflict(Message(N_("a move to “%(state)s” is already waiting for approval; it must be decided first"),
+                               {"state": _state_label(config, pending.to_state)}),
                        field="to_state", extra={"pending_approval": pending.id})
     approval = CaseApproval(case_id=case.id, from_state=case.state, to_state=to_state, status=PENDING,
                             requested_by=principal.user_id, requested_at=utcnow(), comment=comment, reason=reason)
@@ -241,7 +248,8 @@ def reopen_case(session: Session, *, principal: Principal, case_id: uuid.UUID, r
     config = case_config(session, case)
     reopening = _checked_reopening(session, case, config)
     if reopening.requires_approval:
-        return _request_approval(session, principal, case, reopening.to_state, reason=reason, reopened=True)
+        return _request_approval(session, principal, case, config, reopening.to_state, reason=reason,
+                                 reopened=True)
     _apply(session, principal, case, config, reopening.to_state, reason=reason, reopened=True)
     return TransitionOutcome(case=case, approval=None)
 
@@ -269,14 +277,16 @@ def decide_approval(session: Session, *, principal: Principal, approval_id: int,
     case = load_case(session, principal, approval.case_id, lock=True)
     approval = _scoped_approval(session, principal, approval_id, lock=True)
     if approval.status != PENDING:
-        raise Conflict(f"this request was already decided: {approval.status}", field="approval_id",
+        decided = Message(N_("this request was already decided: %(status)s"), {"status": Message(approval.status)})
+        raise Conflict(decided, field="approval_id",
                        extra={"status": approval.status})
     config = case_config(session, case)
     # A request made while the case had ended asks to reopen it, not to move it along its workflow.
     reopening = config.ends_case(approval.from_state)
     if approve:
         if case.state != approval.from_state:
-            raise Conflict(f"the case has moved to {case.state!r} since the request; reject it and ask again",
+            raise Conflict(Message(N_("the case has moved to “%(state)s” since the request; reject it and ask again"),
+                                   {"state": _state_label(config, case.state)}),
                            field="approval_id", extra={"state": case.state})
         # The data may have changed since the request: the move must still be allowed now.
         if not reopening:
@@ -301,7 +311,8 @@ def list_approvals(session: Session, *, principal: Principal, status: str = PEND
     """Approval requests on cases of the user's offices: pending ones oldest first, decided ones newest first."""
     require(principal, Action.CASE_TRANSITION)
     if status not in APPROVAL_STATUSES:
-        raise Invalid(f"status must be one of {', '.join(APPROVAL_STATUSES)}", field="status")
+        raise Invalid(Message(N_("must be one of %(expected)s"), {"expected": ", ".join(APPROVAL_STATUSES)}),
+                      field="status")
     order = CaseApproval.requested_at.asc() if status == PENDING else CaseApproval.requested_at.desc()
     rows = session.execute(
         select(CaseApproval, Case.case_number, Case.programme, Case.programme_version_id, Person.given_name,

@@ -20,7 +20,7 @@ from crossroads.kit.errors import DomainError, Invalid
 from crossroads.kit.inputs import RowId
 from crossroads.programmes import service as programmes
 from crossroads.web.deps import DbSession
-from crossroads.web.forms import Form, text
+from crossroads.web.forms import Form, form_page_on_get, text
 from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -170,3 +170,12 @@ def cancel_transfer(transfer_id: RowId, request: Request, form: Form, session: D
                     principal: UiUser) -> Response:
     return _decide(request, session, principal, lambda: transfers.cancel_transfer(
         session, principal=principal, transfer_id=transfer_id), _next(form, "/inbox"))
+
+
+# A GET on a URL that only takes a form shows the form's page (web/forms.py: form_page_on_get).
+form_page_on_get(router, "/cases/{case_id}/transitions", "/cases/{case_id}#workflow")
+form_page_on_get(router, "/cases/{case_id}/assign", "/cases/{case_id}")
+form_page_on_get(router, "/cases/{case_id}/transfer", "/cases/{case_id}#transfer")
+form_page_on_get(router, "/approvals/{approval_id}/decision", "/inbox")
+form_page_on_get(router, "/transfers/{transfer_id}/decision", "/inbox")
+form_page_on_get(router, "/transfers/{transfer_id}/cancel", "/inbox")
