@@ -48,8 +48,8 @@ def _form(page: str, **fields: str) -> dict[str, str]:
     """The edit form as the page filled it in (its hidden fields and inputs), with `fields` typed over it."""
     import re
 
-    values = dict(re.findall(r'<input (?:type="hidden" )?name="(\w+)" value="([^"]*)"', page))
-    values |= dict(re.findall(r'<input type="(?:date|tel)" name="(\w+)" value="([^"]*)"', page))
+    values = dict(re.findall(r'<input (?:type="hidden" )?name="(\w+)"[^>]*? value="([^"]*)"', page))
+    values |= dict(re.findall(r'<input type="(?:date|tel)" name="(\w+)"[^>]*? value="([^"]*)"', page))
     values |= {name: value for name, value in re.findall(
         r'<select name="(\w+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected', page, re.S)}
     values |= dict(re.findall(r'<textarea name="(\w+)"[^>]*>([^<]*)</textarea>', page))
