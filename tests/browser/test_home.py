@@ -13,6 +13,7 @@ from tests.browser.test_case_workflow import (
     CASEWORKER,
     CASEWORKER_NAME,
     SUPERVISOR,
+    end_case,
     move,
     register_and_open_case,
     save_details,
@@ -45,7 +46,7 @@ class TestSupervisorHome:
         save_details(page, risk_assessment="medium", shelter_needed="true")
         move(page, "Move to recovery")
         save_details(page, closure_reason="recovery_completed")
-        move(page, "Close case (needs approval)")
+        end_case(page, "Close case (needs approval)", "Recovery plan completed.")
         expect(state(page)).to_have_text("Recovery and reintegration")
 
         supervisor = second_context.new_page()
