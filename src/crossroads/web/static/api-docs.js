@@ -7,7 +7,9 @@
     url: root.dataset.openapiUrl,
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
-    deepLinking: true,
+    // Without deep links an operation's path is plain text: as a link it sat inside the operation's own
+    // button, an interactive element nested in another that screen readers cannot reach.
+    deepLinking: false,
     showExtensions: true,
     showCommonExtensions: true,
     // The validator badge is an image from validator.swagger.io: it would send the document's address away, and
