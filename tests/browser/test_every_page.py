@@ -140,6 +140,9 @@ def role_values(live_server, walk_data: dict[str, object], email: str) -> dict[s
             "office_id": [str(sorted(offices, key=str)[0])],
             # Attachments are downloads, not pages: an unknown one shows the not-found page.
             "attachment_id": [str(uuid.uuid4())],
+            "user_id": [str(user.id)],
+            # The confirmation page of the move that ends a case most often.
+            "to_state": ["closed"],
         }
     values.update(walk_data)  # type: ignore[arg-type]
     return values
@@ -153,7 +156,13 @@ def expand(path: str, values: dict[str, list[str]]) -> list[str]:
     names = PATH_PARAMETER.findall(path)
     template = PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
     return [template.format_map(dict(zip(names, combination, strict=True)))
-            for combination in itertools.product(*(values[n] for n in names))]
+            for combination in itertools.product(*(values.get(n, [_unknown(n)]) for n in names))]
+
+
+def _unknown(name: str) -> str:
+    """A value for a parameter the walk has no record for (the GET of a form-only URL, which redirects to its
+    form's page): an id that matches nothing."""
+    return str(uuid.uuid4()) if name.endswith("_id") else "unknown"
 
 
 def with_lang(url: str, locale: str) -> str:

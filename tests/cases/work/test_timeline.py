@@ -166,6 +166,16 @@ class TestTimelinePage:
         assert "Passé de Accueil à Conseil au retour" in page.text
         assert "Consulté par 1 personne" in page.text
 
+    def test_a_printed_summary_is_a_line_of_its_own_beside_the_folded_views(self, client, db, world, cw_a, a_case):
+        get_case(db, principal=cw_a, case_id=a_case.id)
+        db.commit()
+        login(client, world.users["caseworker_a"].email)
+        assert client.get(f"/cases/{a_case.id}/summary").status_code == 200
+        page = client.get(f"/cases/{a_case.id}/timeline?lang=fr")
+        assert page.status_code == 200
+        assert "Résumé ouvert pour impression" in page.text
+        assert "Consulté par 1 personne" in page.text
+
     def test_an_unknown_kind_is_422(self, client, world, a_case):
         login(client, world.users["caseworker_a"].email)
         assert client.get(f"/cases/{a_case.id}/timeline?kind=gossip").status_code == 422
