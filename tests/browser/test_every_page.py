@@ -169,6 +169,25 @@ def with_lang(url: str, locale: str) -> str:
     return url + ("&" if "?" in url else "?") + f"lang={locale}"
 
 
+# The element reaching furthest past the screen's edge, outside any box that scrolls, to name in the failure.
+WIDEST_ELEMENT = """() => {
+  const clipped = (el) => {
+    // An absolutely placed element escapes the scrolling boxes that are not its containing block.
+    if (getComputedStyle(el).position === "absolute") return false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  let worst = null, reach = window.innerWidth;
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > reach && !clipped(el)) { worst = el; reach = r.right; }
+  }
+  return worst ? worst.outerHTML.slice(0, 200) : "nothing";
+}"""
+
+
 def check_page(context: BrowserContext, page: Page, path: str, locale: str, walked: Walked, seen: set[str]) -> None:
     """Fetch the page as HTML first (downloads are not pages), then load, measure and audit it."""
     url = with_lang(path, locale)
@@ -193,7 +212,8 @@ def check_page(context: BrowserContext, page: Page, path: str, locale: str, walk
         page.locator("#swagger-ui .opblock").first.wait_for()
     scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     if scroll_width > inner_width:
-        walked.problems.append(f"{url}: {scroll_width}px wide on a {inner_width}px screen")
+        widest = page.evaluate(WIDEST_ELEMENT)
+        walked.problems.append(f"{url}: {scroll_width}px wide on a {inner_width}px screen, past it: {widest}")
     for text in page.evaluate(UNISOLATED_DATES):
         walked.problems.append(f"{url}: a date and time laid out right to left: {text!r}")
     for violation in _axe.run(page, options=AXE_OPTIONS).response["violations"]:
