@@ -119,6 +119,8 @@ OPERATIONS = [
     Operation("PATCH", "/users/{user_id}", "401 403 403 403 403 403 403 403 200",
               body=lambda r: {"full_name": "Renamed Colleague"}),
     # People: the registry roles of the person's office.
+    # Searching answers every registry role, each with the people of their own offices only.
+    Operation("GET", "/people", "401 200 200 200 200 403 403 403 403", query={"q": "Hadad"}),
     Operation("GET", "/people/{person_id}", "401 200 404 200 404 403 403 403 403"),
     Operation("GET", "/people/{person_id}/household", "401 200 404 200 404 403 403 403 403"),
     Operation("POST", "/people/{person_id}/household", "401 201 404 201 404 403 403 403 403",

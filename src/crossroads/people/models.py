@@ -127,3 +127,13 @@ class PersonNameToken(Base):
     # Binary collation on PostgreSQL, so that prefix ranges over the index follow plain code-point order.
     token: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
                                        primary_key=True)
+
+
+class PersonSearchKey(Base):
+    """Hashed skeleton keys of a person's names (kit/names.py): the people and case searches look them up."""
+
+    __tablename__ = "person_search_keys"
+    __table_args__ = (Index("ix_person_search_keys_key", "key", "person_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)

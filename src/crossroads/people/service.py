@@ -12,8 +12,17 @@ from crossroads.auth.policy import Principal, default_office, people_scope, requ
 from crossroads.auth.roles import Action
 from crossroads.db.rows import insert_owned
 from crossroads.kit.errors import Invalid, NotFound
+from crossroads.kit.names import name_search_keys, persian_reading
 from crossroads.kit.text import normalise_document_number, search_key
-from crossroads.people.models import Household, IdentityDocument, Person, PersonName, PersonNameToken, Relationship
+from crossroads.people.models import (
+    Household,
+    IdentityDocument,
+    Person,
+    PersonName,
+    PersonNameToken,
+    PersonSearchKey,
+    Relationship,
+)
 from crossroads.people.schemas import PersonCreate
 
 
@@ -21,16 +30,25 @@ def person_search_key(person: Person) -> str:
     return search_key(person.given_name, person.family_name, *(n.name for n in person.names))
 
 
+def person_name_keys(given_name: str, family_name: str, aliases: list[str], nationality: str | None) -> list[str]:
+    """The search keys of a person's names (kit/names.py), sorted."""
+    names = [f"{given_name} {family_name}", *aliases]
+    return sorted(name_search_keys(names, persian=persian_reading(names, nationality)))
+
+
 def insert_name_tokens(session: Session, person: Person) -> None:
-    """Insert the tokens of the person's search key; the person's row must already be flushed."""
+    """Insert the tokens and search keys of the person's names; the person's row must already be flushed."""
     insert_owned(session, PersonNameToken.__table__, owner="person_id", owner_id=person.id, column="token",
                  values=list(dict.fromkeys(t[:64] for t in person.search_key.split())))
+    keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names], person.nationality)
+    insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person.id, column="key", values=keys)
 
 
 def refresh_name_index(session: Session, person: Person) -> None:
-    """Recompute the search key and name tokens after the person's names changed."""
+    """Recompute the search key, name tokens and search keys after the person's names changed."""
     person.search_key = person_search_key(person)
     session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
+    session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
     insert_name_tokens(session, person)
 
 
