@@ -34,9 +34,9 @@ from crossroads.people.models import IdentityDocument, Person, PersonName, Perso
 # rows are enough to rank when the other words narrow the search, and the filters narrow it inside the lookup.
 PER_KEY_LIMIT = 200
 # Pair and typo keys first; when they bring fewer people than this, each word's own keys are looked up too.
-ENOUGH = 50
-# People ranked at most; the pages page through them.
-MAX_RANKED = 300
+ENOUGH = 10
+# People ranked at most, those sharing the most keys with the query; the pages page through them.
+MAX_RANKED = 60
 MAX_BORN_WITHIN = 10
 
 
@@ -166,38 +166,40 @@ def search_people(session: Session, *, principal: Principal, filters: PeopleFilt
     keys = query_search_keys(q)
     ids, capped = _name_candidates(session, keys, conditions) if keys.words else ([], False)
     ids = list(dict.fromkeys([*numbers, *ids]))
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    # Ranking reads four columns and the aliases; whole records are loaded for the page shown only.
+    rows = session.execute(select(Person.id, Person.given_name, Person.family_name, Person.nationality)
+                           .where(Person.id.in_(ids))).all() if ids else []
     aliases: dict[uuid.UUID, list[str]] = {}
-    if people:
+    if rows:
         for person_id, name in session.execute(select(PersonName.person_id, PersonName.name)
-                                               .where(PersonName.person_id.in_(list(people)))
-                                               .order_by(PersonName.id)):
+                                               .where(PersonName.person_id.in_(ids)).order_by(PersonName.id)):
             aliases.setdefault(person_id, []).append(name)
     model = active_model(session)
     forms = query_forms(q)
-    scored: list[tuple[float, Person, str]] = []
-    for pid, person in people.items():
+    scored: list[tuple[float, str, str, uuid.UUID, str]] = []
+    for pid, given, family, nationality in rows:
         matched = numbers.get(pid, "name")
-        score = name_score(model, forms, candidate_forms(person.given_name, person.family_name,
-                                                         aliases.get(pid, ()), person.nationality)) if forms else 0.0
+        score = name_score(model, forms, candidate_forms(given, family, aliases.get(pid, ()), nationality)) \
+            if forms else 0.0
         if matched != "name":
             # The number is the person's own: above any name, however close.
             score += 1000.0
-        scored.append((score, person, matched))
-    scored.sort(key=lambda s: (-s[0], s[1].family_name, s[1].given_name, str(s[1].id)))
+        scored.append((score, family, given, pid, matched))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2], str(s[3])))
     start = (page - 1) * page_size
     shown = scored[start:start + page_size]
+    page_ids = [pid for _, _, _, pid, _ in shown]
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(page_ids)))} if shown else {}
     cases: dict[uuid.UUID, int] = {}
     if shown:
         cases = {pid: n for pid, n in session.execute(
-            select(Case.person_id, func.count()).where(Case.person_id.in_([p.id for _, p, _ in shown]),
-                                                       cases_scope(principal))
+            select(Case.person_id, func.count()).where(Case.person_id.in_(page_ids), cases_scope(principal))
             .group_by(Case.person_id))}
     # The query itself is not recorded: it is a name, a document or a phone number. What was shown is.
     record_event(session, actor=principal, action="person.search", entity_type="person",
                  details={"words": len(keys.words), "filters": filters.used(), "found": len(scored),
-                          "shown": [str(p.id) for _, p, _ in shown]})
-    return PeoplePage(items=[PersonHit(person=p, score=round(s, 2), cases=cases.get(p.id, 0), matched=m)
-                             for s, p, m in shown],
+                          "shown": [str(pid) for pid in page_ids]})
+    return PeoplePage(items=[PersonHit(person=people[pid], score=round(s, 2), cases=cases.get(pid, 0), matched=m)
+                             for s, _, _, pid, m in shown],
                       total=len(scored), total_is_capped=capped, page=page, page_size=page_size,
                       has_more=start + page_size < len(scored))

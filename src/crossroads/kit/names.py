@@ -23,8 +23,8 @@ from functools import lru_cache
 from anyascii import anyascii
 
 __all__ = [
-    "QueryKeys", "name_search_keys", "name_tokens", "persian_reading", "query_search_keys", "romanise", "skeleton",
-    "skeleton_variants",
+    "QueryKeys", "name_search_keys", "name_tokens", "persian_reading", "query_readings", "query_search_keys",
+    "romanise", "skeleton", "skeleton_variants",
 ]
 
 # Particles that one office writes and another drops; removing them on both sides lets them agree.
@@ -214,15 +214,48 @@ class QueryKeys:
     short: tuple[bool, ...]
 
 
+_SOMALI_LETTERS = str.maketrans({"c": "", "x": "h"})
+_SOMALI_C = re.compile(r"c(?!h)")
+# Readings of one query's words put together at most: each is compared and looked up.
+_MAX_READINGS = 4
+
+
+def _word_readings(token: str) -> tuple[str, ...]:
+    out = [token]
+    if "x" in token or _SOMALI_C.search(token):
+        # Somali orthography read as other offices write it: Cilmi = Elmi, Maxamed = Mahamed.
+        out.append(token.translate(_SOMALI_LETTERS))
+    if token[:2] in ("al", "el") and len(token) >= 5 and token[2] in "eiou":
+        # An article glued on before a vowel, which name_tokens keeps ("Alioune"): "Alobaidi" is "Al-Obaidi".
+        # The other way round (the registry glued, the query not) is not read: it would double every query
+        # with a word starting with a vowel.
+        out.append(token[2:])
+    return tuple(dict.fromkeys(r for r in out if r))
+
+
+def query_readings(query: str) -> tuple[tuple[str, ...], ...]:
+    """The query's words, and the other ways the registry may have them written, as whole word lists.
+
+    A query in Arabic script is read both the Arabic and the Persian way; a Latin word written in Somali
+    orthography or with a glued article is also read the other way. The first list is the plain reading.
+    """
+    readings: list[tuple[str, ...]] = []
+    for persian in ([False, True] if _ARABIC_SCRIPT.search(query) else [False]):
+        tokens = name_tokens(query, persian)
+        combos: list[tuple[str, ...]] = [()]
+        for token in tokens:
+            combos = [c + (r,) for c in combos for r in _word_readings(token)][:_MAX_READINGS]
+        readings += [c for c in combos if c]
+    return tuple(dict.fromkeys(readings))
+
+
 def query_search_keys(query: str) -> QueryKeys:
-    """The keys a query looks up; a query in Arabic script is read both the Arabic and the Persian way."""
-    readings = [False, True] if _ARABIC_SCRIPT.search(query) else [False]
+    """The keys a query looks up, for every reading of it (query_readings)."""
     words: list[set[str]] = []
     short: list[bool] = []
     pairs: set[str] = set()
     near: set[str] = set()
-    for persian in readings:
-        tokens = name_tokens(query, persian)
+    for tokens in query_readings(query):
         for i, token in enumerate(tokens):
             variants = skeleton_variants(token)
             if i == len(words):

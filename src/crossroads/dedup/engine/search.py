@@ -19,13 +19,13 @@ from functools import lru_cache
 from crossroads.dedup.engine.comparisons import COMPARISONS
 from crossroads.dedup.engine.keys import PersonFeatures, PersonRecord, features
 from crossroads.dedup.engine.model import MatchModel
-from crossroads.kit.names import name_tokens, persian_reading
+from crossroads.kit.names import name_tokens, persian_reading, query_readings
 
 __all__ = ["candidate_forms", "name_score", "query_forms"]
 
 _NAME_COMPARISONS = tuple(i for i, c in enumerate(COMPARISONS) if c.field in ("given_name", "family_name"))
 # A person's aliases beyond these add little to the ranking and cost a comparison each.
-_MAX_ALIASES = 4
+_MAX_ALIASES = 3
 
 
 def _record(given: str, family: str, nationality: str | None = None) -> PersonFeatures:
@@ -35,18 +35,21 @@ def _record(given: str, family: str, nationality: str | None = None) -> PersonFe
 
 @lru_cache(maxsize=1024)
 def query_forms(query: str) -> tuple[PersonFeatures, ...]:
-    """The query as records: its words split into given and family names at every place, either way round."""
-    tokens = name_tokens(query, persian_reading((query,), None))
-    if not tokens:
-        return ()
-    if len(tokens) == 1:
-        return _record(tokens[0], ""), _record("", tokens[0])
-    forms = []
-    for k in range(1, len(tokens)):
-        head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
-        # Family name first is how many offices write a name: read that way too, as well as given name first.
-        forms += [_record(head, tail), _record(tail, head)]
-    return tuple(forms)
+    """The query as records: its words split into given and family names at every place, either way round.
+
+    Each reading of the query (kit/names.py query_readings: Somali orthography, a glued article, Persian
+    letters) gives its own records, as it gives its own keys.
+    """
+    forms: list[PersonFeatures] = []
+    for tokens in query_readings(query):
+        if len(tokens) == 1:
+            forms += [_record(tokens[0], ""), _record("", tokens[0])]
+            continue
+        for k in range(1, len(tokens)):
+            head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
+            # Family name first is how many offices write a name: read that way too, as well as given name first.
+            forms += [_record(head, tail), _record(tail, head)]
+    return tuple(dict.fromkeys(forms))
 
 
 def candidate_forms(given_name: str, family_name: str, aliases: Iterable[str],
@@ -83,8 +86,12 @@ def name_score(model: MatchModel, query: Sequence[PersonFeatures], candidate: Se
     """The best name match weight between any form of the query and any name of the candidate."""
     best = float("-inf")
     weights = _search_weights(model)
-    for q in query:
-        for c in candidate:
+    skeletons = {s for q in query for s in q.name_skels}
+    for n, c in enumerate(candidate):
+        # An alias sharing no word's skeleton with the query reaches no level above "else": skip its comparisons.
+        if n and skeletons.isdisjoint(c.name_skels):
+            continue
+        for q in query:
             total = 0.0
             for i in _NAME_COMPARISONS:
                 gamma = COMPARISONS[i].gamma(q, c)
