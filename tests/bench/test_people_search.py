@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_smoke_run_reports_recall_and_latency(bench_url: str):
-    upgrade_database(make_engine(bench_url))
+    engine = make_engine(bench_url)
+    upgrade_database(engine)
+    engine.dispose()
     env = dict(os.environ, CROSSROADS_DATABASE_URL=bench_url)
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "people-search", "--people", "300", "--queries", "40", "--json"],
