@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -173,3 +174,43 @@ def join_household(session: Session, *, principal: Principal, head: Person, memb
         details={"person": str(member.id), "relationship": relationship.value},
     )
     return member
+
+
+def reindex_search_keys(session: Session, *, chunk: int = 2_000,
+                        progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Recompute every person's search keys, writing only those that changed: (people, people changed).
+
+    Needed once after the upgrade that added the keys (a migration cannot compute them), and after a release
+    that changes how they are made (kit/names.py). Running it twice writes nothing the second time.
+    """
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    done = changed = 0
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality).order_by(Person.id)
+        rows = session.execute((query.where(Person.id > last) if last else query).limit(chunk)).all()
+        if not rows:
+            break
+        ids = [r.id for r in rows]
+        aliases: dict[uuid.UUID, list[str]] = {}
+        for person_id, name in session.execute(select(PersonName.person_id, PersonName.name)
+                                               .where(PersonName.person_id.in_(ids)).order_by(PersonName.id)):
+            aliases.setdefault(person_id, []).append(name)
+        stored: dict[uuid.UUID, set[str]] = {}
+        for person_id, key in session.execute(select(PersonSearchKey.person_id, PersonSearchKey.key)
+                                              .where(PersonSearchKey.person_id.in_(ids))):
+            stored.setdefault(person_id, set()).add(key)
+        for r in rows:
+            keys = person_name_keys(r.given_name, r.family_name, aliases.get(r.id, []), r.nationality)
+            if set(keys) != stored.get(r.id, set()):
+                session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == r.id))
+                insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=r.id, column="key",
+                             values=keys)
+                changed += 1
+        done += len(rows)
+        last = ids[-1]
+        if progress:
+            progress(done, total)
+    record_event(session, actor=None, action="person.search_reindex", entity_type="person_search_key",
+                 system_actor="cli", details={"people": done, "changed": changed})
+    return done, changed
