@@ -33,7 +33,8 @@ from crossroads.people.models import IdentityDocument, Person, PersonName, Perso
 # Rows one key may bring: a common name ("Mohammed") is shared by a good part of a million people; its first
 # rows are enough to rank when the other words narrow the search, and the filters narrow it inside the lookup.
 PER_KEY_LIMIT = 200
-# Pair and typo keys first; when they bring fewer people than this, each word's own keys are looked up too.
+# Pair keys first, then the broader ones (a word and another's first consonant, then each word alone) while
+# fewer people than this were found.
 ENOUGH = 10
 # People ranked at most, those sharing the most keys with the query; the pages page through them.
 MAX_RANKED = 60
@@ -116,7 +117,10 @@ def _name_candidates(session: Session, keys: QueryKeys,
     shared: Counter[uuid.UUID] = Counter()
     capped = False
     if len(keys.words) > 1:
-        capped = _shared(session, [*keys.pairs, *keys.near], conditions, shared)
+        # Two words together, or one letter off: narrow, so looked up first.
+        capped = _shared(session, [*keys.pairs, *keys.typos], conditions, shared)
+        if len(shared) < ENOUGH:
+            capped = _shared(session, list(keys.near), conditions, shared) or capped
     if len(shared) < ENOUGH:
         words = [k for word in keys.words for k in word]
         capped = _shared(session, words, conditions, shared) or capped

@@ -170,7 +170,15 @@ def _hash(kind: str, value: str) -> str:
 _PAIR_WORDS = 5
 
 
-def _name_keys(tokens: tuple[str, ...], keys: set[str]) -> None:
+def _deletions(skel: str) -> set[str]:
+    """The skeleton and each form of it with one consonant left out (skeletons of two or more)."""
+    out = {skel}
+    if len(skel) >= 2 and not skel.startswith("_"):
+        out.update(skel[:i] + skel[i + 1:] for i in range(len(skel)))
+    return out
+
+
+def _name_keys(tokens: tuple[str, ...], keys: set[str], *, typos: bool = False) -> None:
     skels = [skeleton_variants(t) for t in tokens[:_PAIR_WORDS]]
     for variants in skels:
         for s in variants:
@@ -183,6 +191,11 @@ def _name_keys(tokens: tuple[str, ...], keys: set[str]) -> None:
                 for b in b_vars:
                     if i < j:
                         keys.add(_hash("p", "|".join(sorted((a, b)))))
+                        if typos:
+                            for other in _deletions(b):
+                                keys.add(_hash("d", "|".join(sorted((a, other)))))
+                            for other in _deletions(a):
+                                keys.add(_hash("d", "|".join(sorted((other, b)))))
                     keys.add(_hash("x", f"{a}|{b[0]}"))
 
 
@@ -193,13 +206,16 @@ def name_search_keys(names: Iterable[str | None], *, persian: bool = False) -> s
     - ``p``: the skeletons of two words of the same name, order-free, so that swapped and partial names
       find it, and a common given name with a family name is one narrow lookup instead of two broad ones;
     - ``x``: one word's skeleton and the first consonant of another word of the name, so that a typo in
-      the other word still finds it.
+      the other word still finds it;
+    - ``d``: for the first name only (given and family), two words' skeletons, one of them also with each
+      consonant left out in turn: a query's skeleton one letter off (a typo, a letter added, dropped or
+      changed) shares one with it, as in SymSpell's symmetric deletions.
     """
     keys: set[str] = set()
-    for name in names:
+    for n, name in enumerate(names):
         tokens = name_tokens(name, persian)
         if tokens:
-            _name_keys(tokens, keys)
+            _name_keys(tokens, keys, typos=n == 0)
     return keys
 
 
@@ -210,6 +226,7 @@ class QueryKeys:
     words: tuple[tuple[str, ...], ...]
     pairs: tuple[str, ...]
     near: tuple[str, ...]
+    typos: tuple[str, ...]
     # Skeletons of one or two consonants ("Ali": l) agree with too many names to filter a list on them alone.
     short: tuple[bool, ...]
 
@@ -255,6 +272,7 @@ def query_search_keys(query: str) -> QueryKeys:
     short: list[bool] = []
     pairs: set[str] = set()
     near: set[str] = set()
+    typos: set[str] = set()
     for tokens in query_readings(query):
         for i, token in enumerate(tokens):
             variants = skeleton_variants(token)
@@ -264,8 +282,9 @@ def query_search_keys(query: str) -> QueryKeys:
             words[i].update(_hash("w", s) for s in variants)
             short[i] = short[i] and all(len(s) < 2 or s.startswith("_") for s in variants)
         found: set[str] = set()
-        _name_keys(tokens, found)
+        _name_keys(tokens, found, typos=True)
         pairs.update(k for k in found if k.startswith("p:"))
         near.update(k for k in found if k.startswith("x:"))
+        typos.update(k for k in found if k.startswith("d:"))
     return QueryKeys(words=tuple(tuple(sorted(w)) for w in words), pairs=tuple(sorted(pairs)),
-                     near=tuple(sorted(near)), short=tuple(short))
+                     near=tuple(sorted(near)), typos=tuple(sorted(typos)), short=tuple(short))
