@@ -1,14 +1,14 @@
 """Ranking the people a name search found, with the duplicate engine's name comparisons and model weights.
 
 A query is a name with no fields: "Yusef Hadad", "Hadad", "Hadad Yusef". It is compared as a record whose
-given and family names are its words split at every place, either way round (one word is tried as either),
-with each of a candidate's names (their own, and each alias read as given name and the rest), and the best
+given and family names are its words split at every place (one word is tried as either), with each of a
+candidate's names (their own, and each alias read as given name and the rest), and the best
 pair gives the score: the match weight the active model gives the given- and family-name comparison levels.
 So a search and the duplicate check agree on which spellings are one name, and by how much.
 
-One change to the weights: a level never weighs more than a stronger one. The model gives a swap more than an
-exact match (it sees a swap in both name comparisons at once and counts it twice, which measured better for
-duplicates), but a searcher who typed the name as it is written expects that person first.
+One change to the weights: no level below "transliteration" weighs more than it. The model gives a swap more
+than an exact match (it sees a swap in both name comparisons at once and counts it twice, which measured
+better for duplicates), but a searcher who typed the name as it is written expects that person first.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = ["candidate_forms", "name_score", "query_forms"]
 _NAME_COMPARISONS = tuple(i for i, c in enumerate(COMPARISONS) if c.field in ("given_name", "family_name"))
 # A person's aliases beyond these add little to the ranking and cost a comparison each.
 _MAX_ALIASES = 3
+_MAX_FORMS = 8
 
 
 def _record(given: str, family: str, nationality: str | None = None) -> PersonFeatures:
@@ -35,7 +36,7 @@ def _record(given: str, family: str, nationality: str | None = None) -> PersonFe
 
 @lru_cache(maxsize=1024)
 def query_forms(query: str) -> tuple[PersonFeatures, ...]:
-    """The query as records: its words split into given and family names at every place, either way round.
+    """The query as records: its words split into given and family names at every place.
 
     Each reading of the query (kit/names.py query_readings: Somali orthography, a glued article, Persian
     letters) gives its own records, as it gives its own keys.
@@ -46,10 +47,11 @@ def query_forms(query: str) -> tuple[PersonFeatures, ...]:
             forms += [_record(tokens[0], ""), _record("", tokens[0])]
             continue
         for k in range(1, len(tokens)):
-            head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
-            # Family name first is how many offices write a name: read that way too, as well as given name first.
-            forms += [_record(head, tail), _record(tail, head)]
-    return tuple(dict.fromkeys(forms))
+            # Family name first is how many offices write a name: the comparisons' swap levels see it.
+            forms.append(_record(" ".join(tokens[:k]), " ".join(tokens[k:])))
+    # Each form costs a comparison with every name of every candidate: a long query read several ways keeps
+    # its plain reading's forms first and stops there.
+    return tuple(dict.fromkeys(forms))[:_MAX_FORMS]
 
 
 def candidate_forms(given_name: str, family_name: str, aliases: Iterable[str],
@@ -65,20 +67,21 @@ def candidate_forms(given_name: str, family_name: str, aliases: Iterable[str],
     return tuple(forms)
 
 
-_monotone: dict[str, list[list[float]]] = {}
+_capped: dict[str, list[list[float]]] = {}
 
 
 def _search_weights(model: MatchModel) -> list[list[float]]:
-    weights = _monotone.get(model.version)
+    weights = _capped.get(model.version)
     if weights is None:
         weights = []
-        for per_gamma in model.level_weights:
-            # Index 0 is "else", the last index the strongest level: each weighs at most the one above it.
-            capped = list(per_gamma)
-            for g in range(len(capped) - 2, 0, -1):
-                capped[g] = min(capped[g], capped[g + 1])
-            weights.append(capped)
-        _monotone[model.version] = weights
+        for comparison, per_gamma in zip(COMPARISONS, model.level_weights, strict=True):
+            labels = [level.label for level in reversed(comparison.levels)]  # by gamma: 0 is "else"
+            if "transliteration" not in labels:
+                weights.append(list(per_gamma))
+                continue
+            strong = labels.index("transliteration")
+            weights.append([w if g >= strong else min(w, per_gamma[strong]) for g, w in enumerate(per_gamma)])
+        _capped[model.version] = weights
     return weights
 
 
