@@ -15,7 +15,7 @@ from bench.harness.pgbench import run_script
 
 REPLAY_SCHEMA = "bench_replay"
 _REPLAY_TABLES = ("people", "identity_documents", "person_names", "person_match_keys", "person_name_tokens",
-                  "offices", "cases", "audit_events")
+                  "person_search_keys", "offices", "cases", "audit_events")
 _REPLAY_SERIALS = (("identity_documents", "id"), ("person_names", "id"), ("audit_events", "id"))
 # The statements one `POST /api/v1/registrations` sends, in order (captured from the app with SQLAlchemy's
 # cursor events), with literal values of the same shape. Writes go to empty copies of the tables, with the
@@ -37,6 +37,8 @@ expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P'
 INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
 INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
 (md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
+INSERT INTO S.person_search_keys (person_id, key) SELECT md5(:r::text)::uuid, \
+substr('wpxd', 1 + g % 4, 1) || ':' || substr(md5(:r::text || 's' || g), 1, 15) FROM generate_series(1, 19) g;
 """
 _MATCHING = """INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
 substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;

@@ -104,3 +104,12 @@ class TestDbUpgrade:
         assert result.returncode == 0, result.stderr
         with sqlite3.connect(tmp_path / "new" / "c.db") as conn:
             assert conn.execute("SELECT count(*) FROM programmes").fetchone()[0] == 7
+
+
+class TestPeopleReindex:
+    def test_fills_the_search_keys_of_an_upgraded_registry(self, tmp_path):
+        env = {"CROSSROADS_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+        assert run(["db", "upgrade"], env).returncode == 0
+        result = run(["people", "reindex"], env)
+        assert result.returncode == 0, result.stderr
+        assert "0 people, 0 with new search keys" in result.stderr

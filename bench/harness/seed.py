@@ -1,10 +1,10 @@
 """Fast bulk seeding of synthetic cases for benchmarks.
 
 A benchmark at a million cases needs the rows in minutes, so this module writes people, their names and
-aliases, name tokens, identity documents, cases and case flags straight into the tables, in batches: psycopg
-COPY on PostgreSQL, executemany on SQLite. The organisation, offices and users it needs are created through
-the auth services like any others. Every bench office's code starts with ``BENCH``; that is how a later run
-recognises the bench cases and reuses them instead of seeding again.
+aliases, name tokens and search keys, identity documents, cases and case flags straight into the tables, in
+batches: psycopg COPY on PostgreSQL, executemany on SQLite. The organisation, offices and users it needs are
+created through the auth services like any others. Every bench office's code starts with ``BENCH``; that is
+how a later run recognises the bench cases and reuses them instead of seeding again.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from crossroads.db.base import utcnow
 from crossroads.db.session import unit_of_work
 from crossroads.demo import PROGRAMME_WEIGHTS
 from crossroads.kit.text import normalise_document_number, search_key
-from crossroads.people.models import IdentityDocument, Person, PersonName, PersonNameToken
+from crossroads.people.models import IdentityDocument, Person, PersonName, PersonNameToken, PersonSearchKey
+from crossroads.people.service import person_name_keys
 from crossroads.people.synthetic import SyntheticPerson, generate_people
 from crossroads.programmes.models import Programme
 from crossroads.programmes.service import current_version
@@ -176,6 +177,7 @@ class _Batch:
               "updated_at")
     NAMES = ("person_id", "name", "kind")
     TOKENS = ("person_id", "token")
+    SEARCH_KEYS = ("person_id", "key")
     DOCUMENTS = ("person_id", "document_type", "number", "number_normalised", "issuing_country", "expiry_date",
                  "created_at")
     CASES = ("id", "case_number", "person_id", "programme", "programme_version_id", "office_id", "state", "data",
@@ -187,6 +189,7 @@ class _Batch:
         self.people: list[tuple] = []
         self.names: list[tuple] = []
         self.tokens: list[tuple] = []
+        self.search_keys: list[tuple] = []
         self.documents: list[tuple] = []
         self.cases: list[tuple] = []
         self.flags: list[tuple] = []
@@ -237,6 +240,8 @@ class _CaseMaker:
             p.nationality, list(p.languages), p.phone, key, worker, 1, registered_at, registered_at))
         batch.names.extend((person_id, a, "native_script" if _is_native_script(a) else "alias") for a in p.aliases)
         batch.tokens.extend((person_id, t[:64]) for t in dict.fromkeys(key.split()))
+        batch.search_keys.extend((person_id, k) for k in person_name_keys(p.given_name, p.family_name, list(p.aliases),
+                                                                         p.nationality))
         for d in p.documents:
             years = _EXPIRING.get(d.type)
             expiry = (date(opened_at.year + years, opened_at.month, 1) if years else None)
@@ -300,6 +305,7 @@ def _write_batch(conn: Connection, batch: _Batch, counters: dict[uuid.UUID, int]
     write_rows(conn, Person.__table__, _Batch.PEOPLE, batch.people)
     write_rows(conn, PersonName.__table__, _Batch.NAMES, batch.names)
     write_rows(conn, PersonNameToken.__table__, _Batch.TOKENS, batch.tokens)
+    write_rows(conn, PersonSearchKey.__table__, _Batch.SEARCH_KEYS, batch.search_keys)
     write_rows(conn, IdentityDocument.__table__, _Batch.DOCUMENTS, batch.documents)
     write_rows(conn, Case.__table__, _Batch.CASES, batch.cases)
     write_rows(conn, CaseFlag.__table__, _Batch.FLAGS, batch.flags)
@@ -399,7 +405,8 @@ def seed_cases(engine: Engine, n: int, *, seed: int = 0, fresh: bool = False, ba
             # Statistics for the planner, and the visibility map that index-only scans need: what autovacuum
             # would give these tables a while later, so the benchmark sees the steady state.
             tables = ", ".join(t.name for t in (Person.__table__, PersonName.__table__, PersonNameToken.__table__,
-                                                  IdentityDocument.__table__, Case.__table__, CaseFlag.__table__))
+                                                  PersonSearchKey.__table__, IdentityDocument.__table__,
+                                                  Case.__table__, CaseFlag.__table__))
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(f"VACUUM (ANALYZE) {tables}"))
     return SeedResult(existing=existing, added=missing, total=existing + missing,

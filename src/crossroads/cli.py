@@ -37,9 +37,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 offices_app = typer.Typer(help="Offices and organisations.", no_args_is_help=True)
+people_app = typer.Typer(help="The registry's people.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(offices_app, name="offices")
+app.add_typer(people_app, name="people")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(disclosure_app, name="disclosure")
@@ -391,6 +393,19 @@ def offices_list() -> None:
         for o in list_offices(session):
             table.add_row(o.code, o.name, o.city or "", o.country or "", "yes" if o.active else "no")
     console.print(table)
+
+
+@people_app.command("reindex")
+def people_reindex(
+    chunk: Annotated[int, typer.Option("--chunk", min=10, max=50_000, help="People per step.")] = 2_000,
+) -> None:
+    """Recompute everyone's search keys (after the upgrade that added them, or one that changed them)."""
+    from crossroads.people.service import reindex_search_keys
+
+    engine = _engine()
+    with unit_of_work(engine) as session:
+        people, changed = reindex_search_keys(session, chunk=chunk)
+    err.print(f"{people} people, {changed} with new search keys")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -119,6 +119,8 @@ OPERATIONS = [
     Operation("PATCH", "/users/{user_id}", "401 403 403 403 403 403 403 403 200",
               body=lambda r: {"full_name": "Renamed Colleague"}),
     # People: the registry roles of the person's office.
+    # Searching answers every registry role, each with the people of their own offices only.
+    Operation("GET", "/people", "401 200 200 200 200 403 403 403 403", query={"q": "Hadad"}),
     Operation("GET", "/people/{person_id}", "401 200 404 200 404 403 403 403 403"),
     Operation("PATCH", "/people/{person_id}", "401 200 404 200 404 403 403 403 403",
               body=lambda r: {"version": r["person_version"], "phone": "+216 20 123 456"}),

@@ -44,6 +44,15 @@ class TestCasePages:
         login(client, world.users["partner"].email)
         assert client.get("/cases").status_code == 403
 
+    def test_the_case_list_finds_another_spelling_of_the_name(self, client, world, db):
+        principal = world.principal(db, "caseworker_a")
+        case = pf.case(db, principal, pf.person(db, principal, given_name="Youssef", family_name="Al-Haddad",
+                                                nationality="SYR"))
+        db.commit()
+        login(client, world.users["caseworker_a"].email)
+        page = client.get("/cases", params={"q": "Yusef Hadad"})
+        assert page.status_code == 200
+        assert case.case_number in page.text
 
 def _page(client, case_id) -> str:
     response = client.get(f"/cases/{case_id}")

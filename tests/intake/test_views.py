@@ -157,3 +157,35 @@ class TestEditPersonPage:
         assert db.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "person.read", AuditEvent.entity_id == str(person.id))) == 1
         assert uuid.UUID(str(person.id))
+
+
+class TestPeopleSearchPage:
+    def test_is_in_the_menu_and_finds_a_person_without_a_case_by_another_spelling(self, client, world, db):
+        principal = world.principal(db, "caseworker_a")
+        person = pf.person(db, principal, given_name="يوسف", family_name="الحداد", nationality="SYR",
+                           date_of_birth="1990-03-02")
+        db.commit()
+        login(client, world.users["caseworker_a"].email)
+        assert 'href="/people"' in client.get("/people").text
+        page = client.get("/people", params={"q": "Yusef Hadad", "sex": "male", "born": "1991", "born_within": "1"})
+        assert page.status_code == 200
+        assert f'href="/people/{person.id}"' in page.text
+        assert "<bdi>يوسف الحداد</bdi>" in page.text
+        assert "1990" in page.text and "No case" in page.text and "Syria" in page.text
+
+    def test_an_empty_query_shows_only_the_form_and_audits_nothing(self, client, world, db):
+        login(client, world.users["caseworker_a"].email)
+        before = db.scalar(select(func.count()).where(AuditEvent.action == "person.search"))
+        page = client.get("/people")
+        assert page.status_code == 200 and "people found" not in page.text
+        assert db.scalar(select(func.count()).where(AuditEvent.action == "person.search")) == before
+
+    def test_a_bad_filter_is_named_beside_its_field(self, client, world):
+        login(client, world.users["caseworker_a"].email)
+        page = client.get("/people", params={"q": "Hadad", "born": "19x0"})
+        assert page.status_code == 422
+        assert 'id="born-error"' in page.text
+
+    def test_partners_are_refused(self, client, world):
+        login(client, world.users["partner"].email)
+        assert client.get("/people", params={"q": "Hadad"}).status_code == 403

@@ -43,8 +43,9 @@ from crossroads.cases.schemas import CaseCreate, CaseOpening, CaseUpdate, NoteCr
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_, Message
+from crossroads.kit.names import name_tokens, query_search_keys
 from crossroads.kit.text import normalise_document_number, query_tokens
-from crossroads.people.models import IdentityDocument, Person, PersonNameToken
+from crossroads.people.models import IdentityDocument, Person, PersonNameToken, PersonSearchKey
 from crossroads.programmes.config import FieldErrors, ProgrammeConfig, validate_data
 from crossroads.programmes.service import current_version, field_expression, get_version
 
@@ -278,6 +279,36 @@ def _prefix_range(column: Any, prefix: str) -> Any:
 PEOPLE_LIST_LIMIT = 10_000
 
 
+def _all_of(selects: list[Select]) -> Select:
+    return selects[0] if len(selects) == 1 else intersect(*selects)  # type: ignore[return-value]
+
+
+def _people_named(q: str) -> Any:
+    """People with a name word starting with each query word, or agreeing with it by skeleton.
+
+    The skeletons are the search keys the people search looks up (kit/names.py), so "Yusef Hadad" finds
+    "Youssef Al-Haddad" and "Jamal Yousef" finds جمال يوسف here as there; the people search also ranks and
+    forgives a typo, a list of cases filters. A word of one or two consonants ("Ali") agrees by skeleton with
+    too many names to filter on, so it must start a name word.
+    """
+    tokens = list(dict.fromkeys(query_tokens(q)))
+    if not tokens:
+        return None
+    # One intersection, not one join per word.
+    alternatives = [_all_of([select(PersonNameToken.person_id).where(_token_range(t)) for t in tokens])]
+    keys = query_search_keys(q)
+    words = name_tokens(q)
+    if keys.words and len(words) == len(keys.words) and not all(keys.short):
+        alternatives.append(_all_of([
+            select(PersonNameToken.person_id).where(_token_range(word)) if short
+            else select(PersonSearchKey.person_id).where(PersonSearchKey.key.in_(word_keys))
+            for word, word_keys, short in zip(words, keys.words, keys.short, strict=True)]))
+    if len(alternatives) == 1:
+        return alternatives[0].subquery()
+    # SQLite takes no parenthesised compound inside a compound: each side is read from its own subquery.
+    return union(*(select(a.subquery().c[0]) for a in alternatives)).subquery()
+
+
 def _query_condition(session: Session, q: str) -> Any:
     """Names (every word a prefix of some name), case number, document number or phone number.
 
@@ -300,11 +331,8 @@ def _query_condition(session: Session, q: str) -> Any:
     if len(document) >= 4 and any(c.isdigit() for c in document):
         alternatives.append(Case.person_id.in_(
             select(IdentityDocument.person_id).where(IdentityDocument.number_normalised == document)))
-    tokens = list(dict.fromkeys(query_tokens(q)))
-    if tokens:
-        # People with a name word starting with each query word: one intersection, not one join per word.
-        per_word = [select(PersonNameToken.person_id).where(_token_range(t)) for t in tokens]
-        people = intersect(*per_word).subquery() if len(per_word) > 1 else per_word[0].subquery()
+    people = _people_named(q)
+    if people is not None:
         if session.get_bind().dialect.name == "postgresql":
             # `= ANY(array of the people)`: PostgreSQL collects them once, in the same statement, and probes
             # the cases' person index with the array. As `IN (subquery)` it would plan a semi-join over every

@@ -1,13 +1,13 @@
-"""HTML pages: register a person (duplicates shown first), the person's page with their cases and possible
-duplicates, and adding household members."""
+"""HTML pages: find people, register a person (duplicates shown first), the person's page with their cases and
+possible duplicates, and adding household members."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,7 +24,9 @@ from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
 from crossroads.dedup.service import check_duplicates
 from crossroads.dedup.views import EVIDENCE
+from crossroads.intake import search
 from crossroads.intake import service as intake
+from crossroads.kit.codes import check_country
 from crossroads.kit.errors import Conflict, Invalid
 from crossroads.kit.i18n import N_
 from crossroads.people import service
@@ -56,6 +58,7 @@ PERSON_FIELD_LABELS = {
     "office_id": N_("Office"),
     "documents": N_("Identity documents"),
 }
+PEOPLE_PAGE_SIZE = 25
 
 
 def _person_fields(form: FormData, prefix: str = "") -> dict[str, Any]:
@@ -117,6 +120,79 @@ def _form_context(session: Session, principal: Principal) -> dict:
         "member_field_labels": {"relationship": N_("Relationship to this person"),
                                 **{f"member_{k}": v for k, v in PERSON_FIELD_LABELS.items()}},
     }
+
+
+def _search_filters(q: str, params: dict[str, str]) -> tuple[search.PeopleFilters | None, dict[str, str]]:
+    """The search form's fields as filters, or the message for each field that is not right."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if params["sex"]:
+        if params["sex"] in {s.value for s in Sex}:
+            values["sex"] = Sex(params["sex"])
+        else:
+            errors["sex"] = N_("choose a sex from the list")
+    for name, lo, hi, message in (("born", 1900, 2100, N_("must be a year from 1900 to 2100")),
+                                  ("born_within", 0, search.MAX_BORN_WITHIN,
+                                   N_("must be a number of years from 0 to 10"))):
+        if params[name]:
+            if params[name].isdigit() and lo <= int(params[name]) <= hi:
+                values[name] = int(params[name])
+            else:
+                errors[name] = message
+    if values.get("born_within") and "born" not in values and "born" not in errors:
+        errors["born_within"] = N_("give the year of birth too")
+    if params["nationality"]:
+        try:
+            values["nationality"] = check_country(params["nationality"])
+        except ValueError:
+            errors["nationality"] = N_("choose a nationality from the list")
+    if params["office_id"]:
+        try:
+            values["office_id"] = uuid.UUID(params["office_id"])
+        except ValueError:
+            errors["office_id"] = N_("choose an office from the list")
+    if errors or not q.strip():
+        return None, errors
+    return search.PeopleFilters(q=q, **values), errors
+
+
+@router.get("/people")
+def people_search_page(
+    request: Request,
+    session: DbSession,
+    principal: UiUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+    sex: Annotated[str, Query(max_length=10)] = "",
+    born: Annotated[str, Query(max_length=4)] = "",
+    born_within: Annotated[str, Query(max_length=2)] = "",
+    nationality: Annotated[str, Query(max_length=3)] = "",
+    office_id: Annotated[str, Query(max_length=36)] = "",
+    page: Annotated[int, Query(ge=1, le=100)] = 1,
+) -> Response:
+    require(principal, Action.PERSON_READ)
+    params = {"sex": sex, "born": born, "born_within": born_within, "nationality": nationality,
+              "office_id": office_id}
+    filters, errors = _search_filters(q, params)
+    result = None
+    office_names: dict[uuid.UUID, str] = {}
+    if filters is not None:
+        result = search.search_people(session, principal=principal, filters=filters, page=page,
+                                      page_size=PEOPLE_PAGE_SIZE)
+        shown_offices = {h.person.office_id for h in result.items}
+        if shown_offices:
+            office_names = {oid: name for oid, name in session.execute(
+                select(Office.id, Office.name).where(Office.id.in_(shown_offices)))}
+
+    def page_link(number: int) -> str:
+        url = request.url.remove_query_params(["page"]).include_query_params(page=number)
+        return str(url.replace(scheme="", netloc=""))
+
+    return render(request, "people/search.html", {
+        "q": q, "values": params, "errors": errors, "result": result, "sexes": list(Sex),
+        "offices": _offices_of(session, principal), "office_names": office_names,
+        "previous_link": page_link(page - 1) if result and page > 1 else None,
+        "next_link": page_link(page + 1) if result and result.has_more else None,
+    }, status_code=422 if errors else 200)
 
 
 @router.get("/people/new")

@@ -165,3 +165,13 @@ class PersonChange(Base):
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonSearchKey(Base):
+    """Hashed skeleton keys of a person's names (kit/names.py): the people and case searches look them up."""
+
+    __tablename__ = "person_search_keys"
+    __table_args__ = (Index("ix_person_search_keys_key", "key", "person_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)

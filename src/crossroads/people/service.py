@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -25,6 +26,7 @@ from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
 from crossroads.db.rows import insert_owned
 from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.names import name_search_keys, persian_reading
 from crossroads.kit.text import normalise_document_number, search_key
 from crossroads.people.models import (
     PERSON_FIELD_SENSITIVITY,
@@ -34,6 +36,7 @@ from crossroads.people.models import (
     PersonChange,
     PersonName,
     PersonNameToken,
+    PersonSearchKey,
     Relationship,
 )
 from crossroads.people.schemas import AliasIn, DocumentIn, PersonCreate, PersonUpdate
@@ -43,16 +46,25 @@ def person_search_key(person: Person) -> str:
     return search_key(person.given_name, person.family_name, *(n.name for n in person.names))
 
 
+def person_name_keys(given_name: str, family_name: str, aliases: list[str], nationality: str | None) -> list[str]:
+    """The search keys of a person's names (kit/names.py), sorted."""
+    names = [f"{given_name} {family_name}", *aliases]
+    return sorted(name_search_keys(names, persian=persian_reading(names, nationality)))
+
+
 def insert_name_tokens(session: Session, person: Person) -> None:
-    """Insert the tokens of the person's search key; the person's row must already be flushed."""
+    """Insert the tokens and search keys of the person's names; the person's row must already be flushed."""
     insert_owned(session, PersonNameToken.__table__, owner="person_id", owner_id=person.id, column="token",
                  values=list(dict.fromkeys(t[:64] for t in person.search_key.split())))
+    keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names], person.nationality)
+    insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person.id, column="key", values=keys)
 
 
 def refresh_name_index(session: Session, person: Person) -> None:
-    """Recompute the search key and name tokens after the person's names changed."""
+    """Recompute the search key, name tokens and search keys after the person's names changed."""
     person.search_key = person_search_key(person)
     session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
+    session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
     insert_name_tokens(session, person)
 
 
@@ -187,7 +199,9 @@ EDITABLE = ("given_name", "family_name", "aliases", "sex", "date_of_birth", "dat
 # Fields the duplicate check and the name search read: a change to one of them rebuilds the person's keys.
 MATCHED = frozenset({"given_name", "family_name", "aliases", "sex", "date_of_birth", "date_of_birth_estimated",
                      "nationality", "phone", "documents"})
-NAMES = frozenset({"given_name", "family_name", "aliases"})
+# Fields the name tokens and search keys are made from: nationality too, which decides how a name in Arabic
+# script is read (kit/names.py: persian_reading).
+NAMES = frozenset({"given_name", "family_name", "aliases", "nationality"})
 
 
 def _document_value(d: IdentityDocument | DocumentIn) -> dict[str, str | None]:
@@ -327,3 +341,43 @@ def person_changes(session: Session, *, principal: Principal, person: Person) ->
         out.append(Change(at=row.changed_at, by=row.changed_by, version=row.version, field=row.field, shown=shown,
                           before=row.before if shown else None, after=row.after if shown else None))
     return out
+
+
+def reindex_search_keys(session: Session, *, chunk: int = 2_000,
+                        progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Recompute every person's search keys, writing only those that changed: (people, people changed).
+
+    Needed once after the upgrade that added the keys (a migration cannot compute them), and after a release
+    that changes how they are made (kit/names.py). Running it twice writes nothing the second time.
+    """
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    done = changed = 0
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality).order_by(Person.id)
+        rows = session.execute((query.where(Person.id > last) if last else query).limit(chunk)).all()
+        if not rows:
+            break
+        ids = [r.id for r in rows]
+        aliases: dict[uuid.UUID, list[str]] = {}
+        for person_id, name in session.execute(select(PersonName.person_id, PersonName.name)
+                                               .where(PersonName.person_id.in_(ids)).order_by(PersonName.id)):
+            aliases.setdefault(person_id, []).append(name)
+        stored: dict[uuid.UUID, set[str]] = {}
+        for person_id, key in session.execute(select(PersonSearchKey.person_id, PersonSearchKey.key)
+                                              .where(PersonSearchKey.person_id.in_(ids))):
+            stored.setdefault(person_id, set()).add(key)
+        for r in rows:
+            keys = person_name_keys(r.given_name, r.family_name, aliases.get(r.id, []), r.nationality)
+            if set(keys) != stored.get(r.id, set()):
+                session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == r.id))
+                insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=r.id, column="key",
+                             values=keys)
+                changed += 1
+        done += len(rows)
+        last = ids[-1]
+        if progress:
+            progress(done, total)
+    record_event(session, actor=None, action="person.search_reindex", entity_type="person_search_key",
+                 system_actor="cli", details={"people": done, "changed": changed})
+    return done, changed

@@ -1,5 +1,7 @@
 """Matching keys of a person: romanised names, transliteration-aware skeletons, dates, blocking keys.
 
+Romanising and skeletons live in kit/names.py, shared with the registry's search; they are re-exported here.
+
 Pure code: plain data in, plain data out. The same keys feed the online check (``blocking_keys`` rows in an
 indexed table, ``features`` for scoring) and the batch engine (columns Splink compares in SQL), so a pair
 gets the same treatment in both.
@@ -16,14 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from anyascii import anyascii
 from jellyfish import metaphone
 
+from crossroads.kit.names import name_tokens, persian_reading, romanise, skeleton, skeleton_variants
 from crossroads.kit.text import normalise_document_number
 
 __all__ = [
@@ -49,130 +50,7 @@ class PersonRecord:
     phones: tuple[str, ...] = ()
 
 
-# Particles that one office writes and another drops; removing them on both sides lets them agree.
-_PARTICLES = frozenset({
-    "al", "el", "ul", "ol", "bin", "ben", "ibn", "bint", "binti", "de", "del", "della", "di", "da", "do", "dos",
-    "das", "du", "la", "le", "van", "von", "der", "den", "y",
-})
-# Arabic theophoric prefixes written joined or apart: "Abdul Rahman", "Abdulrahman", "Abd al-Rahman".
-_JOIN_WITH_NEXT = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul", "abdou", "abdu", "abu", "abou", "bd"})
-_ARABIC_ABD_SPACE = re.compile("عبد\\s+")
-# The Arabic definite article at the start of a word; its Latin forms (al-, el-) are particles above.
-_ARABIC_ARTICLE = re.compile(r"(?<![\w\u0600-\u06FF])ال")
-# Arabic-script letters to Latin, chosen to land in the same skeleton classes as the usual Latin spellings.
-# anyascii gives Arabic values only (ظ as "dh" where Persian names write "z") and its digraphs collide with
-# letter sequences (ط + ه gives "th"), so these scripts are romanised here; anyascii does every other script.
-_ARABIC_LETTERS = {
-    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ع": "", "ب": "b", "پ": "p",
-    "ت": "t", "ط": "t", "ج": "j", "چ": "ch", "ح": "h", "ه": "h", "ۀ": "h", "خ": "kh", "د": "d", "ر": "r",
-    "ز": "z", "ژ": "zh", "س": "s", "ص": "s", "ش": "sh", "غ": "gh", "ف": "f", "ق": "q", "ک": "k", "ك": "k",
-    "گ": "g", "ل": "l", "م": "m", "ن": "n", "و": "u", "ی": "i", "ي": "i", "ى": "a", "ة": "a", "ظ": "z",
-}
-# Letters read one way in Arabic names and another in Persian and Dari ones: Ramadan / Ramazan.
-_ARABIC_ONLY = {"ث": "th", "ذ": "dh", "ض": "d"}
-_PERSIAN_ONLY = {"ث": "s", "ذ": "z", "ض": "z"}
-_PERSIAN_MARKS = frozenset("پچژگکی")
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
-_APOSTROPHES = re.compile(r"['`ʻʼʿʾ’‘]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-# Order matters: digraphs first. Values are consonant classes; "" drops the letters.
-_DIGRAPHS = (
-    ("dj", "j"), ("zh", "j"), ("kh", "k"), ("gh", "k"), ("ch", "s"), ("sh", "s"), ("th", "t"), ("dh", "d"),
-    ("ph", "f"), ("ck", "k"),
-)
-_SINGLE = str.maketrans({
-    "a": "", "e": "", "i": "", "o": "", "u": "", "y": "", "w": "", "v": "", "j": "",
-    "q": "k", "g": "k", "c": "k", "z": "s", "x": "ks",
-})
-# Somali orthography writes the ayn as "c" and the pharyngeal h as "x": Cali = Ali, Xasan = Hassan.
-_SOMALI = str.maketrans({"c": "", "x": "h"})
-_DOUBLE = re.compile(r"(.)\1+")
-
-
-def _romanise_arabic(text: str, persian: bool) -> str:
-    extra = _PERSIAN_ONLY if persian or _PERSIAN_MARKS.intersection(text) else _ARABIC_ONLY
-    out: list[str] = []
-    for ch in text:
-        latin = _ARABIC_LETTERS.get(ch, extra.get(ch, ch))
-        # Keep two letters from reading as one digraph: ت + ه is "t-h", not "th".
-        if latin.startswith("h") and out and out[-1][-1:] in ("t", "d", "k", "g", "s", "z", "c", "p"):
-            out.append("a")
-        out.append(latin)
-    return "".join(out)
-
-
-def romanise(text: str | None, persian: bool = False) -> str:
-    """Lower-case ASCII form of a name in any script, words separated by single spaces.
-
-    persian reads the letters Arabic and Persian pronounce differently (ض: Ramadan, Ramazan) the Persian
-    way even in a name without a letter only Persian has; features() sets it from the other names and the
-    nationality.
-    """
-    if not text:
-        return ""
-    if text.isascii():
-        # Most names: normalising, Arabic script and anyascii leave ASCII as it is, so only these steps remain.
-        return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text).casefold()).strip()
-    text = _ARABIC_ARTICLE.sub("", _ARABIC_ABD_SPACE.sub("عبد", unicodedata.normalize("NFC", text)))
-    if _ARABIC_SCRIPT.search(text):
-        text = _romanise_arabic(text, persian)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_text = _APOSTROPHES.sub("", anyascii(_APOSTROPHES.sub("", stripped))).casefold()
-    return _NON_ALNUM.sub(" ", ascii_text).strip()
-
-
-@lru_cache(maxsize=65536)
-def name_tokens(text: str | None, persian: bool = False) -> tuple[str, ...]:
-    """Romanised words of a name without particles, with "abdul"-style prefixes joined to the next word."""
-    words = [w for w in romanise(text, persian).split() if w not in _PARTICLES]
-    tokens: list[str] = []
-    pending = ""
-    for word in words:
-        if word in _JOIN_WITH_NEXT:
-            pending += word
-            continue
-        word = pending + word
-        pending = ""
-        # "Alhassan", "Alahmad" = "Al-Hassan", "Al-Ahmad": a glued article goes too, on long words only, and
-        # not before a vowel other than a ("Alioune", "Alexis" stay).
-        if word[:2] in ("al", "el") and ((len(word) >= 6 and word[2] not in "aeiouy")
-                                         or (len(word) >= 7 and word[2] == "a")):
-            word = word[2:]
-        tokens.append(word)
-    if pending:
-        tokens.append(pending)
-    return tuple(tokens)
-
-
-def _skeleton(token: str, table: dict[int, str]) -> str:
-    out = token
-    for digraph, value in _DIGRAPHS:
-        out = out.replace(digraph, value)
-    out = _DOUBLE.sub(r"\1", out.translate(table).translate(_SINGLE))
-    out = out.rstrip("h") or out
-    # A name of vowels only ("Awa", "Aya") keeps its romanised form, prefixed so it cannot equal a skeleton.
-    return out or "_" + token
-
-
-@lru_cache(maxsize=65536)
-def skeleton(token: str) -> str:
-    """Transliteration-tolerant consonant skeleton of one romanised word."""
-    return _skeleton(token, {})
-
-
-@lru_cache(maxsize=65536)
-def skeleton_variants(token: str) -> tuple[str, ...]:
-    """The skeleton, and for words that may be Somali orthography (c, x) also their other reading."""
-    plain = _skeleton(token, {})
-    if "x" in token or re.search(r"c(?!h)", token):
-        somali = _skeleton(token, _SOMALI)
-        if somali != plain:
-            return plain, somali
-    return (plain,)
-
 
 @lru_cache(maxsize=65536)
 def phonetic(token: str) -> str:
@@ -246,13 +124,8 @@ def _phone(number: str) -> str:
     return digits[-9:]
 
 
-_PERSIAN_NATIONALITIES = frozenset({"AFG", "IRN", "TJK"})
-
-
 def _persian(rec: PersonRecord) -> bool:
-    if (rec.nationality or "").upper() in _PERSIAN_NATIONALITIES:
-        return True
-    return any(_PERSIAN_MARKS.intersection(n) for n in (rec.given_name or "", rec.family_name or "", *rec.aliases))
+    return persian_reading((rec.given_name, rec.family_name, *rec.aliases), rec.nationality)
 
 
 def _tokens(rec: PersonRecord) -> tuple[tuple[str, ...], tuple[str, ...], bool]:

@@ -98,6 +98,11 @@ class MatchModel:
             reasons.append(Reason(comparison.field, comparison.label(gamma), gamma > 0, round(weight, 3)))
         return MatchScore(probability=probability(total), match_weight=total, reasons=reasons)
 
+    @property
+    def level_weights(self) -> list[list[float]]:
+        """Per comparison, the weight of each gamma value (index 0 is "else"), as compare() numbers them."""
+        return self._weights
+
     def match_weight(self, a: PersonFeatures, b: PersonFeatures) -> float:
         """The match weight score() gives the pair, without its reasons: what sifting candidates needs."""
         # Summed exactly as in score(), so that a pair kept on this weight gets the same score there.
