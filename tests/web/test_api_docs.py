@@ -18,13 +18,14 @@ class TestApiDocs:
                                                ' src="/static/api-docs.js"']
         assert all(body.strip() == "" for _, body in scripts)  # nothing inline
         assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', response.text) == [
-            "/static/swagger-ui/swagger-ui.css"]
+            "/static/swagger-ui/swagger-ui.css", "/static/api-docs.css"]
         assert 'data-openapi-url="/api/v1/openapi.json"' in response.text
 
     def test_assets_are_served(self, client):
         for path, media_type in (("/static/swagger-ui/swagger-ui-bundle.js", "javascript"),
                                  ("/static/swagger-ui/swagger-ui.css", "text/css"),
-                                 ("/static/api-docs.js", "javascript")):
+                                 ("/static/api-docs.js", "javascript"),
+                                 ("/static/api-docs.css", "text/css")):
             response = client.get(path)
             assert response.status_code == 200
             assert media_type in response.headers["content-type"]
