@@ -22,6 +22,8 @@ from crossroads.config import Settings
 from crossroads.db.session import get_engine, new_session
 from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
+from crossroads.directory import routes as directory_routes
+from crossroads.directory import views as directory_views
 from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
 from crossroads.intake import routes as intake_routes
@@ -61,6 +63,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(work_routes.router)
     api.include_router(dedup_routes.router)
     api.include_router(disclosure_routes.router)
+    api.include_router(directory_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(intake_views.router)
@@ -70,6 +73,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(work_views.router)
     app.include_router(dedup_views.router)
     app.include_router(disclosure_views.router)
+    app.include_router(directory_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

@@ -23,6 +23,7 @@ from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Setting
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
 from crossroads.dedup.cli import app as dedup_app
+from crossroads.directory.cli import app as directory_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
 from crossroads.kit.errors import DomainError
@@ -43,6 +44,7 @@ app.add_typer(offices_app, name="offices")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(disclosure_app, name="disclosure")
+app.add_typer(directory_app, name="directory")
 app.add_typer(exchange_app, name="exchange")
 
 console = Console()

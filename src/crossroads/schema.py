@@ -15,6 +15,7 @@ from crossroads.cases.workflow import models as case_workflow_models  # noqa: F4
 from crossroads.db.base import Base
 from crossroads.db.migrate import migrate
 from crossroads.dedup import models as dedup_models  # noqa: F401
+from crossroads.directory import models as directory_models  # noqa: F401
 from crossroads.disclosure import models as disclosure_models  # noqa: F401
 from crossroads.people import models as people_models  # noqa: F401
 from crossroads.programmes import models as programme_models  # noqa: F401

@@ -35,6 +35,8 @@ _REGISTRY = frozenset(
         Action.DEDUP_CHECK,
         # Cases are opened under a programme and filled in on its form.
         Action.PROGRAMME_READ,
+        # Finding the service a person needs is part of assisting them.
+        Action.DIRECTORY_READ,
     }
 )
 
@@ -45,19 +47,21 @@ _RELEASES = frozenset({Action.RELEASE_READ, Action.RELEASE_DOWNLOAD})
 # Least privilege: only the roles that assist people see identities. Partners see nothing of the
 # registry until a referral shares consented fields, not even its programmes' forms and workflows, which
 # name the sensitive fields a case holds; data officers and the DPO work on de-identified data and on the
-# audit trail, and read the programmes whose fields a dataset offers; administrators manage accounts and
-# programmes, not cases.
+# audit trail, and read the programmes whose fields a dataset offers; administrators manage accounts,
+# programmes and the service directory, not cases. The directory holds no one's personal data: partners read
+# it too, to refer onward, but only administrators import it and edit it.
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
     # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
     # Deciding that two records are one person, and merging them, is a supervisor's call.
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
                                   Action.DEDUP_MERGE},
-    Role.PARTNER: frozenset(),
+    Role.PARTNER: frozenset({Action.DIRECTORY_READ}),
     Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE, Action.PROGRAMME_READ},
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
                            Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
-    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE}),
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
+                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE}),
 }
 
 

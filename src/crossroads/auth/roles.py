@@ -44,6 +44,8 @@ class Action(StrEnum):
     LEDGER_READ = "ledger.read"
     AGREEMENT_MANAGE = "agreement.manage"
     EXCHANGE_ISSUE = "exchange.issue"
+    DIRECTORY_READ = "directory.read"
+    DIRECTORY_MANAGE = "directory.manage"
 
 
 class OrganisationKind(StrEnum):

@@ -1,0 +1,262 @@
+"""Importing an HSDS directory into the database and exporting it back (the file formats are `hsds.py`'s).
+
+An import checks the whole file before it writes anything, then writes it in the command's one transaction:
+a refused file leaves the directory as it was, and a file that passes is in whole or not at all. Records are
+written by HSDS id — a re-import updates what it imported before and never duplicates it — and the nested
+records (phones, schedules, languages…) of every record it imports are replaced by the file's, so that one
+removed from the file is removed from the directory. Crossroads' own columns (the linked partner, the
+acknowledgement time) are never touched by an import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from crossroads.audit.service import record_event
+from crossroads.auth.policy import Principal
+from crossroads.directory import hsds
+from crossroads.directory.hours import weekly_intervals
+from crossroads.directory.models import (
+    DirectoryAttribute,
+    DirectoryContact,
+    DirectoryLanguage,
+    DirectoryLocation,
+    DirectoryOrganization,
+    DirectoryPhone,
+    DirectorySchedule,
+    DirectoryService,
+    DirectoryTaxonomy,
+    OpeningHours,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from crossroads.kit.errors import Invalid
+
+MODELS: dict[str, Any] = {
+    "taxonomy": DirectoryTaxonomy, "taxonomy_term": TaxonomyTerm, "organization": DirectoryOrganization,
+    "location": DirectoryLocation, "service": DirectoryService, "service_at_location": ServiceAtLocation,
+    "contact": DirectoryContact, "phone": DirectoryPhone, "language": DirectoryLanguage,
+    "schedule": DirectorySchedule, "service_area": ServiceArea, "attribute": DirectoryAttribute,
+}
+# Kinds whose records stand on their own; the others are replaced with their parents.
+_ENTITIES = ("taxonomy", "taxonomy_term", "organization", "location", "service")
+_CHUNK = 2000
+
+Progress = Callable[[str, int], None]
+
+
+class ImportRefused(Invalid):
+    """The file has problems and --skip-invalid was not given; `problems` lists every one."""
+
+    def __init__(self, problems: list[hsds.Problem]) -> None:
+        super().__init__(str(problems[0]), field="file")
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[hsds.Problem] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class _Existing:
+    """Whether a record is already in the directory, loading each kind's ids once, when first asked."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.ids: dict[str, set[str]] = {}
+
+    def __call__(self, kind: str, rid: str) -> bool:
+        if kind not in self.ids:
+            self.ids[kind] = set(self.session.scalars(select(MODELS[kind].id)))
+        return rid in self.ids[kind]
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if value is not None else None
+
+
+def _columns(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a record's row: its id, the record itself, and what the directory searches or joins."""
+    row: dict[str, Any] = {"id": rec["id"], "record": rec}
+    refs = hsds.REFS[kind]
+    model = MODELS[kind]
+    for name in refs:
+        if name in model.__table__.c:
+            row[name] = rec.get(name)
+    if kind == "taxonomy_term":
+        row.update(code=_text(rec.get("code"), 250), name=_text(rec["name"], 500))
+    elif kind == "organization":
+        row["name"] = _text(rec["name"], 500)
+    elif kind == "service":
+        row.update(name=_text(rec["name"], 500), status=rec["status"])
+    elif kind == "location":
+        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"],
+                   latitude=rec.get("latitude"), longitude=rec.get("longitude"))
+    elif kind == "language":
+        row["code"] = hsds.language_code(rec["code"]) if isinstance(rec.get("code"), str) else None
+    elif kind == "attribute":
+        row.update(link_entity=rec["link_entity"], link_id=rec["link_id"],
+                   service_id=rec["link_id"] if rec["link_entity"] == "service" else None)
+    return row
+
+
+def _write(session: Session, kind: str, rows: list[dict[str, Any]], existing: set[str]) -> None:
+    model = MODELS[kind]
+    new = [r for r in rows if r["id"] not in existing]
+    old = [r for r in rows if r["id"] in existing]
+    for chunk in _chunks(new):
+        session.execute(insert(model), list(chunk))
+    for chunk in _chunks(old):
+        session.execute(update(model), list(chunk))
+
+
+def _ids_of(session: Session, kind: str, ids: list[str]) -> set[str]:
+    model = MODELS[kind]
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
+    return found
+
+
+def _stale_children(session: Session, bundle: hsds.Bundle, kind: str) -> list[str]:
+    """Rows of `kind` under a record this import writes that the file no longer has."""
+    model = MODELS[kind]
+    incoming = bundle.records[kind]
+    stale: set[str] = set()
+    if kind == "attribute":
+        parents = [(model.link_entity == k, model.link_id, list(bundle.records[k])) for k in hsds.LINKED]
+        for condition, column, ids in parents:
+            for chunk in _chunks(ids):
+                stale.update(session.scalars(select(model.id).where(condition, column.in_(chunk))))
+    else:
+        for name, target in hsds.REFS[kind].items():
+            ids = list(bundle.records[target])
+            if not ids or name not in model.__table__.c:
+                continue
+            column = model.__table__.c[name]
+            for chunk in _chunks(ids):
+                stale.update(session.scalars(select(model.id).where(column.in_(chunk))))
+    return sorted(stale - incoming.keys())
+
+
+def _opening_hours(bundle: hsds.Bundle, session: Session) -> list[dict[str, Any]]:
+    sal_in_file = bundle.records["service_at_location"]
+    wanted = [s["service_at_location_id"] for s in bundle.records["schedule"].values()
+              if s.get("service_at_location_id") and s["service_at_location_id"] not in sal_in_file]
+    sal_in_db: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(set(wanted))):
+        for sid, its_service, its_location in session.execute(
+                select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
+                .where(ServiceAtLocation.id.in_(chunk))):
+            sal_in_db[sid] = (its_service, its_location)
+    rows: list[dict[str, Any]] = []
+    for rid, rec in bundle.records["schedule"].items():
+        intervals = weekly_intervals(rec)
+        if not intervals:
+            continue
+        service_id: Any = rec.get("service_id")
+        location_id: Any = rec.get("location_id")
+        sal_id = rec.get("service_at_location_id")
+        if sal_id:
+            sal = sal_in_file.get(sal_id)
+            service_id, location_id = (sal["service_id"], sal["location_id"]) if sal else sal_in_db[sal_id]
+        valid_from = date.fromisoformat(rec["valid_from"]) if rec.get("valid_from") else None
+        valid_to = date.fromisoformat(rec["valid_to"]) if rec.get("valid_to") else None
+        rows.extend({"schedule_id": rid, "service_id": service_id, "location_id": location_id,
+                     "start_minute": start, "end_minute": end, "valid_from": valid_from, "valid_to": valid_to}
+                    for start, end in intervals)
+    return rows
+
+
+def check_bundle(session: Session, bundle: hsds.Bundle, problems: list[hsds.Problem], *, skip_invalid: bool
+                 ) -> list[hsds.Problem]:
+    """Refuse a bundle with problems, or drop what is at fault; returns the problems of what was left out."""
+    exists = _Existing(session)
+    problems = problems + hsds.check(bundle, exists)
+    if problems and not skip_invalid:
+        raise ImportRefused(problems)
+    if problems:
+        _, problems = hsds.without_invalid(bundle, problems, exists)
+    return problems
+
+
+def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | None, source: str,
+                  skipped: list[hsds.Problem] | None = None, progress: Progress | None = None) -> ImportResult:
+    """Write a checked bundle (`check_bundle`) into the directory, updating records by HSDS id; audited."""
+    skipped = skipped or []
+    for kind in reversed(hsds.KINDS):
+        if kind in _ENTITIES:
+            continue
+        stale = _stale_children(session, bundle, kind)
+        for chunk in _chunks(stale):
+            session.execute(delete(MODELS[kind]).where(MODELS[kind].id.in_(chunk)))
+    schedule_ids = list(bundle.records["schedule"])
+    for chunk in _chunks(schedule_ids):
+        session.execute(delete(OpeningHours).where(OpeningHours.schedule_id.in_(chunk)))
+    for kind in hsds.KINDS:
+        records = bundle.records[kind]
+        if not records:
+            continue
+        rows = [_columns(kind, rec) for rec in records.values()]
+        if kind == "taxonomy_term":
+            rows = _parents_first(rows)
+        _write(session, kind, rows, _ids_of(session, kind, list(records)))
+        if progress is not None:
+            progress(kind, len(rows))
+    hours = _opening_hours(bundle, session)
+    for chunk in _chunks(hours):
+        session.execute(insert(OpeningHours), list(chunk))
+    session.flush()
+    result = ImportResult(counts=bundle.counts(), skipped=skipped)
+    record_event(session, actor=actor, action="directory.import", entity_type="directory", entity_id=source[-200:],
+                 details={"counts": result.counts, "skipped": len(skipped)}, system_actor="cli")
+    return result
+
+
+def _parents_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Terms ordered so that a parent in the same file is written before its children."""
+    by_id = {r["id"]: r for r in rows}
+    done: set[str] = set()
+    out: list[dict[str, Any]] = []
+
+    def visit(row: dict[str, Any], path: set[str]) -> None:
+        if row["id"] in done or row["id"] in path:
+            return
+        parent = by_id.get(row.get("parent_id") or "")
+        if parent is not None:
+            visit(parent, path | {row["id"]})
+        done.add(row["id"])
+        out.append(row)
+
+    for row in rows:
+        visit(row, set())
+    return out
+
+
+def export_bundle(session: Session, *, actor: Principal | None, target: str,
+                  progress: Progress | None = None) -> hsds.Bundle:
+    """The whole directory as HSDS records, exactly as imported; audited."""
+    bundle = hsds.Bundle()
+    for kind in hsds.KINDS:
+        model = MODELS[kind]
+        table = bundle.records[kind]
+        for rid, rec in session.execute(select(model.id, model.record).order_by(model.id)):
+            table[rid] = rec
+        if progress is not None:
+            progress(kind, len(table))
+    record_event(session, actor=actor, action="directory.export", entity_type="directory", entity_id=target[-200:],
+                 details={"counts": bundle.counts()}, system_actor="cli")
+    return bundle
