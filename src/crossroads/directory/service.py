@@ -289,6 +289,11 @@ def get_service(session: Session, *, principal: Principal, service_id: str) -> d
     }
 
 
+def _entity(hsds_id: str) -> str | None:
+    # The audit trail's entity ids are at most 64 characters; a longer HSDS id is in the details only.
+    return hsds_id if len(hsds_id) <= 64 else None
+
+
 def update_service(session: Session, *, principal: Principal, service_id: str, acknowledgement_hours: int
                    ) -> DirectoryService:
     """Set how long the service has to acknowledge a referral before it is flagged overdue."""
@@ -300,7 +305,8 @@ def update_service(session: Session, *, principal: Principal, service_id: str, a
     service.acknowledgement_hours = acknowledgement_hours
     session.flush()
     record_event(session, actor=principal, action="directory.service_update", entity_type="directory_service",
-                 entity_id=service.id, details={"acknowledgement_hours": [before, acknowledgement_hours]})
+                 entity_id=_entity(service.id),
+                 details={"id": service.id, "acknowledgement_hours": [before, acknowledgement_hours]})
     return service
 
 
@@ -316,8 +322,8 @@ def link_partner(session: Session, *, principal: Principal, organization_id: str
     org.partner_organisation_id = partner_organisation_id
     session.flush()
     record_event(session, actor=principal, action="directory.organization_link", entity_type="directory_organization",
-                 entity_id=org.id, details={"partner_organisation_id": str(partner_organisation_id)
-                                            if partner_organisation_id else None})
+                 entity_id=_entity(org.id), details={"id": org.id, "partner_organisation_id": str(
+                     partner_organisation_id) if partner_organisation_id else None})
     return org
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -221,8 +222,9 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
         session.execute(insert(OpeningHours), list(chunk))
     session.flush()
     result = ImportResult(counts=bundle.counts(), skipped=skipped)
-    record_event(session, actor=actor, action="directory.import", entity_type="directory", entity_id=source[-200:],
-                 details={"counts": result.counts, "skipped": len(skipped)}, system_actor="cli")
+    record_event(session, actor=actor, action="directory.import", entity_type="directory",
+                 details={"file": PurePath(source).name[:200], "counts": result.counts, "skipped": len(skipped)},
+                 system_actor="cli")
     return result
 
 
@@ -257,6 +259,6 @@ def export_bundle(session: Session, *, actor: Principal | None, target: str,
             table[rid] = rec
         if progress is not None:
             progress(kind, len(table))
-    record_event(session, actor=actor, action="directory.export", entity_type="directory", entity_id=target[-200:],
-                 details={"counts": bundle.counts()}, system_actor="cli")
+    record_event(session, actor=actor, action="directory.export", entity_type="directory",
+                 details={"file": PurePath(target).name[:200], "counts": bundle.counts()}, system_actor="cli")
     return bundle
