@@ -42,6 +42,7 @@ from crossroads.programmes.service import current_version
 from tests.factories import auth as af
 from tests.factories import cases as cf
 from tests.factories import dedup as df
+from tests.factories import directory as directory_factory
 from tests.factories import people as pf
 from tests.factories import releases as rf
 from tests.factories import work as wf
@@ -237,6 +238,17 @@ OPERATIONS = [
     Operation("GET", "/disclosure/agreements/{agreement_id}/packages", "401 403 403 403 403 403 200 200 403"),
     Operation("GET", "/disclosure/packages/{package_id}/download", "401 403 403 403 403 403 200 403 403"),
     Operation("GET", "/disclosure/exchange/signer", "401 403 403 403 403 403 200 200 403"),
+    # The service directory holds no one's personal data: everyone who assists or refers people reads it, partners
+    # included; only the administrator edits it.
+    Operation("GET", "/services", "401 200 200 200 200 200 403 403 200", query={"need": "legal_aid"}),
+    Operation("GET", "/services/{service_id}", "401 200 200 200 200 200 403 403 200",
+              ids={"service_id": "directory_service_id"}),
+    Operation("PATCH", "/services/{service_id}", "401 403 403 403 403 403 403 403 200",
+              ids={"service_id": "directory_service_id"}, body=lambda r: {"acknowledgement_hours": 48}),
+    Operation("GET", "/directory/needs", "401 200 200 200 200 200 403 403 200"),
+    Operation("PATCH", "/directory/organizations/{organization_id}", "401 403 403 403 403 403 403 403 200",
+              ids={"organization_id": "directory_organization_id"},
+              body=lambda r: {"partner_organisation_id": r["partner_org_id"]}),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -324,6 +336,9 @@ def records(module_db):
     package = agreements.issue_package(db, principal=preparer, agreement_id=agreement.id,
                                        data=PackageIssue(release_id=approved.id), signing_key_text=signing_key)
 
+    # The service directory.
+    directory_factory.directory(db)
+
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
@@ -348,6 +363,7 @@ def records(module_db):
         "approved_id": str(approved.id), "release_file": "release.csv", "agreement_id": str(agreement.id),
         "spare_public_key": exchange.public_key_text(exchange.generate_recipient_key()),
         "package_id": str(package.id),
+        "directory_service_id": "svc-legal-tunis", "directory_organization_id": "org-tunis-aid",
     }
 
 
