@@ -422,7 +422,22 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _check_values(kind: str, rec: Record) -> Iterator[tuple[str, str]]:
+    # PostgreSQL stores no NUL in text or JSON, and the database layer would refuse it mid-import without
+    # saying where; named here, it is refused before anything is written.
+    for name, value in rec.items():
+        if _has_nul(value):
+            yield name, "must not contain NUL characters"
     for name in REQUIRED[kind]:
         if _is_blank(rec.get(name)):
             yield name, "is required"
