@@ -244,7 +244,7 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
             progress(kind, len(rows))
     hours = _opening_hours(bundle, session)
     for chunk in _chunks(hours):
-        session.execute(insert(OpeningHours.__table__), list(chunk))
+        session.execute(insert(OpeningHours), list(chunk))
     session.flush()
     result = ImportResult(counts=bundle.counts(), skipped=skipped)
     record_event(session, actor=actor, action="directory.import", entity_type="directory",
