@@ -57,7 +57,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE, Action.PROGRAMME_READ},
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
                            Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
-    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE}),
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
+                           Action.NOTIFY_MANAGE}),
 }
 
 

@@ -44,6 +44,8 @@ class Action(StrEnum):
     LEDGER_READ = "ledger.read"
     AGREEMENT_MANAGE = "agreement.manage"
     EXCHANGE_ISSUE = "exchange.issue"
+    # Webhook subscriptions and the notification outbox.
+    NOTIFY_MANAGE = "notify.manage"
 
 
 class OrganisationKind(StrEnum):
