@@ -37,13 +37,22 @@ class UnsafeParams(ValueError):
     """A notification was queued with parameters it does not take: a mistake in the calling code."""
 
 
+NGettext = Callable[[str, str, int], str]
+
+
 @dataclass(frozen=True)
 class Message:
     subject: str
     body: str
     params: frozenset[Param]
-    # A body that depends on `count` has its plural form.
-    plural_body: str | None = None
+    # A body that says a count: chooses its plural form with the reader's ngettext. Written as a call of
+    # `ngettext` with both forms, so that extraction puts them in the catalogues as one plural entry.
+    counted: Callable[[NGettext, int], str] | None = None
+
+
+def _waiting(ngettext: NGettext, count: int) -> str:
+    return ngettext("%(count)d referral is waiting for you: %(url)s",
+                    "%(count)d referrals are waiting for you: %(url)s", count)
 
 
 FOOTER = N_("This message holds no personal data. Sign in to Crossroads to see the details.")
@@ -64,10 +73,8 @@ MESSAGES: dict[str, Message] = {
     "consent.revoked": Message(N_("Consent withdrawn for referral %(reference)s"),
                                N_("The consent behind referral %(reference)s was withdrawn; its shared data is "
                                   "no longer available: %(url)s"), _REF_LINK),
-    "referrals.waiting": Message(N_("Referrals waiting"),
-                                 N_("%(count)d referral is waiting for you: %(url)s"),
-                                 frozenset({Param.COUNT, Param.PATH}),
-                                 plural_body=N_("%(count)d referrals are waiting for you: %(url)s")),
+    "referrals.waiting": Message(N_("Referrals waiting"), "", frozenset({Param.COUNT, Param.PATH}),
+                                 counted=_waiting),
     "notify.test": Message(N_("Test message from Crossroads"),
                            N_("Notifications from Crossroads reach this address. Crossroads is at %(url)s"),
                            frozenset({Param.PATH})),
@@ -127,14 +134,14 @@ class Email:
     body: str
 
 
-def render_email(code: str, params: Mapping[str, Any], *, gettext: Callable[[str], str],
-                 ngettext: Callable[[str, str, int], str], base_url: str) -> Email:
+def render_email(code: str, params: Mapping[str, Any], *, gettext: Callable[[str], str], ngettext: NGettext,
+                 base_url: str) -> Email:
     """The message in the reader's language: `gettext`/`ngettext` are that locale's."""
     msg = message(code)
     values = check_params(msg.params, params)
     values["url"] = link(base_url, values.pop(Param.PATH.value, "/"))
-    if msg.plural_body is not None:
-        body = ngettext(msg.body, msg.plural_body, values[Param.COUNT.value]) % values
+    if msg.counted is not None:
+        body = msg.counted(ngettext, values[Param.COUNT.value]) % values
     else:
         body = gettext(msg.body) % values
     return Email(subject=gettext(msg.subject) % values, body=f"{body}\n\n-- \n{gettext(FOOTER)}\n")
