@@ -94,7 +94,7 @@ def list_() -> None:
     """List webhook subscriptions."""
     table = Table("id", "organisation", "url", "active")
     with unit_of_work(make_engine(_settings().database_url), read_only=True) as session:
-        names = dict(session.execute(select(Organisation.id, Organisation.name)).tuples())
+        names = {i: n for i, n in session.execute(select(Organisation.id, Organisation.name))}
         for sub in service.list_webhooks(session, principal=None):
             table.add_row(str(sub.id), names.get(sub.organisation_id, ""), sub.url, "yes" if sub.active else "no")
     console.print(table)

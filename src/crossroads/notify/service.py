@@ -175,7 +175,8 @@ def list_outbox(session: Session, *, principal: Principal | None, state: OutboxS
 
 def count_outbox(session: Session, *, principal: Principal | None) -> dict[OutboxState, int]:
     _require(principal)
-    counts = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).tuples())
+    counts = {state: n for state, n in session.execute(select(OutboxMessage.state, func.count())
+                                                        .group_by(OutboxMessage.state))}
     return {state: counts.get(state, 0) for state in OutboxState}
 
 
@@ -206,9 +207,8 @@ def destinations(session: Session, rows: list[OutboxMessage]) -> dict[int, str]:
     """Where each message goes, as an administrator reads it: a staff e-mail, an address or a webhook's URL."""
     user_ids = {r.recipient_user_id for r in rows if r.recipient_user_id}
     sub_ids = {r.subscription_id for r in rows if r.subscription_id}
-    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).tuples()) \
-        if user_ids else {}
-    urls = dict(session.execute(select(WebhookSubscription.id, WebhookSubscription.url)
-                                .where(WebhookSubscription.id.in_(sub_ids))).tuples()) if sub_ids else {}
+    emails = {i: e for i, e in session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))}
+    urls = {i: u for i, u in session.execute(select(WebhookSubscription.id, WebhookSubscription.url)
+                                             .where(WebhookSubscription.id.in_(sub_ids)))}
     return {r.id: (emails.get(r.recipient_user_id) if r.recipient_user_id else None)
             or (urls.get(r.subscription_id) if r.subscription_id else None) or r.address or "" for r in rows}
