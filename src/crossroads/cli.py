@@ -259,6 +259,9 @@ def worker(
             settings.check_email()
         except InsecureSettingsError as exc:
             raise _fail(f"refusing to start: {exc}") from None
+    if not settings.secret_key:
+        # Webhook secrets are stored encrypted under it: without it every webhook would be given up on.
+        raise _fail("refusing to start: CROSSROADS_SECRET_KEY is not set; webhook secrets are encrypted with it")
     engine = make_engine(settings.database_url)
     config = DeliveryConfig.from_settings(settings)
     if config.smtp is None:

@@ -92,3 +92,8 @@ class TestWorker:
         env, _ = environment(seeded)
         refused = run_cli(["worker", "--once"], {**env, "CROSSROADS_SMTP_HOST": "127.0.0.1"})
         assert refused.returncode == 1 and "CROSSROADS_MAIL_FROM" in refused.stderr
+
+    def test_refuses_to_start_without_the_secret_key(self, seeded):
+        env, _ = environment(seeded)
+        refused = run_cli(["worker", "--once"], {**env, "CROSSROADS_SECRET_KEY": ""})
+        assert refused.returncode == 1 and "CROSSROADS_SECRET_KEY" in refused.stderr

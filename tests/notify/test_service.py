@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from crossroads.db.base import utcnow
 from crossroads.db.session import attempt
 from crossroads.kit.errors import Invalid
 from crossroads.notify import service as notify
 from crossroads.notify.messages import UnsafeParams
-from crossroads.notify.models import Channel, OutboxMessage, OutboxState
+from crossroads.notify.models import Channel, DeliveryAttempt, OutboxMessage, OutboxState
 
 PARAMS = {"reference": "REF-2026-000001", "path": "/referrals/1"}
 
@@ -65,3 +68,20 @@ class TestWake:
         assert not notify.woken(db)
         notify.enqueue_email(db, address="a@b.example", message_code="referral.received", params=PARAMS)
         assert notify.woken(db) and not notify.woken(db)
+
+
+class TestPurgeSent:
+    def test_only_messages_sent_before_the_date_go(self, db, world):
+        rows = [notify.enqueue_email(db, address="a@b.example", message_code="referral.received", params=PARAMS)
+                for _ in range(3)]
+        old, recent, dead = rows
+        now = utcnow()
+        old.state, old.sent_at = OutboxState.SENT, now - timedelta(days=40)
+        recent.state, recent.sent_at = OutboxState.SENT, now - timedelta(days=1)
+        dead.state = OutboxState.DEAD
+        db.add(DeliveryAttempt(outbox_id=old.id, number=1, started_at=old.sent_at, duration_ms=5, delivered=True))
+        db.flush()
+        assert notify.purge_sent(db, principal=None, before=now - timedelta(days=30)) == 1
+        db.expire_all()
+        assert sorted(db.scalars(select(OutboxMessage.id))) == sorted([recent.id, dead.id])
+        assert db.scalar(select(func.count()).select_from(DeliveryAttempt)) == 0

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from crossroads.auth.models import Organisation
 from crossroads.config import Settings
+from crossroads.db.base import utcnow
 from crossroads.db.session import make_engine, unit_of_work
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import has_control
@@ -154,6 +156,17 @@ def outbox_list(
             table.add_row(str(m.id), m.state.value, m.channel.value, m.code, where[m.id], str(m.attempts),
                           m.last_error or "")
     console.print(table)
+
+
+@outbox_app.command("purge")
+def outbox_purge(
+    days: Annotated[int, typer.Option("--older-than-days", min=1, max=36_500,
+                                      help="Delete messages sent more than this many days ago.")],
+) -> None:
+    """Delete sent messages and their attempts after a while; pending and dead messages stay."""
+    with unit_of_work(make_engine(_settings().database_url)) as session:
+        purged = service.purge_sent(session, principal=None, before=utcnow() - timedelta(days=days))
+    console.print(f"{purged} sent messages deleted")
 
 
 @outbox_app.command("retry")

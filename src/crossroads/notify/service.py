@@ -11,9 +11,10 @@ import secrets
 import threading
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
@@ -23,7 +24,7 @@ from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Invalid, NotFound
 from crossroads.notify import messages, secretbox, signing
-from crossroads.notify.models import Channel, OutboxMessage, OutboxState, WebhookSubscription
+from crossroads.notify.models import Channel, DeliveryAttempt, OutboxMessage, OutboxState, WebhookSubscription
 from crossroads.notify.schemas import WebhookCreate, WebhookUpdate
 from crossroads.web.i18n import SUPPORTED
 
@@ -194,6 +195,18 @@ def retry_message(session: Session, *, principal: Principal | None, outbox_id: i
     record_event(session, actor=principal, action="outbox.retry", entity_type="outbox_message", entity_id=row.id,
                  details={"channel": row.channel.value, "code": row.code}, system_actor="cli")
     return row
+
+
+def purge_sent(session: Session, *, principal: Principal | None, before: datetime) -> int:
+    """Delete messages sent before `before`, with their attempts; pending and dead messages stay."""
+    _require(principal)
+    ids = select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.SENT, OutboxMessage.sent_at < before)
+    session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(ids)))
+    purged = session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(
+        select(ids.subquery().c.id)))).rowcount
+    record_event(session, actor=principal, action="outbox.purge", entity_type="outbox_message",
+                 details={"count": purged}, system_actor="cli")
+    return purged
 
 
 def recipient_locale(user: User | None, row_locale: str | None, default: str) -> str:
