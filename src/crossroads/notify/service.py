@@ -12,9 +12,9 @@ import threading
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
@@ -200,10 +200,11 @@ def retry_message(session: Session, *, principal: Principal | None, outbox_id: i
 def purge_sent(session: Session, *, principal: Principal | None, before: datetime) -> int:
     """Delete messages sent before `before`, with their attempts; pending and dead messages stay."""
     _require(principal)
-    ids = select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.SENT, OutboxMessage.sent_at < before)
-    session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(ids)))
-    purged = session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(
-        select(ids.subquery().c.id)))).rowcount
+    sent_before = (OutboxMessage.state == OutboxState.SENT, OutboxMessage.sent_at < before)
+    session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.outbox_id.in_(
+        select(OutboxMessage.id).where(*sent_before))))
+    result = cast(CursorResult[Any], session.execute(delete(OutboxMessage).where(*sent_before)))
+    purged = result.rowcount
     record_event(session, actor=principal, action="outbox.purge", entity_type="outbox_message",
                  details={"count": purged}, system_actor="cli")
     return purged
