@@ -28,6 +28,8 @@ from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
 from crossroads.intake import routes as intake_routes
 from crossroads.intake import views as intake_views
+from crossroads.notify import routes as notify_routes
+from crossroads.notify import views as notify_views
 from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
@@ -64,6 +66,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(dedup_routes.router)
     api.include_router(disclosure_routes.router)
     api.include_router(directory_routes.router)
+    api.include_router(notify_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(intake_views.router)
@@ -74,6 +77,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(dedup_views.router)
     app.include_router(disclosure_views.router)
     app.include_router(directory_views.router)
+    app.include_router(notify_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

@@ -38,7 +38,12 @@ from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
 from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue
+from crossroads.notify import secretbox
+from crossroads.notify import service as notify
+from crossroads.notify.models import OutboxState
+from crossroads.notify.schemas import WebhookCreate
 from crossroads.programmes.service import current_version
+from tests.conftest import TEST_SECRET
 from tests.factories import auth as af
 from tests.factories import cases as cf
 from tests.factories import dedup as df
@@ -249,6 +254,15 @@ OPERATIONS = [
     Operation("PATCH", "/directory/organizations/{organization_id}", "401 403 403 403 403 403 403 403 200",
               ids={"organization_id": "directory_organization_id"},
               body=lambda r: {"partner_organisation_id": r["partner_org_id"]}),
+    # Notifications: webhook subscriptions and the outbox are the administrator's.
+    Operation("GET", "/webhooks", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/webhooks", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"organisation_id": r["partner_org_id"], "url": "https://partner.example/hooks"}),
+    Operation("PATCH", "/webhooks/{subscription_id}", "401 403 403 403 403 403 403 403 200",
+              body=lambda r: {"active": False}),
+    Operation("POST", "/webhooks/{subscription_id}/rotate-secret", "401 403 403 403 403 403 403 403 200"),
+    Operation("GET", "/outbox", "401 403 403 403 403 403 403 403 200", query={"state": "dead"}),
+    Operation("POST", "/outbox/{outbox_id}/retry", "401 403 403 403 403 403 403 403 200"),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -339,6 +353,14 @@ def records(module_db):
     # The service directory.
     directory_factory.directory(db)
 
+    # Notifications: a partner's webhook, and a message that gave up.
+    subscription, _ = notify.create_webhook(db, principal=None, data=WebhookCreate(
+        organisation_id=world.partner_org.id, url="https://partner.example/hooks"),
+        key=secretbox.box_key(TEST_SECRET), allow_http=False)
+    dead = notify.enqueue_email(db, recipient_user_id=world.users["partner"].id, message_code="referral.received",
+                                params={"reference": "REF-2026-000001", "path": "/referrals/1"})
+    dead.state, dead.attempts, dead.last_error = OutboxState.DEAD, 8, "HTTP 500"
+
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
@@ -364,6 +386,7 @@ def records(module_db):
         "spare_public_key": exchange.public_key_text(exchange.generate_recipient_key()),
         "package_id": str(package.id),
         "directory_service_id": "svc-legal-tunis", "directory_organization_id": "org-tunis-aid",
+        "subscription_id": str(subscription.id), "outbox_id": dead.id,
     }
 
 

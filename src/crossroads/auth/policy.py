@@ -61,7 +61,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
                            Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
     Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
-                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE}),
+                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE, Action.NOTIFY_MANAGE}),
 }
 
 

@@ -46,6 +46,8 @@ class Action(StrEnum):
     EXCHANGE_ISSUE = "exchange.issue"
     DIRECTORY_READ = "directory.read"
     DIRECTORY_MANAGE = "directory.manage"
+    # Webhook subscriptions and the notification outbox.
+    NOTIFY_MANAGE = "notify.manage"
 
 
 class OrganisationKind(StrEnum):

@@ -36,6 +36,12 @@ DYNAMIC = (
     # Organisation kinds (OrganisationKind; "partner" is above)
     N_("agency"),
     N_("government"),
+    # Notification outbox (crossroads.notify.models: OutboxState, Channel)
+    N_("pending"),
+    N_("sent"),
+    N_("dead"),
+    N_("email"),
+    N_("webhook"),
     # Case states
     N_("open"),
     # Programme names, as seeded by the foundation migration
@@ -71,6 +77,7 @@ DYNAMIC = (
     N_("your role may not case note"),
     N_("your role may not admin manage"),
     N_("your role may not audit read"),
+    N_("your role may not notify manage"),
     N_("you do not work in that office"),
     N_("choose the office: you work in more than one"),
     # Service errors, shown on the error page or beside a form field
@@ -85,6 +92,10 @@ DYNAMIC = (
     N_("a user with this e-mail exists"),
     N_("administrators cannot deactivate themselves or change their own role"),
     N_("a person cannot be added to their own household twice"),
+    N_("no such webhook"),
+    N_("no such message"),
+    N_("webhooks are sent over HTTPS only"),
+    N_("only a dead message can be retried"),
     # Form validation messages raised by our validators
     N_("must be an ISO 3166-1 alpha-3 country code, e.g. SYR, ERI, AFG"),
     N_("must be an ISO 639-1 or 639-3 language code, e.g. ar, ti, prs"),
