@@ -19,6 +19,8 @@ from crossroads.cases.work import views as work_views
 from crossroads.cases.workflow import routes as workflow_routes
 from crossroads.cases.workflow import views as workflow_views
 from crossroads.config import Settings
+from crossroads.consent import routes as consent_routes
+from crossroads.consent import views as consent_views
 from crossroads.db.session import get_engine, new_session
 from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
@@ -67,6 +69,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(disclosure_routes.router)
     api.include_router(directory_routes.router)
     api.include_router(notify_routes.router)
+    api.include_router(consent_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(intake_views.router)
@@ -78,6 +81,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(disclosure_views.router)
     app.include_router(directory_views.router)
     app.include_router(notify_views.router)
+    app.include_router(consent_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

@@ -12,6 +12,7 @@ from crossroads.auth import models as auth_models  # noqa: F401
 from crossroads.cases import models as case_models  # noqa: F401
 from crossroads.cases.work import models as case_work_models  # noqa: F401
 from crossroads.cases.workflow import models as case_workflow_models  # noqa: F401
+from crossroads.consent import models as consent_models  # noqa: F401
 from crossroads.db.base import Base
 from crossroads.db.migrate import migrate
 from crossroads.dedup import models as dedup_models  # noqa: F401

@@ -46,6 +46,7 @@ from crossroads.programmes.service import current_version
 from tests.conftest import TEST_SECRET
 from tests.factories import auth as af
 from tests.factories import cases as cf
+from tests.factories import consent as consent_factory
 from tests.factories import dedup as df
 from tests.factories import directory as directory_factory
 from tests.factories import people as pf
@@ -263,6 +264,12 @@ OPERATIONS = [
     Operation("POST", "/webhooks/{subscription_id}/rotate-secret", "401 403 403 403 403 403 403 403 200"),
     Operation("GET", "/outbox", "401 403 403 403 403 403 403 403 200", query={"state": "dead"}),
     Operation("POST", "/outbox/{outbox_id}/retry", "401 403 403 403 403 403 403 403 200"),
+    # Consent: recorded, read and revoked by those who assist the person, in the person's offices.
+    Operation("POST", "/people/{person_id}/consents", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: consent_factory.consent_payload(r["partner_org_id"])),
+    Operation("GET", "/people/{person_id}/consents", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/consents/{consent_id}/revoke", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"reason": "Withdrawn at the person's request"}),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -361,6 +368,9 @@ def records(module_db):
                                 params={"reference": "REF-2026-000001", "path": "/referrals/1"})
     dead.state, dead.attempts, dead.last_error = OutboxState.DEAD, 8, "HTTP 500"
 
+    # A consent to share the person's identity with the partner.
+    consent = consent_factory.consent(db, cw_a, person.id, world.partner_org.id)
+
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
@@ -387,6 +397,7 @@ def records(module_db):
         "package_id": str(package.id),
         "directory_service_id": "svc-legal-tunis", "directory_organization_id": "org-tunis-aid",
         "subscription_id": str(subscription.id), "outbox_id": dead.id,
+        "consent_id": str(consent.id),
     }
 
 

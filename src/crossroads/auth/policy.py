@@ -35,6 +35,10 @@ _REGISTRY = frozenset(
         Action.DEDUP_CHECK,
         # Cases are opened under a programme and filled in on its form.
         Action.PROGRAMME_READ,
+        # Whoever registers a person records and revokes their consent to share it.
+        Action.CONSENT_READ,
+        Action.CONSENT_RECORD,
+        Action.CONSENT_REVOKE,
         # Finding the service a person needs is part of assisting them.
         Action.DIRECTORY_READ,
     }

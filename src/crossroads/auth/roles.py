@@ -48,6 +48,10 @@ class Action(StrEnum):
     DIRECTORY_MANAGE = "directory.manage"
     # Webhook subscriptions and the notification outbox.
     NOTIFY_MANAGE = "notify.manage"
+    # A person's consents to share their data: read, record, revoke.
+    CONSENT_READ = "consent.read"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_REVOKE = "consent.revoke"
 
 
 class OrganisationKind(StrEnum):

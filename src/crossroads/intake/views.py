@@ -18,6 +18,7 @@ from crossroads.auth.models import Office
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.cases.service import cases_of_person
+from crossroads.consent.views import consent_section
 from crossroads.db.session import attempt
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
@@ -150,6 +151,7 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "values": values or {},
             "merges": merges_of_person(session, principal=principal, person_id=person.id),
             "open_pairs": open_pairs_of(session, principal=principal, person_id=person.id),
+            **consent_section(session, principal, person.id),
             **(extra or {}),
         },
         status_code=status_code,
