@@ -35,6 +35,8 @@ from crossroads.notify import views as notify_views
 from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
+from crossroads.referrals import routes as referral_routes
+from crossroads.referrals import views as referral_views
 from crossroads.web import api_docs, errors, openapi
 from crossroads.web.admission import ReadsFirst
 from crossroads.web.deps import no_control_characters
@@ -70,6 +72,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(directory_routes.router)
     api.include_router(notify_routes.router)
     api.include_router(consent_routes.router)
+    api.include_router(referral_routes.router)
     app.include_router(api)
     app.include_router(auth_views.router)
     app.include_router(intake_views.router)
@@ -82,6 +85,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(directory_views.router)
     app.include_router(notify_views.router)
     app.include_router(consent_views.router)
+    app.include_router(referral_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

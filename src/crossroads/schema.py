@@ -22,6 +22,7 @@ from crossroads.notify import models as notify_models  # noqa: F401
 from crossroads.people import models as people_models  # noqa: F401
 from crossroads.programmes import models as programme_models  # noqa: F401
 from crossroads.programmes.service import ensure_all_search_indexes
+from crossroads.referrals import models as referral_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -34,6 +34,7 @@ from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.base import Base
 from crossroads.dedup.merges import merge_people
 from crossroads.dedup.service import activate_model
+from crossroads.directory.service import link_partner
 from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
 from crossroads.disclosure.engine import exchange
@@ -43,6 +44,7 @@ from crossroads.notify import service as notify
 from crossroads.notify.models import OutboxState
 from crossroads.notify.schemas import WebhookCreate
 from crossroads.programmes.service import current_version
+from crossroads.referrals import service as referrals
 from tests.conftest import TEST_SECRET
 from tests.factories import auth as af
 from tests.factories import cases as cf
@@ -50,6 +52,7 @@ from tests.factories import consent as consent_factory
 from tests.factories import dedup as df
 from tests.factories import directory as directory_factory
 from tests.factories import people as pf
+from tests.factories import referrals as referral_factory
 from tests.factories import releases as rf
 from tests.factories import work as wf
 
@@ -270,6 +273,33 @@ OPERATIONS = [
     Operation("GET", "/people/{person_id}/consents", "401 200 404 200 404 403 403 403 403"),
     Operation("POST", "/consents/{consent_id}/revoke", "401 200 404 200 404 403 403 403 403",
               body=lambda r: {"reason": "Withdrawn at the person's request"}),
+    # Referrals: made and sent by the case's office; answered, and their consented data read, by the partner they
+    # are addressed to; the referring side reads but never answers for the partner (403), other offices see
+    # nothing (404). Measured by supervisors.
+    Operation("POST", "/referrals", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"case_id": r["case_id"], "service_id": "svc-legal-tunis", "purpose": "legal_assistance",
+                              "categories": ["identity"]}),
+    Operation("GET", "/referrals", "401 200 200 200 200 403 403 403 403"),
+    Operation("GET", "/referrals/inbox", "401 200 200 200 200 200 403 403 403"),
+    Operation("GET", "/referrals/analytics", "401 403 403 200 200 403 403 403 403"),
+    Operation("GET", "/referrals/{referral_id}", "401 200 404 200 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("GET", "/referrals/{referral_id}/shared", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/send", "401 200 404 200 404 403 403 403 403",
+              ids={"referral_id": "draft_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/accept", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/decline", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}, body=lambda r: {"reason": "no_capacity"}),
+    Operation("POST", "/referrals/{referral_id}/start", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/complete", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}, body=lambda r: {"outcome": "service_provided"}),
+    Operation("POST", "/referrals/{referral_id}/no-show", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/close", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -368,8 +398,16 @@ def records(module_db):
                                 params={"reference": "REF-2026-000001", "path": "/referrals/1"})
     dead.state, dead.attempts, dead.last_error = OutboxState.DEAD, 8, "HTTP 500"
 
-    # A consent to share the person's identity with the partner.
+    # A consent to share the person's identity with the partner, and referrals of the case to the partner's legal
+    # aid service: a draft, one sent, one accepted.
     consent = consent_factory.consent(db, cw_a, person.id, world.partner_org.id)
+    link_partner(db, principal=world.principal(db, "admin"), organization_id="org-tunis-aid",
+                 partner_organisation_id=world.partner_org.id)
+    referral_scene = referral_factory.Scene(person, case, cw_a)
+    draft_referral = referral_factory.referral(db, referral_scene, send=False, categories=["identity"])
+    sent_referral = referral_factory.referral(db, referral_scene, categories=["identity"])
+    accepted_referral = referral_factory.referral(db, referral_scene, categories=["identity"])
+    referrals.respond(db, principal=world.principal(db, "partner"), referral_id=accepted_referral.id, step="accept")
 
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
@@ -397,7 +435,8 @@ def records(module_db):
         "package_id": str(package.id),
         "directory_service_id": "svc-legal-tunis", "directory_organization_id": "org-tunis-aid",
         "subscription_id": str(subscription.id), "outbox_id": dead.id,
-        "consent_id": str(consent.id),
+        "consent_id": str(consent.id), "draft_referral_id": str(draft_referral.id),
+        "sent_referral_id": str(sent_referral.id), "accepted_referral_id": str(accepted_referral.id),
     }
 
 

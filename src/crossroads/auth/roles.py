@@ -52,6 +52,11 @@ class Action(StrEnum):
     CONSENT_READ = "consent.read"
     CONSENT_RECORD = "consent.record"
     CONSENT_REVOKE = "consent.revoke"
+    # Referrals: made and sent by the referring office, answered by the receiving side, measured by supervisors.
+    REFERRAL_READ = "referral.read"
+    REFERRAL_MANAGE = "referral.manage"
+    REFERRAL_RESPOND = "referral.respond"
+    REFERRAL_ANALYTICS = "referral.analytics"
 
 
 class OrganisationKind(StrEnum):

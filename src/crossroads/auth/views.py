@@ -38,7 +38,7 @@ def home(request: Request) -> Response:
 def _landing(principal: Principal) -> str:
     """The first page after login: where the user's own work is, by what the policy lets them do."""
     for action, path in ((Action.CASE_READ, "/cases"), (Action.RELEASE_READ, "/disclosure"),
-                         (Action.ADMIN_MANAGE, "/admin")):
+                         (Action.ADMIN_MANAGE, "/admin"), (Action.REFERRAL_RESPOND, "/referrals/inbox")):
         if principal.may(action):
             return path
     return "/cases"
