@@ -139,12 +139,12 @@ def page(context: BrowserContext) -> Page:
 
 
 def log_in(page: Page, email: str, password: str = PW) -> None:
-    """Log in through the form and wait for the landing page (cases, administration, or releases)."""
+    """Log in through the form and wait for the landing page (cases, administration, releases, or referrals)."""
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/(cases|admin|disclosure)$"))
+    expect(page).to_have_url(re.compile(r"/(cases|admin|disclosure|referrals/inbox)$"))
 
 
 @pytest.fixture(scope="session")
