@@ -23,7 +23,8 @@ class TestLogin:
         assert "crossroads_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
 
     @pytest.mark.parametrize(("user", "landing"), [
-        ("caseworker_a", "/cases"), ("supervisor_a", "/cases"), ("partner", "/referrals/inbox"), ("data_officer", "/disclosure"),
+        ("caseworker_a", "/cases"), ("supervisor_a", "/cases"), ("partner", "/referrals/inbox"),
+        ("data_officer", "/disclosure"),
         ("dpo", "/disclosure"), ("admin", "/admin"),
     ])
     def test_lands_where_the_users_own_work_is(self, client, world, user, landing):
