@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -262,9 +262,11 @@ def shown_of(session: Session, principal: Principal, referrals: Sequence[Referra
     external = [r for r in referrals if r.kind is ReferralKind.EXTERNAL]
     grants: dict[tuple[uuid.UUID, uuid.UUID], list[coverage.Grant]] = {}
     if external:
-        pairs = {(r.person_id, r.to_organisation_id) for r in external}
-        for c in session.scalars(select(Consent).where(
-                tuple_(Consent.person_id, Consent.recipient_organisation_id).in_(pairs))):
+        # Two plain IN lists rather than one of (person, recipient) pairs: SQLite scans the whole table for a
+        # list of row values, while these use ix_consents_person_recipient; pairs that were not asked for are
+        # simply never looked up below.
+        for c in consents.consents_of(session, [r.person_id for r in external],
+                                      [r.to_organisation_id for r in external]):
             grants.setdefault((c.person_id, c.recipient_organisation_id), []).append(c.grant())
     today, now = date.today(), utcnow()
     out = []
