@@ -18,6 +18,7 @@ from crossroads.consent.coverage import Method
 from crossroads.consent.models import Consent
 from crossroads.consent.schemas import ConsentCreate, ConsentRevoke
 from crossroads.db.base import utcnow
+from crossroads.dedup import merges
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_
 from crossroads.people.models import Person
@@ -26,6 +27,10 @@ GUARDIAN_REQUIRED = N_("required when consent is given by a guardian")
 GUARDIAN_ONLY = N_("only for consent given by a guardian")
 # Consent is asked for again rather than given for ever: ten years is longer than any programme runs.
 LONGEST_YEARS = 10
+
+# A consent is the person's: it follows them into the survivor of a merge, and back on unmerge. Dedup lies below
+# this domain, so the consent adds itself to the rows that follow a person.
+merges.FOLLOWERS = (*merges.FOLLOWERS, merges.Follower("consents", Consent.id, Consent.person_id))
 
 # Called in the revocation's transaction with the revoked consent. Domains above this one that act on a
 # revocation (referrals tell the partner) add themselves when imported; consent cannot import them.

@@ -29,6 +29,7 @@ from crossroads.consent import service as consents
 from crossroads.consent.coverage import Category
 from crossroads.consent.models import Consent
 from crossroads.db.base import utcnow
+from crossroads.dedup import merges
 from crossroads.directory.models import DirectoryOrganization, DirectoryService
 from crossroads.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from crossroads.kit.i18n import N_
@@ -387,6 +388,8 @@ def withdraw_shared_access(session: Session, principal: Principal, consent: Cons
 
 
 consents.REVOKED.append(withdraw_shared_access)
+# A referral names its person, whose consents it is checked against: it follows them through merges with them.
+merges.FOLLOWERS = (*merges.FOLLOWERS, merges.Follower("referrals", Referral.id, Referral.person_id))
 
 
 def partner_organisations(session: Session) -> list[Organisation]:
