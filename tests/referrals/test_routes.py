@@ -122,6 +122,7 @@ class TestPartner:
         assert revoked.status_code == 200
         response = client.get(f"{API}/{referral.id}/shared", headers=partner)
         assert response.status_code == 403 and response.json()["detail"][0]["field"] == "consent"
+        assert db.scalar(select(func.count()).where(AuditEvent.action == "referral.shared_refused")) == 1
         assert client.get(f"{API}/{referral.id}", headers=partner).json()["consent_in_force"] is False
         assert client.get(f"{API}/inbox", headers=partner).json()["items"][0]["consent_in_force"] is False
         assert _outbox(db, "consent.revoked") == 1

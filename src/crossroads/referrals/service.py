@@ -317,7 +317,10 @@ def shared_data(session: Session, *, principal: Principal, referral_id: uuid.UUI
         grants = _grants(session, referral)
         if coverage.missing_categories(categories, grants, recipient_id=referral.to_organisation_id,
                                        purpose=referral.purpose, today=date.today()):
-            _audit(session, principal, referral, "referral.shared_refused")
+            # The refused read is recorded too, and must outlive the refusal's rollback.
+            record_event(session, actor=principal, action="referral.shared_refused", entity_type="referral",
+                         entity_id=referral.id, office_id=referral.office_id, survives_rollback=True,
+                         details={"state": referral.state.value, "reason": "consent"})
             raise Forbidden(CONSENT_WITHDRAWN, field="consent")
     # Loaded here, outside any scope of the receiver's: the consent check above is what admits the read.
     person = session.scalars(select(Person).where(Person.id == referral.person_id)
