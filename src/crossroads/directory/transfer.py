@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal
 from crossroads.directory import hsds
+from crossroads.directory.geo import latitude_band
 from crossroads.directory.hours import weekly_intervals
 from crossroads.directory.models import (
     DirectoryAttribute,
@@ -105,8 +106,9 @@ def _columns(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     elif kind == "service":
         row.update(name=_text(rec["name"], 500), status=rec["status"])
     elif kind == "location":
-        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"],
-                   latitude=rec.get("latitude"), longitude=rec.get("longitude"))
+        lat = rec.get("latitude")
+        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"], latitude=lat,
+                   longitude=rec.get("longitude"), band=latitude_band(lat) if lat is not None else None)
     elif kind == "language":
         row["code"] = hsds.language_code(rec["code"]) if isinstance(rec.get("code"), str) else None
     elif kind == "attribute":
@@ -229,8 +231,8 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
         for chunk in _chunks(stale):
             session.execute(delete(MODELS[kind]).where(MODELS[kind].id.in_(chunk)))
             existing[kind].difference_update(chunk)
-    schedule_ids = list(bundle.records["schedule"])
-    for chunk in _chunks(schedule_ids):
+    # Hours are derived again for every schedule of the file; only schedules already there have any.
+    for chunk in _chunks(sorted(existing["schedule"])):
         session.execute(delete(OpeningHours).where(OpeningHours.schedule_id.in_(chunk)))
     for kind in hsds.KINDS:
         records = bundle.records[kind]
