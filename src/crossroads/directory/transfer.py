@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import JSON, delete, insert, select
+from sqlalchemy import JSON, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
@@ -51,6 +51,10 @@ MODELS: dict[str, Any] = {
 # Kinds whose records stand on their own; the others are replaced with their parents.
 _ENTITIES = ("taxonomy", "taxonomy_term", "organization", "location", "service")
 _CHUNK = 2000
+# Imports of at least this many records refresh the planner's statistics of the tables searched.
+_ANALYZE_FROM = 1000
+_ANALYZED = ("directory_services", "directory_locations", "directory_service_at_locations", "directory_attributes",
+             "directory_languages", "directory_opening_hours", "directory_taxonomy_terms")
 
 Progress = Callable[[str, int], None]
 
@@ -248,6 +252,11 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
     for chunk in _chunks(hours):
         session.execute(insert(OpeningHours), list(chunk))
     session.flush()
+    if bundle.count() >= _ANALYZE_FROM:
+        # A large import changes the tables' shape: without fresh statistics PostgreSQL planned a search by need
+        # and language with nested scans that took minutes (autovacuum analyses later, SQLite never by itself).
+        for table in _ANALYZED:
+            session.execute(text(f"ANALYZE {table}"))
     result = ImportResult(counts=bundle.counts(), skipped=skipped)
     record_event(session, actor=actor, action="directory.import", entity_type="directory",
                  details={"file": PurePath(source).name[:200], "counts": result.counts, "skipped": len(skipped)},
