@@ -43,6 +43,20 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
     return min_lat, max_lat, lon - dlon, lon + dlon
 
 
+# Bands of latitude a quarter of a degree (about 28 km) high: a search box is a few bands, and each band a
+# range of longitude in the locations' index.
+BANDS_PER_DEGREE = 4
+
+
+def latitude_band(latitude: float) -> int:
+    return math.floor(latitude * BANDS_PER_DEGREE)
+
+
+def bands(min_lat: float, max_lat: float) -> list[int]:
+    """Every band that holds a latitude in [min_lat, max_lat]."""
+    return list(range(latitude_band(min_lat), latitude_band(max_lat) + 1))
+
+
 def parse_point(text: str) -> tuple[float, float]:
     """'LAT,LON' in decimal degrees; ValueError naming what is wrong."""
     parts = text.split(",")

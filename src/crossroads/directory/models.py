@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crossroads.db.base import Base
@@ -59,8 +59,9 @@ class DirectoryOrganization(Base):
 
 class DirectoryLocation(Base):
     __tablename__ = "directory_locations"
-    # Nearest-first search reads boxes of latitude and longitude through this index.
-    __table_args__ = (Index("ix_directory_locations_lat_lon", "latitude", "longitude"),)
+    # Nearest-first search reads a box as a range of longitude in each band of latitude it spans (geo.py), from
+    # this index alone: a range of latitude alone would read every location around the world at that latitude.
+    __table_args__ = (Index("ix_directory_locations_band", "band", "longitude", "latitude", "id"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(
@@ -69,6 +70,8 @@ class DirectoryLocation(Base):
     location_type: Mapped[str] = mapped_column(String(20))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # The band of latitude (geo.latitude_band) the location is in; None without coordinates.
+    band: Mapped[int | None] = mapped_column(SmallInteger)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

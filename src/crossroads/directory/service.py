@@ -15,7 +15,7 @@ from crossroads.auth.models import Organisation
 from crossroads.auth.policy import Principal, require
 from crossroads.auth.roles import Action
 from crossroads.directory import taxonomy
-from crossroads.directory.geo import MAX_DISTANCE_KM, bounding_box, distance_km
+from crossroads.directory.geo import MAX_DISTANCE_KM, bands, bounding_box, distance_km
 from crossroads.directory.hours import minute_of_week
 from crossroads.directory.models import (
     DirectoryAttribute,
@@ -38,8 +38,10 @@ NO_SERVICE = N_("no such service in the directory")
 NO_ORGANIZATION = N_("no such organization in the directory")
 NO_PARTNER = N_("no such partner organisation")
 
-# The first box searched around a point, in km; each next one is four times wider, up to the whole Earth.
-FIRST_RADIUS_KM = 10.0
+# The first box searched around a point, in km; each next one is twice as wide, up to the widest, after which
+# every match is read. Doubling reads at most four times the area needed; each box is a statement of its own.
+FIRST_RADIUS_KM = 20.0
+WIDEST_BOX_KM = 160.0
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,22 @@ def _open_now(service: Any, location: Any | None, now: datetime) -> ColumnElemen
     oh = OpeningHours
     when = and_(oh.start_minute <= minute, oh.end_minute > minute,
                 or_(oh.valid_from.is_(None), oh.valid_from <= today), or_(oh.valid_to.is_(None), oh.valid_to >= today))
+    # Each alternative is an EXISTS of its own, so that each reads one index; one EXISTS over an OR read neither.
     if location is not None:
-        whose = or_(and_(oh.service_id == service, or_(oh.location_id.is_(None), oh.location_id == location)),
-                    and_(oh.service_id.is_(None), oh.location_id == location))
-        return exists(select(oh.id).where(whose, when))
+        return or_(exists(select(oh.id).where(oh.service_id == service, when,
+                                              or_(oh.location_id.is_(None), oh.location_id == location))),
+                   exists(select(oh.id).where(oh.location_id == location, oh.service_id.is_(None), when)))
     sal = ServiceAtLocation
     at_its_locations = exists(select(oh.id).join(sal, sal.location_id == oh.location_id)
                               .where(sal.service_id == service, oh.service_id.is_(None), when))
     return or_(exists(select(oh.id).where(oh.service_id == service, when)), at_its_locations)
 
 
-def _filters(session: Session, query: SearchQuery, now: datetime, location: Any | None) -> list[ColumnElement[bool]]:
-    service = DirectoryService.id
+def _filters(session: Session, query: SearchQuery, now: datetime, service: Any, location: Any | None
+             ) -> list[ColumnElement[bool]]:
+    """Conditions on a service id column (and a location id column, when the search is near a point), each
+    an EXISTS that probes one index per candidate: a set of matching ids read whole cost more than the probes
+    of the few hundred candidates a box holds."""
     out: list[ColumnElement[bool]] = [DirectoryService.status == "active"]
     if query.need:
         terms = need_terms(session, query.need)
@@ -99,9 +105,12 @@ def _filters(session: Session, query: SearchQuery, now: datetime, location: Any 
                                                               DirectoryAttribute.taxonomy_term_id.in_(terms))))
     if query.language:
         lang = DirectoryLanguage
-        whose = lang.service_id == service if location is None else or_(lang.service_id == service,
-                                                                           lang.location_id == location)
-        out.append(exists(select(lang.id).where(lang.code == query.language, whose)))
+        spoken: ColumnElement[bool] = exists(select(lang.id).where(lang.service_id == service,
+                                                                   lang.code == query.language))
+        if location is not None:
+            spoken = or_(spoken, exists(select(lang.id).where(lang.location_id == location,
+                                                              lang.code == query.language)))
+        out.append(spoken)
     if query.open_now:
         out.append(_open_now(service, location, now))
     return out
@@ -110,23 +119,29 @@ def _filters(session: Session, query: SearchQuery, now: datetime, location: Any 
 def _search_near(session: Session, query: SearchQuery, now: datetime, want: int) -> list[Hit]:
     """Services nearest first, each at its nearest location, at least `want` of them when there are.
 
-    Boxes around the point grow until they hold `want` services within the box's radius: any service outside
-    that radius is further than all of them, so they are exactly the nearest. The database reads a box through
-    the latitude/longitude index; the exact distance is computed here for the rows of the box only.
+    Boxes around the point grow (20, 40, 80, 160 km) until one holds `want` services within its radius: any
+    service outside that radius is further than all of them, so they are exactly the nearest. The database
+    reads a box from the locations' band index; the exact distance is computed here, for the rows of the box
+    only. When even the widest box holds too few, the matches are few or far away: every match is read
+    (through the indexes of the filters, when there are any) and ranked the same way.
     """
     lat, lon = query.near or (0.0, 0.0)
-    filters = _filters(session, query, now, DirectoryLocation.id)
+    filters = _filters(session, query, now, ServiceAtLocation.service_id, DirectoryLocation.id)
+    base = (select(ServiceAtLocation.service_id, DirectoryLocation.id, DirectoryLocation.latitude,
+                   DirectoryLocation.longitude)
+            .join(ServiceAtLocation, ServiceAtLocation.location_id == DirectoryLocation.id)
+            .join(DirectoryService, DirectoryService.id == ServiceAtLocation.service_id)
+            .where(*filters))
     radius = FIRST_RADIUS_KM
     while True:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
-        rows = session.execute(
-            select(ServiceAtLocation.service_id, DirectoryLocation.id, DirectoryLocation.latitude,
-                   DirectoryLocation.longitude)
-            .join(DirectoryLocation, DirectoryLocation.id == ServiceAtLocation.location_id)
-            .join(DirectoryService, DirectoryService.id == ServiceAtLocation.service_id)
-            .where(DirectoryLocation.latitude.between(min_lat, max_lat),
-                   DirectoryLocation.longitude.between(min_lon, max_lon), *filters)
-        ).all()
+        if radius > WIDEST_BOX_KM:
+            rows = session.execute(base.where(DirectoryLocation.latitude.is_not(None))).all()
+            radius = MAX_DISTANCE_KM
+        else:
+            min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+            rows = session.execute(base.where(DirectoryLocation.band.in_(bands(min_lat, max_lat)),
+                                              DirectoryLocation.longitude.between(min_lon, max_lon),
+                                              DirectoryLocation.latitude.between(min_lat, max_lat))).all()
         best: dict[str, tuple[float, str]] = {}
         for service_id, location_id, la, lo in rows:
             if la is None or lo is None:
@@ -136,7 +151,7 @@ def _search_near(session: Session, query: SearchQuery, now: datetime, want: int)
                 best[service_id] = (d, location_id)
         if len(best) >= want or radius >= MAX_DISTANCE_KM:
             break
-        radius = min(radius * 4, MAX_DISTANCE_KM)
+        radius *= 2
     ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[0]))
     return [Hit(sid, lid, round(d, 3)) for sid, (d, lid) in ranked[:want]]
 
@@ -152,7 +167,7 @@ def search_services(session: Session, *, principal: Principal, query: SearchQuer
         hits = _search_near(session, query, now, want)[offset:]
     else:
         ids = session.scalars(
-            select(DirectoryService.id).where(*_filters(session, query, now, None))
+            select(DirectoryService.id).where(*_filters(session, query, now, DirectoryService.id, None))
             .order_by(DirectoryService.name, DirectoryService.id).offset(offset).limit(query.per_page + 1)
         ).all()
         hits = [Hit(sid, None, None) for sid in ids]

@@ -17,12 +17,13 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import JSON, delete, insert, select
+from sqlalchemy import JSON, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal
 from crossroads.directory import hsds
+from crossroads.directory.geo import latitude_band
 from crossroads.directory.hours import weekly_intervals
 from crossroads.directory.models import (
     DirectoryAttribute,
@@ -50,6 +51,10 @@ MODELS: dict[str, Any] = {
 # Kinds whose records stand on their own; the others are replaced with their parents.
 _ENTITIES = ("taxonomy", "taxonomy_term", "organization", "location", "service")
 _CHUNK = 2000
+# Imports of at least this many records refresh the planner's statistics of the tables searched.
+_ANALYZE_FROM = 1000
+_ANALYZED = ("directory_services", "directory_locations", "directory_service_at_locations", "directory_attributes",
+             "directory_languages", "directory_opening_hours", "directory_taxonomy_terms")
 
 Progress = Callable[[str, int], None]
 
@@ -105,8 +110,9 @@ def _columns(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     elif kind == "service":
         row.update(name=_text(rec["name"], 500), status=rec["status"])
     elif kind == "location":
-        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"],
-                   latitude=rec.get("latitude"), longitude=rec.get("longitude"))
+        lat = rec.get("latitude")
+        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"], latitude=lat,
+                   longitude=rec.get("longitude"), band=latitude_band(lat) if lat is not None else None)
     elif kind == "language":
         row["code"] = hsds.language_code(rec["code"]) if isinstance(rec.get("code"), str) else None
     elif kind == "attribute":
@@ -229,8 +235,8 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
         for chunk in _chunks(stale):
             session.execute(delete(MODELS[kind]).where(MODELS[kind].id.in_(chunk)))
             existing[kind].difference_update(chunk)
-    schedule_ids = list(bundle.records["schedule"])
-    for chunk in _chunks(schedule_ids):
+    # Hours are derived again for every schedule of the file; only schedules already there have any.
+    for chunk in _chunks(sorted(existing["schedule"])):
         session.execute(delete(OpeningHours).where(OpeningHours.schedule_id.in_(chunk)))
     for kind in hsds.KINDS:
         records = bundle.records[kind]
@@ -246,6 +252,11 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
     for chunk in _chunks(hours):
         session.execute(insert(OpeningHours), list(chunk))
     session.flush()
+    if bundle.count() >= _ANALYZE_FROM:
+        # A large import changes the tables' shape: without fresh statistics PostgreSQL planned a search by need
+        # and language with nested scans that took minutes (autovacuum analyses later, SQLite never by itself).
+        for table in _ANALYZED:
+            session.execute(text(f"ANALYZE {table}"))
     result = ImportResult(counts=bundle.counts(), skipped=skipped)
     record_event(session, actor=actor, action="directory.import", entity_type="directory",
                  details={"file": PurePath(source).name[:200], "counts": result.counts, "skipped": len(skipped)},

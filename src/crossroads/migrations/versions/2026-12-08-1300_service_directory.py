@@ -87,12 +87,13 @@ def upgrade() -> None:
     sa.Column('location_type', sa.String(length=20), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('band', sa.SmallInteger(), nullable=True),
     sa.Column('record', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['directory_organizations.id'], name=op.f('fk_directory_locations_organization_id_directory_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_locations'))
     )
     with op.batch_alter_table('directory_locations', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_locations_lat_lon', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_directory_locations_band', ['band', 'longitude', 'latitude', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_locations_organization_id'), ['organization_id'], unique=False)
 
     op.create_table('directory_services',
@@ -304,7 +305,7 @@ def downgrade() -> None:
     op.drop_table('directory_services')
     with op.batch_alter_table('directory_locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_locations_organization_id'))
-        batch_op.drop_index('ix_directory_locations_lat_lon')
+        batch_op.drop_index('ix_directory_locations_band')
 
     op.drop_table('directory_locations')
     with op.batch_alter_table('directory_taxonomy_terms', schema=None) as batch_op:
