@@ -82,6 +82,8 @@ def test_refer_with_consent_and_close_the_loop(new_context, referral_case):
     partner.set_viewport_size({"width": 390, "height": 844})
     log_in(partner, PARTNER)
     partner.goto("/referrals/inbox")
+    expect(partner.locator(f'li.card[data-referral="{reference}"]')).to_contain_text("sent")
+    assert partner.evaluate("document.documentElement.scrollWidth") <= 390
     partner.get_by_role("link", name=reference).click()
     shared = partner.locator("dl.shared")
     expect(shared.locator('[data-field="person.given_name"]')).to_have_text(referral_case["given_name"])
