@@ -139,6 +139,10 @@ class TestPartner:
         assert seen["outcome"] == "service_provided" and seen["outcome_note"] == "Residence permit filed"
         assert seen["accepted_at"] and seen["started_at"] and seen["completed_at"]
         assert _outbox(db, "referral.accepted") == 1 and _outbox(db, "referral.completed") == 1
+        timeline = client.get(f"/api/v1/cases/{scene.case.id}/timeline", headers=cw).json()
+        told = [e["description"] for e in timeline["items"] if e["action"].startswith("case.referral_")]
+        assert told == ["referral sent", "referral accepted", "referral started",
+                        f"referral {referral.reference} completed: service provided"]
 
     def test_decline_needs_a_reason(self, client, db, headers, scene):
         referral = rf.referral(db, scene)

@@ -184,6 +184,17 @@ def _audit(session: Session, principal: Principal, referral: Referral, action: s
                  office_id=referral.office_id, details={"state": referral.state.value, **details})
 
 
+_PAST = {"send": "sent", "accept": "accepted", "decline": "declined", "start": "started", "complete": "completed",
+         "no_show": "no_show", "close": "closed"}
+
+
+def _on_case(session: Session, principal: Principal, referral: Referral, step: str, **details: Any) -> None:
+    """The step in the case's own history too, so that its timeline tells the referral's story."""
+    record_event(session, actor=principal, action=f"case.referral_{_PAST[step]}", entity_type="case",
+                 entity_id=referral.case_id, office_id=referral.office_id,
+                 details={"referral": str(referral.id), "reference": referral.reference, **details})
+
+
 def _move(session: Session, principal: Principal, referral: Referral, name: str) -> datetime:
     step = lifecycle.step(name)
     if side_of(principal, referral) is not step.side:
@@ -212,6 +223,7 @@ def send_referral(session: Session, *, principal: Principal, referral_id: uuid.U
         referral.due_at = now + timedelta(hours=referral.acknowledgement_hours)
     session.flush()
     _audit(session, principal, referral, "referral.send", categories=referral.categories)
+    _on_case(session, principal, referral, "send")
     _tell_receiver(session, referral, "referral.received", "referral.received")
     return referral
 
@@ -234,6 +246,7 @@ def respond(session: Session, *, principal: Principal, referral_id: uuid.UUID, s
         details["outcome"] = complete.outcome.value
     session.flush()
     _audit(session, principal, referral, f"referral.{step}", **details)
+    _on_case(session, principal, referral, step, **details)
     code = {"accept": "referral.accepted", "decline": "referral.declined", "complete": "referral.completed"}.get(step)
     if code:
         _tell_referrer(session, referral, code)

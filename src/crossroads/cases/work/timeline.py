@@ -72,6 +72,11 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "case.link": lambda d: f"linked to another case ({d.get('kind', '?').replace('_', ' ')})",
     "case.unlink": lambda d: f"link to another case removed ({d.get('kind', '?').replace('_', ' ')})",
     "case.links_read": lambda d: "linked cases viewed",
+    # Written by referrals (crossroads.referrals.service) as the receiver answers.
+    "case.referral_declined": lambda d: f"referral {d.get('reference', '?')} declined: "
+                                        f"{d.get('reason', '?').replace('_', ' ')}",
+    "case.referral_completed": lambda d: f"referral {d.get('reference', '?')} completed: "
+                                         f"{d.get('outcome', '?').replace('_', ' ')}",
 }
 
 
