@@ -14,6 +14,7 @@ from crossroads.directory.models import (
     DirectoryPhone,
     DirectoryService,
     OpeningHours,
+    ServiceAtLocation,
     TaxonomyTerm,
 )
 from tests.auth.test_policy_matrix import row_counts
@@ -111,6 +112,23 @@ class TestReimport:
         assert db.get(DirectoryPhone, "ph-legal-tunis") is None
         assert db.get(DirectoryLanguage, "lang-legal-tunis-fr") is None
         assert db.scalar(select(func.count()).select_from(DirectoryService)) == 4
+
+    def test_a_moved_location_moves_every_service_there(self, db):
+        df.directory(db)
+        # Only the organization and its locations: the services at Tunis are not in this file.
+        df.import_data(db, [{"id": "org-tunis-aid", "name": "Tunis Legal Aid", "description": "Lawyers for migrants.",
+                             "website": "https://aid.example.org",
+                             "locations": [{"id": "loc-tunis", "location_type": "physical", "name": "Tunis office",
+                                            "latitude": df.SFAX[0], "longitude": df.SFAX[1]}]}])
+        db.expire_all()
+        moved = db.scalars(select(ServiceAtLocation).where(ServiceAtLocation.location_id == "loc-tunis")).all()
+        assert {(s.latitude, s.longitude, s.band) for s in moved} == {(df.SFAX[0], df.SFAX[1], 138)}
+        assert len(moved) == 2
+
+    def test_services_at_locations_carry_their_location_s_place(self, db):
+        df.directory(db)
+        sal = db.get(ServiceAtLocation, "sal-health-agadez")
+        assert (sal.latitude, sal.longitude, sal.band) == (df.AGADEZ[0], df.AGADEZ[1], 67)
 
     def test_import_is_audited_with_counts(self, db):
         df.directory(db)

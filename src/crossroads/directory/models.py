@@ -59,10 +59,6 @@ class DirectoryOrganization(Base):
 
 class DirectoryLocation(Base):
     __tablename__ = "directory_locations"
-    # Nearest-first search reads a box as a range of longitude in each band of latitude it spans (geo.py), from
-    # this index alone: a range of latitude alone would read every location around the world at that latitude.
-    __table_args__ = (Index("ix_directory_locations_band", "band", "longitude", "latitude", "id"),)
-
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(
         ID, ForeignKey("directory_organizations.id", ondelete="CASCADE"), index=True)
@@ -70,8 +66,6 @@ class DirectoryLocation(Base):
     location_type: Mapped[str] = mapped_column(String(20))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    # The band of latitude (geo.latitude_band) the location is in; None without coordinates.
-    band: Mapped[int | None] = mapped_column(SmallInteger)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -90,12 +84,23 @@ class DirectoryService(Base):
 
 
 class ServiceAtLocation(Base):
+    """A service offered at one location. It carries its location's coordinates (kept equal by every import,
+    transfer.py) so that nearest-first search reads a box from one index of this table, without a join: a box
+    is a range of longitude in each band of latitude it spans (geo.py); a range of latitude alone would read
+    every location around the world at that latitude."""
+
     __tablename__ = "directory_service_at_locations"
-    __table_args__ = (Index("ix_directory_service_at_locations_location_service", "location_id", "service_id"),)
+    __table_args__ = (Index("ix_directory_service_at_locations_location_service", "location_id", "service_id"),
+                      Index("ix_directory_service_at_locations_band", "band", "longitude", "latitude", "service_id",
+                            "location_id"))
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     service_id: Mapped[str] = mapped_column(ID, ForeignKey("directory_services.id", ondelete="CASCADE"), index=True)
     location_id: Mapped[str] = mapped_column(ID, ForeignKey("directory_locations.id", ondelete="CASCADE"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # The band of latitude (geo.latitude_band); None without coordinates.
+    band: Mapped[int | None] = mapped_column(SmallInteger)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

@@ -121,27 +121,26 @@ def _search_near(session: Session, query: SearchQuery, now: datetime, want: int)
 
     Boxes around the point grow (20, 40, 80, 160 km) until one holds `want` services within its radius: any
     service outside that radius is further than all of them, so they are exactly the nearest. The database
-    reads a box from the locations' band index; the exact distance is computed here, for the rows of the box
-    only. When even the widest box holds too few, the matches are few or far away: every match is read
-    (through the indexes of the filters, when there are any) and ranked the same way.
+    reads a box from the band index of the services at locations; the exact distance is computed here, for
+    the rows of the box only. When even the widest box holds too few, the matches are few or far away: every
+    match is read (through the indexes of the filters, when there are any) and ranked the same way.
     """
     lat, lon = query.near or (0.0, 0.0)
-    filters = _filters(session, query, now, ServiceAtLocation.service_id, DirectoryLocation.id)
-    base = (select(ServiceAtLocation.service_id, DirectoryLocation.id, DirectoryLocation.latitude,
-                   DirectoryLocation.longitude)
-            .join(ServiceAtLocation, ServiceAtLocation.location_id == DirectoryLocation.id)
-            .join(DirectoryService, DirectoryService.id == ServiceAtLocation.service_id)
+    sal = ServiceAtLocation
+    filters = _filters(session, query, now, sal.service_id, sal.location_id)
+    base = (select(sal.service_id, sal.location_id, sal.latitude, sal.longitude)
+            .join(DirectoryService, DirectoryService.id == sal.service_id)
             .where(*filters))
     radius = FIRST_RADIUS_KM
     while True:
         if radius > WIDEST_BOX_KM:
-            rows = session.execute(base.where(DirectoryLocation.latitude.is_not(None))).all()
+            rows = session.execute(base.where(sal.latitude.is_not(None))).all()
             radius = MAX_DISTANCE_KM
         else:
             min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
-            rows = session.execute(base.where(DirectoryLocation.band.in_(bands(min_lat, max_lat)),
-                                              DirectoryLocation.longitude.between(min_lon, max_lon),
-                                              DirectoryLocation.latitude.between(min_lat, max_lat))).all()
+            rows = session.execute(base.where(sal.band.in_(bands(min_lat, max_lat)),
+                                              sal.longitude.between(min_lon, max_lon),
+                                              sal.latitude.between(min_lat, max_lat))).all()
         best: dict[str, tuple[float, str]] = {}
         for service_id, location_id, la, lo in rows:
             if la is None or lo is None:

@@ -110,9 +110,8 @@ def _columns(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     elif kind == "service":
         row.update(name=_text(rec["name"], 500), status=rec["status"])
     elif kind == "location":
-        lat = rec.get("latitude")
-        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"], latitude=lat,
-                   longitude=rec.get("longitude"), band=latitude_band(lat) if lat is not None else None)
+        row.update(name=_text(rec.get("name"), 500), location_type=rec["location_type"],
+                   latitude=rec.get("latitude"), longitude=rec.get("longitude"))
     elif kind == "language":
         row["code"] = hsds.language_code(rec["code"]) if isinstance(rec.get("code"), str) else None
     elif kind == "attribute":
@@ -154,6 +153,28 @@ def _write(session: Session, kind: str, rows: list[dict[str, Any]], existing: se
         _execute_many(session, f"UPDATE {table.name} SET {assignments} WHERE id = {placeholder}", old)  # noqa: S608
 
 
+def _place(latitude: float | None, longitude: float | None) -> dict[str, Any]:
+    """The coordinates a service at a location carries: its location's, and their band of latitude."""
+    if latitude is None or longitude is None:
+        return {"latitude": None, "longitude": None, "band": None}
+    return {"latitude": latitude, "longitude": longitude, "band": latitude_band(latitude)}
+
+
+def _places(session: Session, bundle: hsds.Bundle) -> dict[str, dict[str, Any]]:
+    """The place of every location the file's services at locations name, from the file or the directory."""
+    in_file = bundle.records["location"]
+    named = {rec["location_id"] for rec in bundle.records["service_at_location"].values()}
+    places = {lid: _place(in_file[lid].get("latitude"), in_file[lid].get("longitude"))
+              for lid in named if lid in in_file}
+    elsewhere = sorted(named - places.keys())
+    for chunk in _chunks(elsewhere):
+        for lid, lat, lon in session.execute(select(DirectoryLocation.id, DirectoryLocation.latitude,
+                                                    DirectoryLocation.longitude)
+                                             .where(DirectoryLocation.id.in_(chunk))):
+            places[lid] = _place(lat, lon)
+    return places
+
+
 def _ids_of(session: Session, kind: str, ids: list[str]) -> set[str]:
     model = MODELS[kind]
     found: set[str] = set()
@@ -163,8 +184,8 @@ def _ids_of(session: Session, kind: str, ids: list[str]) -> set[str]:
 
 
 def _stale_children(session: Session, existing: dict[str, set[str]], bundle: hsds.Bundle, kind: str) -> list[str]:
-    """Rows of `kind` under a record this import rewrites that the file no longer has. Only records already in
-    the directory can have rows there: a first import asks nothing."""
+    """Rows of `kind` nested in a record this import rewrites that the file no longer has. Only records already
+    in the directory can have rows there: a first import asks nothing."""
     model = MODELS[kind]
     stale: set[str] = set()
     if kind == "attribute":
@@ -173,9 +194,11 @@ def _stale_children(session: Session, existing: dict[str, set[str]], bundle: hsd
                 stale.update(session.scalars(select(model.id).where(model.link_entity == entity,
                                                                     model.link_id.in_(chunk))))
     else:
-        for name, target in hsds.REFS[kind].items():
-            if name not in model.__table__.c:
-                continue
+        # Only the records a kind is nested in own it (a service its services at locations); a location that
+        # services at locations merely name does not.
+        owners = {(parent, fk) for parent, fields in hsds.CHILDREN.items() for child, fk in fields.values()
+                  if child == kind}
+        for target, name in sorted(owners):
             column = model.__table__.c[name]
             for chunk in _chunks(sorted(existing[target])):
                 stale.update(session.scalars(select(model.id).where(column.in_(chunk))))
@@ -245,9 +268,21 @@ def import_bundle(session: Session, *, bundle: hsds.Bundle, actor: Principal | N
         rows = [_columns(kind, rec) for rec in records.values()]
         if kind == "taxonomy_term":
             rows = _parents_first(rows)
+        elif kind == "service_at_location":
+            places = _places(session, bundle)
+            for row in rows:
+                row.update(places[row["location_id"]])
         _write(session, kind, rows, existing[kind])
         if progress is not None:
             progress(kind, len(rows))
+    # A location the directory already had may have moved: every service there, in the file or not, moves too.
+    moved = [(*_place(rec.get("latitude"), rec.get("longitude")).values(), lid)
+             for lid, rec in bundle.records["location"].items() if lid in existing["location"]]
+    if moved:
+        placeholder = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+        _execute_many(session, f"UPDATE directory_service_at_locations SET latitude = {placeholder}, "  # noqa: S608
+                               f"longitude = {placeholder}, band = {placeholder} WHERE location_id = {placeholder}",
+                      moved)
     hours = _opening_hours(bundle, session)
     for chunk in _chunks(hours):
         session.execute(insert(OpeningHours), list(chunk))

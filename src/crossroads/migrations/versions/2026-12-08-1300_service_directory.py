@@ -87,13 +87,11 @@ def upgrade() -> None:
     sa.Column('location_type', sa.String(length=20), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
-    sa.Column('band', sa.SmallInteger(), nullable=True),
     sa.Column('record', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['directory_organizations.id'], name=op.f('fk_directory_locations_organization_id_directory_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_locations'))
     )
     with op.batch_alter_table('directory_locations', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_locations_band', ['band', 'longitude', 'latitude', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_locations_organization_id'), ['organization_id'], unique=False)
 
     op.create_table('directory_services',
@@ -130,12 +128,16 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=250), nullable=False),
     sa.Column('service_id', sa.String(length=250), nullable=False),
     sa.Column('location_id', sa.String(length=250), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('band', sa.SmallInteger(), nullable=True),
     sa.Column('record', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['location_id'], ['directory_locations.id'], name=op.f('fk_directory_service_at_locations_location_id_directory_locations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['service_id'], ['directory_services.id'], name=op.f('fk_directory_service_at_locations_service_id_directory_services'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_service_at_locations'))
     )
     with op.batch_alter_table('directory_service_at_locations', schema=None) as batch_op:
+        batch_op.create_index('ix_directory_service_at_locations_band', ['band', 'longitude', 'latitude', 'service_id', 'location_id'], unique=False)
         batch_op.create_index('ix_directory_service_at_locations_location_service', ['location_id', 'service_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_service_at_locations_service_id'), ['service_id'], unique=False)
 
@@ -290,6 +292,7 @@ def downgrade() -> None:
     with op.batch_alter_table('directory_service_at_locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_service_at_locations_service_id'))
         batch_op.drop_index('ix_directory_service_at_locations_location_service')
+        batch_op.drop_index('ix_directory_service_at_locations_band')
 
     op.drop_table('directory_service_at_locations')
     with op.batch_alter_table('directory_attributes', schema=None) as batch_op:
@@ -305,7 +308,6 @@ def downgrade() -> None:
     op.drop_table('directory_services')
     with op.batch_alter_table('directory_locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_locations_organization_id'))
-        batch_op.drop_index('ix_directory_locations_band')
 
     op.drop_table('directory_locations')
     with op.batch_alter_table('directory_taxonomy_terms', schema=None) as batch_op:
