@@ -70,3 +70,33 @@ class TestDefaultLocale:
     def test_a_language_not_offered_is_refused(self):
         with pytest.raises(ValidationError, match="must be one of en, fr, ar, es"):
             Settings(default_locale="de")
+
+
+class TestEmail:
+    def production(self, tmp_path, **values) -> Settings:
+        from crossroads.disclosure.engine.exchange import generate_signing_key, signing_key_text
+
+        return settings(tmp_path, secret_key="s" * 40, exchange_signing_key=signing_key_text(generate_signing_key()),
+                        audit_signing_key=private_key_text(KEY), **values)
+
+    def test_without_email_no_sender_is_needed(self, tmp_path):
+        self.production(tmp_path).check_production()
+
+    def test_email_without_a_sender_address_is_refused(self, tmp_path):
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_MAIL_FROM"):
+            self.production(tmp_path, smtp_host="smtp.agency.example", base_url="https://crossroads.example"
+                            ).check_production()
+
+    def test_email_without_a_base_url_is_refused(self, tmp_path):
+        with pytest.raises(InsecureSettingsError, match="CROSSROADS_BASE_URL"):
+            self.production(tmp_path, smtp_host="smtp.agency.example", mail_from="crossroads@agency.example"
+                            ).check_production()
+
+    def test_email_with_both(self, tmp_path):
+        self.production(tmp_path, smtp_host="smtp.agency.example", mail_from="crossroads@agency.example",
+                        base_url="https://crossroads.example").check_production()
+
+    def test_webhooks_over_plain_http_only_outside_production_or_when_allowed(self, tmp_path):
+        assert not self.production(tmp_path).webhook_http_allowed()
+        assert self.production(tmp_path, webhook_allow_http=True).webhook_http_allowed()
+        assert settings(tmp_path, mode="demo").webhook_http_allowed()

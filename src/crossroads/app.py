@@ -19,18 +19,26 @@ from crossroads.cases.work import views as work_views
 from crossroads.cases.workflow import routes as workflow_routes
 from crossroads.cases.workflow import views as workflow_views
 from crossroads.config import Settings
+from crossroads.consent import routes as consent_routes
+from crossroads.consent import views as consent_views
 from crossroads.db.session import get_engine, new_session
 from crossroads.dedup import routes as dedup_routes
 from crossroads.dedup import views as dedup_views
+from crossroads.directory import routes as directory_routes
+from crossroads.directory import views as directory_views
 from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
 from crossroads.home import routes as home_routes
 from crossroads.home import views as home_views
 from crossroads.intake import routes as intake_routes
 from crossroads.intake import views as intake_views
+from crossroads.notify import routes as notify_routes
+from crossroads.notify import views as notify_views
 from crossroads.people import routes as people_routes
 from crossroads.programmes import routes as programme_routes
 from crossroads.programmes import views as programme_views
+from crossroads.referrals import routes as referral_routes
+from crossroads.referrals import views as referral_views
 from crossroads.web import api_docs, errors, openapi
 from crossroads.web.admission import ReadsFirst
 from crossroads.web.deps import no_control_characters
@@ -64,6 +72,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(dedup_routes.router)
     api.include_router(disclosure_routes.router)
     api.include_router(home_routes.router)
+    api.include_router(directory_routes.router)
+    api.include_router(notify_routes.router)
+    api.include_router(consent_routes.router)
+    api.include_router(referral_routes.router)
     app.include_router(api)
     app.include_router(home_views.router)
     app.include_router(auth_views.router)
@@ -74,6 +86,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(work_views.router)
     app.include_router(dedup_views.router)
     app.include_router(disclosure_views.router)
+    app.include_router(directory_views.router)
+    app.include_router(notify_views.router)
+    app.include_router(consent_views.router)
+    app.include_router(referral_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

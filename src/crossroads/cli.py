@@ -1,4 +1,4 @@
-"""The `crossroads` command: demo, serve, database, users, offices and audit."""
+"""The `crossroads` command: demo, serve, worker, database, users, offices, audit and notifications."""
 
 from __future__ import annotations
 
@@ -23,10 +23,12 @@ from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Setting
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
 from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
 from crossroads.dedup.cli import app as dedup_app
+from crossroads.directory.cli import app as directory_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import CONTROL_MESSAGE, has_control
+from crossroads.notify.cli import outbox_app, webhooks_app
 
 # Tracebacks never show local variables: they may hold a person's data.
 app = typer.Typer(
@@ -45,7 +47,10 @@ app.add_typer(people_app, name="people")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(disclosure_app, name="disclosure")
+app.add_typer(directory_app, name="directory")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(outbox_app, name="outbox")
 
 console = Console()
 err = Console(stderr=True)
@@ -127,6 +132,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from crossroads.app import create_app
     from crossroads.audit import keys
     from crossroads.audit.seal import BackgroundSealer
+    from crossroads.notify.worker import BackgroundWorker, DeliveryConfig
 
     _configure_logging()
     engine = get_engine(settings.database_url)
@@ -139,10 +145,18 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         sealer.start()
     elif key is None:
         log.warning("no audit signing key: events are recorded but not sealed until `crossroads audit seal` runs")
+    worker = None
+    if settings.notify_worker_seconds > 0:
+        worker = BackgroundWorker(engine, DeliveryConfig.from_settings(settings), every=settings.notify_worker_seconds)
+        worker.start()
+    if not settings.email_enabled():
+        log.warning("no SMTP server (CROSSROADS_SMTP_HOST): e-mail notifications wait in the outbox")
     try:
         # uvicorn's own access log prints query strings, which carry searched names; ours prints paths only.
         uvicorn.run(create_app(settings, engine), host=host, port=port, access_log=False, log_level="info")
     finally:
+        if worker is not None:
+            worker.stop()
         if sealer is not None:
             sealer.stop()
 
@@ -185,6 +199,8 @@ def demo(
         # A fresh signing key per demo: packages it issues verify only against this run's public key.
         exchange_signing_key=signing_key_text(generate_signing_key()),
         audit_signing_key_file=audit_key,
+        # Links in notifications lead back to this demo server; the outbox is delivered in-process.
+        base_url=f"http://{host}:{port}",
     )
     engine = make_engine(settings.database_url)
     with console.status("Creating the database"):
@@ -228,6 +244,43 @@ def serve(
     except InsecureSettingsError as exc:
         raise _fail(f"refusing to start: {exc}") from None
     _serve(settings, host, port)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Deliver every message due now, then exit.")] = False,
+    every: Annotated[float, typer.Option(help="Seconds between rounds when running on.", min=0.1)] = 5.0,
+) -> None:
+    """Deliver queued notifications (e-mail and webhooks), retrying failures with backoff."""
+    import time
+
+    from crossroads.notify.worker import DeliveryConfig, drain
+
+    settings = _settings()
+    _configure_logging()
+    if settings.mode == "production":
+        try:
+            settings.check_email()
+        except InsecureSettingsError as exc:
+            raise _fail(f"refusing to start: {exc}") from None
+    if not settings.secret_key:
+        # Webhook secrets are stored encrypted under it: without it every webhook would be given up on.
+        raise _fail("refusing to start: CROSSROADS_SECRET_KEY is not set; webhook secrets are encrypted with it")
+    engine = make_engine(settings.database_url)
+    config = DeliveryConfig.from_settings(settings)
+    if config.smtp is None:
+        log.warning("no SMTP server (CROSSROADS_SMTP_HOST): e-mail notifications wait in the outbox")
+    try:
+        while True:
+            done = drain(engine, config)
+            if once:
+                console.print(f"{done.sent} sent, {done.retried} to retry, {done.dead} dead")
+                return
+            time.sleep(every)
+    except KeyboardInterrupt:
+        return
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     audit_seal_seconds: float = Field(default=5.0, ge=0)
     # Where `crossroads audit verify` keeps the last head it verified (default data_dir/audit-verified-head.json).
     audit_verified_head_file: Path | None = None
+    # Notifications (notify/): where links in them point (the address users reach Crossroads at), the SMTP
+    # server e-mail goes through (none: e-mail waits in the outbox), and how deliveries are retried.
+    base_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Production sends webhooks over HTTPS only, unless this allows plain HTTP (a receiver on a private network).
+    webhook_allow_http: bool = False
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_backoff_seconds: float = Field(default=30.0, gt=0)
+    notify_backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # How often `crossroads serve` and the demo deliver due messages in a background thread, in seconds (a
+    # commit that queued a message wakes it at once); 0 leaves delivery to `crossroads worker`.
+    notify_worker_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("default_locale")
     @classmethod
@@ -91,6 +110,12 @@ class Settings(BaseSettings):
     def verified_head_file(self) -> Path:
         return self.audit_verified_head_file or self.data_dir / "audit-verified-head.json"
 
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    def webhook_http_allowed(self) -> bool:
+        return self.mode != "production" or self.webhook_allow_http
+
     def check_production(self) -> None:
         """Refuse to serve real data with a missing, short or demo secret."""
         if not self.secret_key:
@@ -107,6 +132,16 @@ class Settings(BaseSettings):
         except KeyFormatError as exc:
             raise InsecureSettingsError(f"CROSSROADS_EXCHANGE_SIGNING_KEY: {exc}") from None
         self.check_audit_keys()
+        self.check_email()
+
+    def check_email(self) -> None:
+        """Refuse to send e-mail without a sender address or with links that lead nowhere."""
+        if not self.email_enabled():
+            return
+        if not self.mail_from:
+            raise InsecureSettingsError("CROSSROADS_MAIL_FROM is not set, and CROSSROADS_SMTP_HOST sends e-mail")
+        if not self.base_url.startswith(("https://", "http://")):
+            raise InsecureSettingsError("CROSSROADS_BASE_URL is not set: e-mail links back to Crossroads need it")
 
     def check_audit_keys(self) -> None:
         """Refuse a missing or unreadable audit signing key: heads could not be signed and the trail's

@@ -12,13 +12,17 @@ from crossroads.auth import models as auth_models  # noqa: F401
 from crossroads.cases import models as case_models  # noqa: F401
 from crossroads.cases.work import models as case_work_models  # noqa: F401
 from crossroads.cases.workflow import models as case_workflow_models  # noqa: F401
+from crossroads.consent import models as consent_models  # noqa: F401
 from crossroads.db.base import Base
 from crossroads.db.migrate import migrate
 from crossroads.dedup import models as dedup_models  # noqa: F401
+from crossroads.directory import models as directory_models  # noqa: F401
 from crossroads.disclosure import models as disclosure_models  # noqa: F401
+from crossroads.notify import models as notify_models  # noqa: F401
 from crossroads.people import models as people_models  # noqa: F401
 from crossroads.programmes import models as programme_models  # noqa: F401
 from crossroads.programmes.service import ensure_all_search_indexes
+from crossroads.referrals import models as referral_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -112,3 +112,9 @@ class TestMayEditPerson:
         p = principal(role)
         office = next(iter(p.office_ids)) if own_office else uuid.uuid4()
         assert may_edit_person(p, office) is allowed
+
+
+def test_every_action_has_the_words_its_refusal_says() -> None:
+    from crossroads.auth.roles import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(Action)

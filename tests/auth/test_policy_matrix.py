@@ -34,15 +34,25 @@ from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.base import Base
 from crossroads.dedup.merges import merge_people
 from crossroads.dedup.service import activate_model
+from crossroads.directory.service import link_partner
 from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
 from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue
+from crossroads.notify import secretbox
+from crossroads.notify import service as notify
+from crossroads.notify.models import OutboxState
+from crossroads.notify.schemas import WebhookCreate
 from crossroads.programmes.service import current_version
+from crossroads.referrals import service as referrals
+from tests.conftest import TEST_SECRET
 from tests.factories import auth as af
 from tests.factories import cases as cf
+from tests.factories import consent as consent_factory
 from tests.factories import dedup as df
+from tests.factories import directory as directory_factory
 from tests.factories import people as pf
+from tests.factories import referrals as referral_factory
 from tests.factories import releases as rf
 from tests.factories import work as wf
 
@@ -246,6 +256,59 @@ OPERATIONS = [
     Operation("GET", "/disclosure/agreements/{agreement_id}/packages", "401 403 403 403 403 403 200 200 403"),
     Operation("GET", "/disclosure/packages/{package_id}/download", "401 403 403 403 403 403 200 403 403"),
     Operation("GET", "/disclosure/exchange/signer", "401 403 403 403 403 403 200 200 403"),
+    # The service directory holds no one's personal data: everyone who assists or refers people reads it, partners
+    # included; only the administrator edits it.
+    Operation("GET", "/services", "401 200 200 200 200 200 403 403 200", query={"need": "legal_aid"}),
+    Operation("GET", "/services/{service_id}", "401 200 200 200 200 200 403 403 200",
+              ids={"service_id": "directory_service_id"}),
+    Operation("PATCH", "/services/{service_id}", "401 403 403 403 403 403 403 403 200",
+              ids={"service_id": "directory_service_id"}, body=lambda r: {"acknowledgement_hours": 48}),
+    Operation("GET", "/directory/needs", "401 200 200 200 200 200 403 403 200"),
+    Operation("PATCH", "/directory/organizations/{organization_id}", "401 403 403 403 403 403 403 403 200",
+              ids={"organization_id": "directory_organization_id"},
+              body=lambda r: {"partner_organisation_id": r["partner_org_id"]}),
+    # Notifications: webhook subscriptions and the outbox are the administrator's.
+    Operation("GET", "/webhooks", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/webhooks", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"organisation_id": r["partner_org_id"], "url": "https://partner.example/hooks"}),
+    Operation("PATCH", "/webhooks/{subscription_id}", "401 403 403 403 403 403 403 403 200",
+              body=lambda r: {"active": False}),
+    Operation("POST", "/webhooks/{subscription_id}/rotate-secret", "401 403 403 403 403 403 403 403 200"),
+    Operation("GET", "/outbox", "401 403 403 403 403 403 403 403 200", query={"state": "dead"}),
+    Operation("POST", "/outbox/{outbox_id}/retry", "401 403 403 403 403 403 403 403 200"),
+    # Consent: recorded, read and revoked by those who assist the person, in the person's offices.
+    Operation("POST", "/people/{person_id}/consents", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: consent_factory.consent_payload(r["partner_org_id"])),
+    Operation("GET", "/people/{person_id}/consents", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/consents/{consent_id}/revoke", "401 200 404 200 404 403 403 403 403",
+              body=lambda r: {"reason": "Withdrawn at the person's request"}),
+    # Referrals: made and sent by the case's office; answered, and their consented data read, by the partner they
+    # are addressed to; the referring side reads but never answers for the partner (403), other offices see
+    # nothing (404). Measured by supervisors.
+    Operation("POST", "/referrals", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"case_id": r["case_id"], "service_id": "svc-legal-tunis", "purpose": "legal_assistance",
+                              "categories": ["identity"]}),
+    Operation("GET", "/referrals", "401 200 200 200 200 403 403 403 403"),
+    Operation("GET", "/referrals/inbox", "401 200 200 200 200 200 403 403 403"),
+    Operation("GET", "/referrals/analytics", "401 403 403 200 200 403 403 403 403"),
+    Operation("GET", "/referrals/{referral_id}", "401 200 404 200 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("GET", "/referrals/{referral_id}/shared", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/send", "401 200 404 200 404 403 403 403 403",
+              ids={"referral_id": "draft_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/accept", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/decline", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "sent_referral_id"}, body=lambda r: {"reason": "no_capacity"}),
+    Operation("POST", "/referrals/{referral_id}/start", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/complete", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}, body=lambda r: {"outcome": "service_provided"}),
+    Operation("POST", "/referrals/{referral_id}/no-show", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
+    Operation("POST", "/referrals/{referral_id}/close", "401 403 404 403 404 200 403 403 403",
+              ids={"referral_id": "accepted_referral_id"}),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -338,6 +401,28 @@ def records(module_db):
     package = agreements.issue_package(db, principal=preparer, agreement_id=agreement.id,
                                        data=PackageIssue(release_id=approved.id), signing_key_text=signing_key)
 
+    # The service directory.
+    directory_factory.directory(db)
+
+    # Notifications: a partner's webhook, and a message that gave up.
+    subscription, _ = notify.create_webhook(db, principal=None, data=WebhookCreate(
+        organisation_id=world.partner_org.id, url="https://partner.example/hooks"),
+        key=secretbox.box_key(TEST_SECRET), allow_http=False)
+    dead = notify.enqueue_email(db, recipient_user_id=world.users["partner"].id, message_code="referral.received",
+                                params={"reference": "REF-2026-000001", "path": "/referrals/1"})
+    dead.state, dead.attempts, dead.last_error = OutboxState.DEAD, 8, "HTTP 500"
+
+    # A consent to share the person's identity with the partner, and referrals of the case to the partner's legal
+    # aid service: a draft, one sent, one accepted.
+    consent = consent_factory.consent(db, cw_a, person.id, world.partner_org.id)
+    link_partner(db, principal=world.principal(db, "admin"), organization_id="org-tunis-aid",
+                 partner_organisation_id=world.partner_org.id)
+    referral_scene = referral_factory.Scene(person, case, cw_a)
+    draft_referral = referral_factory.referral(db, referral_scene, send=False, categories=["identity"])
+    sent_referral = referral_factory.referral(db, referral_scene, categories=["identity"])
+    accepted_referral = referral_factory.referral(db, referral_scene, categories=["identity"])
+    referrals.respond(db, principal=world.principal(db, "partner"), referral_id=accepted_referral.id, step="accept")
+
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
@@ -364,6 +449,10 @@ def records(module_db):
         "approved_id": str(approved.id), "release_file": "release.csv", "agreement_id": str(agreement.id),
         "spare_public_key": exchange.public_key_text(exchange.generate_recipient_key()),
         "package_id": str(package.id),
+        "directory_service_id": "svc-legal-tunis", "directory_organization_id": "org-tunis-aid",
+        "subscription_id": str(subscription.id), "outbox_id": dead.id,
+        "consent_id": str(consent.id), "draft_referral_id": str(draft_referral.id),
+        "sent_referral_id": str(sent_referral.id), "accepted_referral_id": str(accepted_referral.id),
     }
 
 

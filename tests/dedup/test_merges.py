@@ -75,6 +75,7 @@ class TestMergePeople:
         assert event.details == {
             "merge": merge.id, "survivor": str(survivor.id), "merged": str(merged.id),
             "merged_office": str(merged.office_id), "candidate": None, "cases": 1, "names": 1, "documents": 1,
+            "consents": 0, "referrals": 0,
             "names_added": 1, "phone_copied": True, "household_moved": True}
         assert "Hussain" not in str(event.details) and "+249" not in str(event.details)
 

@@ -46,6 +46,7 @@ class TestHomePage:
         page = client.get("/")
         assert page.status_code == 200
         assert 'id="partner"' in page.text and "referral" in page.text
+        assert '<a href="/referrals/inbox">' in page.text and '<a href="/directory">' in page.text
         assert '<a href="/">Home</a>' in page.text and "Log out" in page.text
         assert "your role may not" not in page.text
 

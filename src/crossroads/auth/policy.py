@@ -36,6 +36,16 @@ _REGISTRY = frozenset(
         Action.DEDUP_CHECK,
         # Cases are opened under a programme and filled in on its form.
         Action.PROGRAMME_READ,
+        # Whoever registers a person records and revokes their consent to share it.
+        Action.CONSENT_READ,
+        Action.CONSENT_RECORD,
+        Action.CONSENT_REVOKE,
+        # Finding the service a person needs is part of assisting them.
+        Action.DIRECTORY_READ,
+        # Referring a case, and answering referrals addressed to one's office from another office.
+        Action.REFERRAL_READ,
+        Action.REFERRAL_MANAGE,
+        Action.REFERRAL_RESPOND,
     }
 )
 
@@ -46,19 +56,23 @@ _RELEASES = frozenset({Action.RELEASE_READ, Action.RELEASE_DOWNLOAD})
 # Least privilege: only the roles that assist people see identities. Partners see nothing of the
 # registry until a referral shares consented fields, not even its programmes' forms and workflows, which
 # name the sensitive fields a case holds; data officers and the DPO work on de-identified data and on the
-# audit trail, and read the programmes whose fields a dataset offers; administrators manage accounts and
-# programmes, not cases.
+# audit trail, and read the programmes whose fields a dataset offers; administrators manage accounts,
+# programmes and the service directory, not cases. The directory holds no one's personal data: partners read
+# it too, to refer onward, but only administrators import it and edit it.
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
     # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
     # Deciding that two records are one person, and merging them, is a supervisor's call.
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
-                                  Action.DEDUP_MERGE},
-    Role.PARTNER: frozenset(),
+                                  Action.DEDUP_MERGE, Action.REFERRAL_ANALYTICS},
+    # A partner reads its organisation's referral inbox and answers it; what it reads of a person is only
+    # what their consent in force shares (referrals.service), never the registry.
+    Role.PARTNER: frozenset({Action.DIRECTORY_READ, Action.REFERRAL_READ, Action.REFERRAL_RESPOND}),
     Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE, Action.PROGRAMME_READ},
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
                            Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
-    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE}),
+    Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
+                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE, Action.NOTIFY_MANAGE}),
 }
 
 
@@ -257,6 +271,27 @@ def require_release_decider(principal: Principal, prepared_by: uuid.UUID) -> Non
     if not may_decide_release(principal, prepared_by):
         raise Forbidden("a release must be approved by someone other than the person who prepared it",
                         field="release_id")
+
+
+def referrals_made_scope(principal: Principal) -> ColumnElement[bool]:
+    """Referrals made from one of the user's offices, which any colleague there may follow."""
+    if not principal.may(Action.REFERRAL_MANAGE) or not principal.office_ids:
+        return false()
+    return _table("referrals").c.office_id.in_(principal.office_ids)
+
+
+def referrals_received_scope(principal: Principal) -> ColumnElement[bool]:
+    """Referrals addressed to the user's side and sent (a draft is the referrer's alone): a partner's
+    organisation for external referrals, one of the user's offices for internal ones."""
+    if not principal.may(Action.REFERRAL_RESPOND):
+        return false()
+    referrals = _table("referrals")
+    sent = referrals.c.state != "draft"
+    if principal.role is Role.PARTNER:
+        return and_(sent, referrals.c.kind == "external", referrals.c.to_organisation_id == principal.organisation_id)
+    if not principal.office_ids:
+        return false()
+    return and_(sent, referrals.c.kind == "internal", referrals.c.to_office_id.in_(principal.office_ids))
 
 
 def incoming_transfers_scope(principal: Principal) -> ColumnElement[bool]:

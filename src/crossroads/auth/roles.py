@@ -46,6 +46,19 @@ class Action(StrEnum):
     LEDGER_READ = "ledger.read"
     AGREEMENT_MANAGE = "agreement.manage"
     EXCHANGE_ISSUE = "exchange.issue"
+    DIRECTORY_READ = "directory.read"
+    DIRECTORY_MANAGE = "directory.manage"
+    # Webhook subscriptions and the notification outbox.
+    NOTIFY_MANAGE = "notify.manage"
+    # A person's consents to share their data: read, record, revoke.
+    CONSENT_READ = "consent.read"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_REVOKE = "consent.revoke"
+    # Referrals: made and sent by the referring office, answered by the receiving side, measured by supervisors.
+    REFERRAL_READ = "referral.read"
+    REFERRAL_MANAGE = "referral.manage"
+    REFERRAL_RESPOND = "referral.respond"
+    REFERRAL_ANALYTICS = "referral.analytics"
 
 
 class OrganisationKind(StrEnum):
@@ -87,4 +100,14 @@ ACTION_LABELS = {
     Action.LEDGER_READ: N_("read the privacy budget ledger"),
     Action.AGREEMENT_MANAGE: N_("manage data-sharing agreements"),
     Action.EXCHANGE_ISSUE: N_("issue exchange packages"),
+    Action.DIRECTORY_READ: N_("search the service directory"),
+    Action.DIRECTORY_MANAGE: N_("manage the service directory"),
+    Action.NOTIFY_MANAGE: N_("manage notifications and webhooks"),
+    Action.CONSENT_READ: N_("read consents"),
+    Action.CONSENT_RECORD: N_("record consent"),
+    Action.CONSENT_REVOKE: N_("revoke consent"),
+    Action.REFERRAL_READ: N_("read referrals"),
+    Action.REFERRAL_MANAGE: N_("make referrals"),
+    Action.REFERRAL_RESPOND: N_("answer referrals"),
+    Action.REFERRAL_ANALYTICS: N_("see referral analytics"),
 }

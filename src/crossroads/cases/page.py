@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,11 @@ from crossroads.programmes import service as programmes
 from crossroads.programmes.config import ProgrammeConfig
 from crossroads.web.forms import first_error
 from crossroads.web.templating import render
+
+# Sections that domains above cases add to the page, each with its own template included by the page (referrals):
+# a function of the session, the principal and the case, returning the context its template reads. Cases
+# cannot import those domains; they register here when imported.
+SECTIONS: list[Callable[[Session, Principal, Case], dict[str, Any]]] = []
 
 
 def _names(session: Session, case: Case) -> tuple[dict, dict, list, list]:
@@ -98,6 +104,8 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
         "service_labels": {s.code: s.label for s in config.services},
     }
     context.update(case_work_context(session, principal, case))
+    for section in SECTIONS:
+        context.update(section(session, principal, case))
     return render(request, "cases/detail.html", context, status_code=status_code)
 
 

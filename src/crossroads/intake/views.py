@@ -19,6 +19,7 @@ from crossroads.auth.models import Office, User
 from crossroads.auth.policy import Principal, may_edit_person, require, require_person_editor
 from crossroads.auth.roles import Action
 from crossroads.cases.service import cases_of_person
+from crossroads.consent.views import consent_section
 from crossroads.db.session import attempt
 from crossroads.dedup.merges import merges_of_person
 from crossroads.dedup.review import open_pairs_of
@@ -285,6 +286,7 @@ def _person_page(request: Request, session: Session, principal: Principal, perso
             "merges": merges_of_person(session, principal=principal, person_id=person.id),
             **_changes_context(session, principal, person),
             "open_pairs": open_pairs_of(session, principal=principal, person_id=person.id),
+            **consent_section(session, principal, person.id),
             **(extra or {}),
         },
         status_code=status_code,

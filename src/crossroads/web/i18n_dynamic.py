@@ -36,6 +36,12 @@ DYNAMIC = (
     # Organisation kinds (OrganisationKind; "partner" is above)
     N_("agency"),
     N_("government"),
+    # Notification outbox (crossroads.notify.models: OutboxState, Channel)
+    N_("pending"),
+    N_("sent"),
+    N_("dead"),
+    N_("email"),
+    N_("webhook"),
     # Case states
     N_("open"),
     # Programme names, as seeded by the foundation migration
@@ -77,6 +83,10 @@ DYNAMIC = (
     N_("a person cannot be added to their own household twice"),
     N_("only the office that registered this person, or a supervisor, may change their details"),
     N_("this record was merged into another person; edit that person instead"),
+    N_("no such webhook"),
+    N_("no such message"),
+    N_("webhooks are sent over HTTPS only"),
+    N_("only a dead message can be retried"),
     # Form validation messages raised by our validators
     N_("must be an ISO 3166-1 alpha-3 country code, e.g. SYR, ERI, AFG"),
     N_("must be an ISO 639-1 or 639-3 language code, e.g. ar, ti, prs"),
@@ -98,4 +108,29 @@ DYNAMIC = (
     N_("Refugee"),
     N_("Refugee (other)"),
     N_("Unspecified"),
+    # Referrals (crossroads.referrals: ReferralState, DeclineReason, Outcome, and the steps' buttons)
+    N_("draft"),
+    N_("sent"),
+    N_("accepted"),
+    N_("declined"),
+    N_("in_progress"),
+    N_("completed"),
+    N_("closed"),
+    N_("no_show"),
+    N_("no_capacity"),
+    N_("not_eligible"),
+    N_("outside_service_area"),
+    N_("service_not_offered"),
+    N_("person_unreachable"),
+    N_("service_provided"),
+    N_("partly_provided"),
+    N_("referred_onward"),
+    N_("person_declined"),
+    N_("Send"),
+    N_("Accept"),
+    N_("Decline"),
+    N_("Start"),
+    N_("Complete"),
+    N_("No show"),
+    N_("Close"),
 )

@@ -43,6 +43,7 @@ KINDS: dict[str, str] = {
     "notes": N_("Notes"),
     "attachments": N_("Attachments"),
     "links": N_("Linked cases"),
+    "referrals": N_("Referrals"),
     "views": N_("Views"),
     "other": N_("Other events"),
 }
@@ -56,12 +57,22 @@ _KIND_OF: dict[str, str] = {
     "case.note": "notes",
     "case.attachment_add": "attachments", "case.attachment_read": "attachments", "case.summary_read": "views",
     "case.link": "links", "case.unlink": "links",
+    "case.referral_declined": "referrals", "case.referral_completed": "referrals",
     **{action: "views" for action in VIEWS},
 }
 
 _TYPE_LABELS: dict[str | None, str] = {
     attachments.PDF: N_("PDF"), attachments.JPEG: N_("JPEG image"), attachments.PNG: N_("PNG image"),
     attachments.TEXT: N_("text file"), attachments.DOCX: N_("Word document"),
+}
+# Why a referral was declined and how it ended (crossroads.referrals.models: DeclineReason, Outcome), by code:
+# referrals sit above cases, so the timeline names their codes here.
+_REFERRAL_WORDS = {
+    "no_capacity": N_("no capacity"), "not_eligible": N_("not eligible"),
+    "outside_service_area": N_("outside the service area"), "service_not_offered": N_("service not offered"),
+    "person_unreachable": N_("person unreachable"), "other": N_("other reason"),
+    "service_provided": N_("service provided"), "partly_provided": N_("partly provided"),
+    "referred_onward": N_("referred onward"), "person_declined": N_("the person declined"),
 }
 _LINK_LABELS = {"family": N_("family"), "household": N_("household"),
                 "same_person_other_programme": N_("same person, other programme")}
@@ -192,6 +203,13 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any], Labels], Sentence]] = {
     "case.link": lambda d, names: _link(N_("Linked to another case (%(kind)s)"), d),
     "case.unlink": lambda d, names: _link(N_("Link to another case removed (%(kind)s)"), d),
     "case.summary_read": _plain(N_("Summary opened for printing")),
+    # Written by referrals (crossroads.referrals.service) as the receiver answers.
+    "case.referral_declined": lambda d, names: Sentence(
+        N_("Referral %(reference)s declined: %(reason)s"), values={"reference": str(d.get("reference", "?"))},
+        labels={"reason": (_REFERRAL_WORDS.get(str(d.get("reason")), N_("other reason")),)}),
+    "case.referral_completed": lambda d, names: Sentence(
+        N_("Referral %(reference)s completed: %(outcome)s"), values={"reference": str(d.get("reference", "?"))},
+        labels={"outcome": (_REFERRAL_WORDS.get(str(d.get("outcome")), N_("other outcome")),)}),
 }
 
 
