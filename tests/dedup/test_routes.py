@@ -183,7 +183,7 @@ class TestMergeRoutes:
         assert response.status_code == 201, response.text
         merge = response.json()
         assert merge["moved"] == {"cases": 0, "names": 0, "documents": 0, "names_added": 1, "phone_copied": False,
-                                  "household_moved": False}
+                                  "household_moved": False, "consents": 0, "referrals": 0}
         merged = client.get(f"/api/v1/people/{b.id}", headers=headers("caseworker_a")).json()
         assert merged["merged_into_id"] == str(a.id)
         undone = client.post(f"/api/v1/dedup/merges/{merge['id']}/unmerge", headers=headers("supervisor_a"))

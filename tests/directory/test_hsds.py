@@ -123,6 +123,19 @@ class TestPackage:
         assert problems == []
         assert hsds.package_files(again) == hsds.package_files(bundle)
 
+    def test_a_formula_in_a_name_is_written_as_text_and_read_back_as_it_was(self, tmp_path):
+        data = df.services()
+        data[0]["name"] = '=HYPERLINK("http://evil.example","Legal aid")'
+        bundle, problems = hsds.read_json(data, "f.json")
+        assert problems == []
+        written = hsds.package_files(bundle)["service.csv"]
+        assert "'=HYPERLINK" in written and ',=HYPERLINK' not in written and not written.startswith("=")
+        hsds.write_path(bundle, tmp_path / "pkg")
+        again, problems = hsds.read_path(tmp_path / "pkg")
+        assert problems == []
+        assert data[0]["name"] in [r.get("name") for r in again.records["service"].values()]
+        assert hsds.package_files(again) == hsds.package_files(bundle)
+
     def test_a_bad_cell_is_named_by_file_record_and_field(self, tmp_path):
         hsds.write_path(self.bundle(), tmp_path / "pkg")
         csv_path = tmp_path / "pkg" / "location.csv"

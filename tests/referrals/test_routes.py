@@ -140,9 +140,11 @@ class TestPartner:
         assert seen["accepted_at"] and seen["started_at"] and seen["completed_at"]
         assert _outbox(db, "referral.accepted") == 1 and _outbox(db, "referral.completed") == 1
         timeline = client.get(f"/api/v1/cases/{scene.case.id}/timeline", headers=cw).json()
-        told = [e["description"] for e in timeline["items"] if e["action"].startswith("case.referral_")]
-        assert told == ["referral sent", "referral accepted", "referral started",
-                        f"referral {referral.reference} completed: service provided"]
+        told = [e["description"] for day in timeline["days"] for e in day["items"]
+                if e["action"].startswith("case.referral_")]
+        ref = referral.reference
+        assert told == [f"Referral {ref} completed: service provided", f"Referral {ref} started",
+                        f"Referral {ref} accepted", f"Referral {ref} sent"]
 
     def test_decline_needs_a_reason(self, client, db, headers, scene):
         referral = rf.referral(db, scene)

@@ -35,6 +35,7 @@ from typing import Any
 import pycountry
 
 from crossroads.directory.hours import check_byday, parse_time
+from crossroads.kit import spreadsheet
 
 Record = dict[str, Any]
 
@@ -280,6 +281,14 @@ def read_json(data: Any, file: str, bundle: Bundle | None = None) -> tuple[Bundl
 _TEXT_TYPES = frozenset({"string", "date", "datetime", "time", "any", "year"})
 
 
+def _unquoted(text: str) -> str:
+    """A cell as it was before the export neutralised it (kit/spreadsheet.py: the quote before `=`, `+`, `-`, `@`,
+    tab or carriage return), so that a directory's own export reads back as it was written."""
+    if text.startswith(spreadsheet.QUOTE) and text[1:2] and text[1] in spreadsheet.TRIGGERS:
+        return text[1:]
+    return text
+
+
 def _cell(text: str, kind: str) -> Any:
     if kind == "integer":
         return int(text)
@@ -364,7 +373,7 @@ def read_package(path: Path) -> tuple[Bundle, list[Problem]]:
                 if key is None or text is None or text.strip() == "":
                     continue
                 try:
-                    rec[key] = _cell(text, types.get(key, "string"))
+                    rec[key] = _cell(_unquoted(text), types.get(key, "string"))
                 except (ValueError, json.JSONDecodeError) as exc:
                     reader.problem(file, table, str(row.get("id") or where), key,
                                    f"cannot be read as {types.get(key)}: {str(exc).split(':')[0]}")
@@ -624,10 +633,9 @@ def package_files(bundle: Bundle) -> dict[str, str]:
     for name, rows in _tables(bundle).items():
         columns = sorted({key for row in rows for key in row}, key=lambda c: (c != "id", c))
         out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_text(row[c]) if c in row else "" for c in columns])
+        # Through the one CSV writer: a name or a description in an imported file must not open as a formula
+        # in the spreadsheet of whoever reads the export; the import strips the quote it adds (_unquoted).
+        spreadsheet.write_csv(out, columns, ([_text(row[c]) if c in row else "" for c in columns] for row in rows))
         files[f"{name}.csv"] = out.getvalue()
         fields = [{"name": c, "type": _column_type(row[c] for row in rows if c in row)} for c in columns]
         resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",

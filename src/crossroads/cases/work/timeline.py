@@ -57,7 +57,8 @@ _KIND_OF: dict[str, str] = {
     "case.note": "notes",
     "case.attachment_add": "attachments", "case.attachment_read": "attachments", "case.summary_read": "views",
     "case.link": "links", "case.unlink": "links",
-    "case.referral_declined": "referrals", "case.referral_completed": "referrals",
+    **{f"case.referral_{step}": "referrals"
+       for step in ("sent", "accepted", "declined", "started", "completed", "no_show", "closed")},
     **{action: "views" for action in VIEWS},
 }
 
@@ -106,6 +107,10 @@ class Sentence:
         if self.count is not None:
             out["num"] = self.count
         return out
+
+
+def _referral(message: str, d: dict[str, Any]) -> Sentence:
+    return Sentence(message, values={"reference": str(d.get("reference", "?"))})
 
 
 def _size(n: Any) -> str:
@@ -203,7 +208,12 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any], Labels], Sentence]] = {
     "case.link": lambda d, names: _link(N_("Linked to another case (%(kind)s)"), d),
     "case.unlink": lambda d, names: _link(N_("Link to another case removed (%(kind)s)"), d),
     "case.summary_read": _plain(N_("Summary opened for printing")),
-    # Written by referrals (crossroads.referrals.service) as the receiver answers.
+    # Written by referrals (crossroads.referrals.service) at each step of a referral from this case.
+    "case.referral_sent": lambda d, names: _referral(N_("Referral %(reference)s sent"), d),
+    "case.referral_accepted": lambda d, names: _referral(N_("Referral %(reference)s accepted"), d),
+    "case.referral_started": lambda d, names: _referral(N_("Referral %(reference)s started"), d),
+    "case.referral_no_show": lambda d, names: _referral(N_("Referral %(reference)s: the person did not come"), d),
+    "case.referral_closed": lambda d, names: _referral(N_("Referral %(reference)s closed"), d),
     "case.referral_declined": lambda d, names: Sentence(
         N_("Referral %(reference)s declined: %(reason)s"), values={"reference": str(d.get("reference", "?"))},
         labels={"reason": (_REFERRAL_WORDS.get(str(d.get("reason")), N_("other reason")),)}),
