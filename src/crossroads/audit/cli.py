@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
-import time
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -118,6 +119,11 @@ def seal(
     settings = Settings()
     key, trusted = _signing_key(settings), _trusted(settings)
     engine = _engine(settings)
+    # With --every, an interrupt (Ctrl-C, or SIGTERM from a service manager) ends the loop between two seals, never
+    # inside one: a seal that committed is always reported.
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)} \
+        if every is not None else {}
     try:
         while True:
             try:
@@ -129,12 +135,11 @@ def seal(
                               f"{totals.head.root_hash.hex()}", soft_wrap=True, highlight=False)
             elif every is None:
                 console.print(f"nothing to seal; tree of {totals.tree_size} events", highlight=False)
-            if every is None:
+            if every is None or stop.wait(every):
                 return
-            time.sleep(every)
-    except KeyboardInterrupt:
-        return
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         engine.dispose()
 
 
