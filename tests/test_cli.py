@@ -39,6 +39,16 @@ class TestDemo:
         for login in ("admin", "supervisor", "caseworker", "caseworker2", "partner", "data", "dpo"):
             assert f"{login}@example.org" in result.stdout
         assert "my-demo-password" in result.stdout
+        # A directory to refer to, two of its services run by the demo partner, whose inbox receives them.
+        db = sqlite3.connect(tmp_path / "crossroads.db")
+        try:
+            services = db.execute("SELECT count(*) FROM directory_services").fetchone()[0]
+            linked = db.execute("SELECT count(*) FROM directory_organizations o JOIN organisations p "
+                                "ON p.id = o.partner_organisation_id WHERE p.name = 'Safe Harbour Shelter Network'"
+                                ).fetchone()[0]
+        finally:
+            db.close()
+        assert services == 8 and linked == 1
 
     def test_generates_a_password_when_none_is_set(self, tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "CROSSROADS_DEMO_PASSWORD"}

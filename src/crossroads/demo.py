@@ -24,6 +24,9 @@ from crossroads.cases.work.assistance import record_assistance
 from crossroads.cases.work.schemas import AssistanceCreate, TaskCreate
 from crossroads.cases.work.tasks import add_task
 from crossroads.db.base import utcnow
+from crossroads.directory import hsds, transfer
+from crossroads.directory.service import link_partner
+from crossroads.directory.taxonomy import BY_CODE
 from crossroads.disclosure.datasets import create_dataset
 from crossroads.disclosure.schemas import DatasetCreate
 from crossroads.intake.service import add_household_member, register_person
@@ -261,7 +264,60 @@ def seed_demo(
         if progress:
             progress(1)
     _seed_datasets(session, orgs["agency"].id)
+    _seed_directory(session, orgs["agency"].id, orgs["partner"].id)
     return logins
+
+
+# A small synthetic service directory near the Tunis and Agadez offices, in HSDS 3.0 as a publisher would list it,
+# so that the demo caseworker can find a service, record consent and refer, and the demo partner (whose shelter
+# network runs two of the services) can answer in its inbox.
+_WEEKDAYS = {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "08:00", "closes_at": "17:00"}
+DEMO_SERVICES = [
+    # id, organization id, name, need, languages, (latitude, longitude), timezone offset (hours)
+    ("demo-svc-harbour-tunis", "demo-org-safe-harbour", "Emergency shelter, Tunis", "shelter", ["ar", "fr", "en"],
+     (36.8008, 10.1800), 1),
+    ("demo-svc-harbour-agadez", "demo-org-safe-harbour", "Transit shelter, Agadez", "shelter", ["ha", "fr", "ar"],
+     (16.9700, 7.9900), 1),
+    ("demo-svc-legal-tunis", "demo-org-tunis-law", "Legal advice for migrants", "legal_aid", ["ar", "fr", "ti", "en"],
+     (36.8065, 10.1815), 1),
+    ("demo-svc-clinic-tunis", "demo-org-medina-clinic", "Migrant health clinic", "health", ["ar", "fr"],
+     (36.7980, 10.1700), 1),
+    ("demo-svc-counselling-tunis", "demo-org-medina-clinic", "Psychosocial counselling", "psychosocial",
+     ["ar", "fr", "so"], (36.7990, 10.1710), 1),
+    ("demo-svc-documents-agadez", "demo-org-sahel-rights", "Civil documentation desk", "documentation", ["ha", "fr"],
+     (16.9742, 7.9865), 1),
+    ("demo-svc-tracing-agadez", "demo-org-sahel-rights", "Family tracing", "family_tracing", ["ha", "fr", "ar", "ti"],
+     (16.9760, 7.9880), 1),
+    ("demo-svc-jobs-tunis", "demo-org-tunis-law", "Job matching and training", "employment", ["ar", "fr"],
+     (36.8100, 10.1900), 1),
+]
+DEMO_ORGANIZATIONS = {
+    "demo-org-safe-harbour": "Safe Harbour Shelter Network",
+    "demo-org-tunis-law": "Tunis Migrant Law Centre",
+    "demo-org-medina-clinic": "Medina Community Clinic",
+    "demo-org-sahel-rights": "Sahel Rights Collective",
+}
+
+
+def _seed_directory(session: Session, agency_id: uuid.UUID, partner_id: uuid.UUID) -> None:
+    records = []
+    for sid, oid, name, need, languages, (lat, lon), offset in DEMO_SERVICES:
+        records.append({
+            "id": sid, "name": name, "status": "active", "description": name,
+            "organization": {"id": oid, "name": DEMO_ORGANIZATIONS[oid], "description": DEMO_ORGANIZATIONS[oid]},
+            "service_at_locations": [{"id": f"sal-{sid}", "location": {
+                "id": f"loc-{sid}", "location_type": "physical", "name": name, "organization_id": oid,
+                "latitude": lat, "longitude": lon}}],
+            "languages": [{"id": f"lang-{sid}-{code}", "code": code} for code in languages],
+            "schedules": [{"id": f"sch-{sid}", **_WEEKDAYS, "timezone": offset}],
+            "attributes": [{"id": f"att-{sid}", "taxonomy_term_id": BY_CODE[need].term_id,
+                            "link_type": "service_category"}],
+        })
+    bundle, problems = hsds.read_json(records, "demo-directory.json")
+    skipped = transfer.check_bundle(session, bundle, problems, skip_invalid=False)
+    transfer.import_bundle(session, bundle=bundle, actor=None, source="demo-directory.json", skipped=skipped)
+    admin = Principal(user_id=None, role=Role.ADMIN, organisation_id=agency_id, office_ids=frozenset())
+    link_partner(session, principal=admin, organization_id="demo-org-safe-harbour", partner_organisation_id=partner_id)
 
 
 def _seed_datasets(session: Session, agency_id: uuid.UUID) -> None:
