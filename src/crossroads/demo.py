@@ -279,7 +279,7 @@ DEMO_SERVICES = [
     ("demo-svc-harbour-agadez", "demo-org-safe-harbour", "Transit shelter, Agadez", "shelter", ["ha", "fr", "ar"],
      (16.9700, 7.9900), 1),
     ("demo-svc-legal-tunis", "demo-org-tunis-law", "Legal advice for migrants", "legal_aid", ["ar", "fr", "ti", "en"],
-     (36.8065, 10.1815), 1),
+     (36.8190, 10.1660), 1),
     ("demo-svc-clinic-tunis", "demo-org-medina-clinic", "Migrant health clinic", "health", ["ar", "fr"],
      (36.7980, 10.1700), 1),
     ("demo-svc-counselling-tunis", "demo-org-medina-clinic", "Psychosocial counselling", "psychosocial",
