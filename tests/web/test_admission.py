@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,7 +43,22 @@ async def settle() -> None:
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    """The scenario on an event loop of its own, in a thread of its own: Playwright's sync API (the browser tests)
+    keeps a loop running in the main thread, where asyncio.run refuses to start another."""
+    failures: list[BaseException] = []
+
+    def on_its_loop() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+        except BaseException as exc:  # handed to the test's thread below
+            failures.append(exc)
+
+    thread = threading.Thread(target=on_its_loop)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the scenario did not end"
+    if failures:
+        raise failures[0]
 
 
 def test_a_write_waits_while_a_read_is_in_flight_and_goes_when_it_ends() -> None:
