@@ -19,14 +19,9 @@ from tests.browser.test_case_workflow import (
     workflow,
 )
 from tests.browser.test_caseworker_flow import fill_person, open_case, submit_registration
+from tests.browser.test_home import PHONE, fits
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def fits(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 class TestCaseworkerJourney:
