@@ -107,17 +107,28 @@ class TestRulesExplain:
                   "person.age": 66}
         result = rules("explain", "avrr", "--inputs", json.dumps(inputs))
         assert result.exit_code == 0, result.output
-        assert "not eligible" in result.output
+        assert "Not eligible" in result.output
         assert "You said you do not want to return home now." in result.output
         assert "You will return to IRQ." in result.output
         assert "+10  You are 66 years old." in result.output
+
+    def test_in_the_persons_language(self) -> None:
+        result = rules("explain", "avrr", "--lang", "fr", "--inputs", '{"case.country_of_return": "IRQ"}')
+        assert result.exit_code == 0, result.output
+        assert "Pays de votre retour : IRQ." in result.output
+        assert "Nous ne vous avons pas encore demandé si vous voulez rentrer chez vous" in result.output
+
+    def test_an_unknown_language_is_refused(self) -> None:
+        result = rules("explain", "avrr", "--lang", "xx", "--inputs", "{}")
+        assert result.exit_code == 2
+        assert "--lang: must be one of en, fr, ar, es" in result.output
 
     def test_reads_inputs_from_a_file(self, tmp_path: Path) -> None:
         path = tmp_path / "inputs.json"
         path.write_text(json.dumps({"case.identified_by": "law_enforcement", "case.consent_to_assistance": True}))
         result = rules("explain", "counter_trafficking", "--inputs", f"@{path}")
         assert result.exit_code == 0, result.output
-        assert "eligible" in result.output and "You have agreed to receive assistance" in result.output
+        assert ": Eligible" in result.output and "You have agreed to receive assistance" in result.output
 
     @pytest.mark.parametrize(("inputs", "problem"), [
         ("{not json", "--inputs: not valid JSON"),
