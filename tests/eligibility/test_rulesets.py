@@ -64,6 +64,13 @@ class TestShippedRuleSets:
             ev = evaluate(ruleset, persona.inputs)
             assert (outcome, statuses) == (ev.outcome, tuple(c.status for c in ev.criteria))
 
+    def test_an_input_of_the_wrong_type_makes_only_its_criterion_unknown_in_both(self) -> None:
+        ruleset = shipped("avrr")
+        inputs = {**ruleset.personas[0].inputs, "screening.return_counselling.wishes_to_return": "yes"}
+        ev = evaluate(ruleset, inputs)
+        assert outcome_of(ruleset, inputs) == (UNDETERMINED, tuple(c.status for c in ev.criteria))
+        assert [c.code for c in ev.criteria if c.status != "met"] == ["wishes_to_return"]
+
     def test_unknown_programme(self) -> None:
         assert shipped_ruleset("no_such_programme") is None
 
