@@ -59,6 +59,7 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         "same digits as text": (AGREES, N_("same date of birth as written, though not a valid date")),
         "day and month swapped": (DIFFERS, N_("date of birth with day and month swapped")),
         "one digit differs": (DIFFERS, N_("date of birth differs by one digit")),
+        "two neighbouring digits swapped": (DIFFERS, N_("date of birth with two neighbouring digits swapped")),
         "same year and month, day unreadable": (DIFFERS, N_("same month and year of birth, a day unreadable")),
         "same year, both known by the year only": (AGREES, N_("same year of birth (only the year is known)")),
         "agrees as far as known": (AGREES, N_("date of birth agrees as far as it is known")),

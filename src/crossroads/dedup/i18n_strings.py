@@ -40,6 +40,7 @@ DYNAMIC = (
     N_("missing"),
     N_("same digits as text"),
     N_("same year and month, day unreadable"),
+    N_("two neighbouring digits swapped"),
     N_("check digit shows a typo"),
     N_("one character apart"),
     N_("same number, another type"),

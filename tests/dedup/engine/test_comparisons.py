@@ -43,7 +43,7 @@ PAIRS = [
     (rec("a19", "Hassan", "Omar Ali"), rec("b19", "Omar", "Yusuf Hassan")),
     (rec("a20", "Tesfay", "Haile", "1970-05-04"), rec("b20", "Tesfay", "Haile", "1972")),
     # Dates that do not parse, compared by their parts and as text (20-27).
-    (rec("a21", "Ana", "Lopez", "1915-11-32"), rec("b21", "Ana", "Lopez", "1915-11-23")),
+    (rec("a21", "Ana", "Lopez", "1915-11-32"), rec("b21", "Ana", "Lopez", "1915-11-25")),
     (rec("a22", "Ana", "Lopez", "1915-11-32"), rec("b22", "Ana", "Lopez", "1915-11-22")),
     (rec("a23", "Ana", "Lopez", "1990-25-03"), rec("b23", "Ana", "Lopez", "1990-03-25")),
     (rec("a24", "Ana", "Lopez", "1915-11-32"), rec("b24", "Ana", "Lopez", "32/11/1915")),
@@ -65,6 +65,7 @@ PAIRS = [
      rec("b33", documents=("B99999",), phones=("+254 799 000 111",))),
     (rec("a34", documents=("L898902C36",), document_types=("passport",)),
      rec("b34", documents=("L898902C30",), document_types=("passport",))),
+    (rec("a35", "Ana", "Lopez", "1950-43-06"), rec("b35", "Ana", "Lopez", "1954-03-06")),
 ]
 
 
@@ -143,6 +144,7 @@ class TestCompare:
         (PAIRS[32][0], PAIRS[32][1], "phones", "else"),
         # The check digit is the typo: the number before it still validates against the other.
         (PAIRS[33][0], PAIRS[33][1], "documents", "check digit shows a typo"),
+        (PAIRS[34][0], PAIRS[34][1], "date_of_birth", "two neighbouring digits swapped"),
     ])
     def test_named_level(self, a, b, field, label):
         comparison = next(c for c in COMPARISONS if c.field == field)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from crossroads.dedup.engine.keys import PersonFeatures
 
@@ -26,10 +26,12 @@ _Get = Callable[[PersonFeatures], str]
 
 # SQL functions whose names differ between the backends Splink runs on.
 _FUNCTIONS = {
-    "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "overlap": "list_has_any",
+    "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "dl": "damerau_levenshtein",
+               "overlap": "list_has_any",
                "inter": "len(list_intersect({a}, {b}))", "starts": "starts_with",
                "contains": "list_contains", "quote": '"'},
-    "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "overlap": "arrays_overlap",
+    # damerau_levenshtein is one of the UDFs Splink registers on Spark (its similarity jar).
+    "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "dl": "damerau_levenshtein", "overlap": "arrays_overlap",
               "inter": "size(array_intersect({a}, {b}))", "starts": "startswith",
               "contains": "array_contains", "quote": "`"},  # Spark reads "x" as a string, not a column
 }
@@ -40,7 +42,7 @@ class Level:
     """One level of a comparison: a label, its SQL template and the same test in Python."""
 
     label: str
-    sql: str  # template: {jw}, {lev}, {overlap}, {starts}, {contains}, {inter(a,b)} come from _FUNCTIONS
+    sql: str  # template: {jw}, {lev}, {dl}, {overlap}, {starts}, {contains}, {inter(a,b)} come from _FUNCTIONS
     test: Test
 
 
@@ -186,6 +188,11 @@ def _dob_typo(a: PersonFeatures, b: PersonFeatures) -> bool:
     return len(a.dob_text) == 8 and len(b.dob_text) == 8 and Levenshtein.distance(a.dob_text, b.dob_text) <= 1
 
 
+def _dob_transposed(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return (len(a.dob_text) == 8 and len(b.dob_text) == 8
+            and DamerauLevenshtein.distance(a.dob_text, b.dob_text) <= 1)
+
+
 def _day_unread(f: PersonFeatures) -> bool:
     return f.dob_day is None and len(f.dob_text) == 8
 
@@ -215,6 +222,11 @@ _DOB = Comparison(
         Level("one digit differs",
               'length("dob_text_l") = 8 AND length("dob_text_r") = 8 AND {lev}("dob_text_l", "dob_text_r") <= 1',
               _dob_typo),
+        # Two neighbouring digits typed the other way round (1950-43-06 for 1954-03-06): the most common
+        # corruption of a date in FEBRL, and one that crosses the year, month and day.
+        Level("two neighbouring digits swapped",
+              'length("dob_text_l") = 8 AND length("dob_text_r") = 8 AND {dl}("dob_text_l", "dob_text_r") <= 1',
+              _dob_transposed),
         Level("same year and month, day unreadable",
               '"dob_year_l" = "dob_year_r" AND "dob_month_l" = "dob_month_r" AND (("dob_day_l" IS NULL AND '
               'length("dob_text_l") = 8) OR ("dob_day_r" IS NULL AND length("dob_text_r") = 8))', _dob_day_unread),

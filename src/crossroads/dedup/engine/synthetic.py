@@ -6,7 +6,8 @@ would: another transliteration or the native script, typos, given and family nam
 cut short, day and month swapped, only the year, or an estimated age. With contacts, passports and travel
 documents carry their ICAO 9303 check digit, and a duplicate's document may have a typo or another type and
 its phone may be written without the country code. With dirty, some dates are written as registries write
-them: an impossible day, day and month transposed past 12, another layout, a stray mark.
+them: an impossible day, day and month transposed past 12, two neighbouring digits swapped, another layout,
+a stray mark.
 """
 
 from __future__ import annotations
@@ -106,10 +107,17 @@ def _dirty_date(rng: random.Random, dob: str | None, share: float) -> str | None
         return dob
     year, month, day = dob[:4], dob[5:7], dob[8:]
     roll = rng.random()
-    if roll < 0.6 and (roll >= 0.4 or int(day) <= 12):
+    if roll < 0.45 and (roll >= 0.3 or int(day) <= 12):
         return f"{year}-{month}-3{rng.randint(2, 9)}"  # 1915-11-32
-    if roll < 0.6:
+    if roll < 0.45:
         return f"{year}-{day}-{month}"  # 1990-25-03
+    if roll < 0.65:
+        # Two neighbouring digits typed the other way round: 1954-03-06 as 1950-43-06.
+        digits = list(year + month + day)
+        i = rng.randrange(2, 7)
+        digits[i], digits[i + 1] = digits[i + 1], digits[i]
+        text = "".join(digits)
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
     if roll < 0.8:
         return f"{day}/{month}/{year}"
     return dob + "?" if roll < 0.9 else f"c. {year}"
