@@ -37,8 +37,9 @@ def _read(input_path: Path):
 
 @app.command("batch")
 def batch(
-    input_path: Annotated[Path, typer.Option("--input", help="People CSV: id, given_name, family_name, date_of_birth, "
-                                                            "sex, nationality, place (any may be empty).")],
+    input_path: Annotated[Path, typer.Option("--input", help="People CSV: id, and any of given_name, family_name, "
+                                                            "date_of_birth, sex, nationality, place, document_type, "
+                                                            "document_number, phone.")],
     output: Annotated[Path, typer.Option("--output", help="Pairs CSV to write: id_l, id_r, match_probability.")],
     clusters: Annotated[Path | None, typer.Option("--clusters", help="Clusters CSV to write: id, cluster_id.")]
     = None,
@@ -85,6 +86,15 @@ def batch(
     err.print(f"{s['records']} people, {s['candidate_pairs']} candidate pairs scored, {len(result.pairs)} pairs at or "
               f"above {threshold} written to {output}" + (f", clusters to {clusters}" if clusters else "")
               + f" (model {result.model.version}, {s['batch_seconds']:.1f} s)")
+    _report_dirty(s)
+
+
+def _report_dirty(stats: dict) -> None:
+    for key, singular, plural in (("dates_unparsed", "date", "dates"),
+                                  ("nationalities_unparsed", "nationality", "nationalities")):
+        n = stats.get(key, 0)
+        if n:
+            err.print(f"{n} {singular if n == 1 else plural} did not parse; kept as text")
 
 
 @app.command("train")
@@ -106,7 +116,7 @@ def train_command(
     else:
         from crossroads.dedup.engine.synthetic import generate_labelled
 
-        records = generate_labelled(synthetic, seed=seed, contacts=True).records
+        records = generate_labelled(synthetic, seed=seed, contacts=True, dirty=True).records
         trained_on = f"synthetic: {synthetic} people with planted duplicates, seed {seed}"
     with err.status("Training") as status:
         try:

@@ -56,8 +56,11 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         N_("family names share a word"), N_("different family name")),
     "date_of_birth": {
         "exact": (AGREES, N_("same date of birth")),
+        "same digits as text": (AGREES, N_("same date of birth as written, though not a valid date")),
         "day and month swapped": (DIFFERS, N_("date of birth with day and month swapped")),
         "one digit differs": (DIFFERS, N_("date of birth differs by one digit")),
+        "two neighbouring digits swapped": (DIFFERS, N_("date of birth with two neighbouring digits swapped")),
+        "same year and month, day unreadable": (DIFFERS, N_("same month and year of birth, a day unreadable")),
         "same year, both known by the year only": (AGREES, N_("same year of birth (only the year is known)")),
         "agrees as far as known": (AGREES, N_("date of birth agrees as far as it is known")),
         "same year": (DIFFERS, N_("same year of birth, different day")),
@@ -75,9 +78,16 @@ PHRASES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "sex": {"exact": (AGREES, N_("same sex")), "else": (DIFFERS, N_("different sex"))},
     "nationality": {"exact": (AGREES, N_("same nationality")), "else": (DIFFERS, N_("different nationality"))},
-    "documents": {"one shared": (AGREES, N_("an identity document number in common")),
-                  "else": (DIFFERS, N_("different identity document numbers"))},
-    "phones": {"one shared": (AGREES, N_("same phone number")), "else": (DIFFERS, N_("different phone numbers"))},
+    "documents": {
+        "exact": (AGREES, N_("an identity document number in common")),
+        "check digit shows a typo": (DIFFERS, N_("identity document number with a typo its check digit shows")),
+        "one character apart": (DIFFERS, N_("identity document numbers one character apart")),
+        "same number, another type": (DIFFERS, N_("same document number recorded as another type of document")),
+        "else": (DIFFERS, N_("different identity document numbers")),
+    },
+    "phones": {"exact": (AGREES, N_("same phone number")),
+               "last 7 digits": (DIFFERS, N_("phone numbers end in the same seven digits")),
+               "else": (DIFFERS, N_("different phone numbers"))},
 }
 
 # A level this version does not know (a newer model's): said by its field only.

@@ -38,6 +38,13 @@ DYNAMIC = (
     N_("same year, both known by the year only"),
     N_("within 2 years, both known by the year only"),
     N_("missing"),
+    N_("same digits as text"),
+    N_("same year and month, day unreadable"),
+    N_("two neighbouring digits swapped"),
+    N_("check digit shows a typo"),
+    N_("one character apart"),
+    N_("same number, another type"),
+    N_("last 7 digits"),
     # Field of a reason not labelled elsewhere
     N_("Place"),
     # Errors of the review queue and merges

@@ -30,6 +30,7 @@ def person_record(person: Person) -> PersonRecord:
         sex=person.sex.value if person.sex else None,
         nationality=person.nationality,
         documents=tuple(d.number for d in person.documents),
+        document_types=tuple(d.document_type.value for d in person.documents),
         phones=(person.phone,) if person.phone else (),
     )
 
@@ -46,6 +47,7 @@ def record_from_data(data: PersonCreate) -> PersonRecord:
         sex=data.sex.value,
         nationality=data.nationality,
         documents=tuple(d.number for d in data.documents),
+        document_types=tuple(d.document_type.value for d in data.documents),
         phones=(data.phone,) if data.phone else (),
     )
 

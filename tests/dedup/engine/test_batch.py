@@ -44,3 +44,41 @@ class TestWriteOutputs:
 
 def spreadsheet_id(value: str) -> str:
     return value if value in BREAKING or value in ("-5", "+7") else "'" + value
+
+
+class TestReadPeopleCsv:
+    HEADER = "id,given_name,family_name,date_of_birth,sex,nationality,place,document_type,document_number,phone\n"
+
+    def _read(self, tmp_path, body: bytes):
+        from crossroads.dedup.engine.batch import read_people_csv
+
+        path = tmp_path / "in.csv"
+        path.write_bytes(body)
+        return read_people_csv(path)
+
+    def test_values_that_do_not_parse_are_kept_as_written_and_counted(self, tmp_path):
+        from crossroads.dedup.engine.batch import dirty_values
+
+        records = self._read(tmp_path, (self.HEADER + "1,Ana,Lopez,1915-11-32,f,Venezuela,,passport,L898902C36,"
+                                        "+58 212 555 0101\n2,Ana,Lopez,1915-11-25,f,VEN,,,,\n"
+                                        "3,Rosa,Diaz,05/03/1990,f,ven,,,,\n").encode())
+        assert [r.date_of_birth for r in records] == ["1915-11-32", "1915-11-25", "05/03/1990"]
+        assert records[0].nationality == "Venezuela"
+        assert (records[0].documents, records[0].document_types, records[0].phones) == (
+            ("L898902C36",), ("passport",), ("+58 212 555 0101",))
+        assert records[1].documents == () and records[1].phones == ()
+        assert dirty_values(records) == {"dates_unparsed": 2, "nationalities_unparsed": 1}
+
+    @pytest.mark.parametrize(("body", "row", "column"), [
+        (b"given_name,family_name\nAna,Lopez\n", 1, "id"),
+        (b"id,given_name\n1,Ana\n1,Rosa\n", 3, "id"),
+        (b"id,given_name\n1,Ana\n2,Ros\xe1\n", 3, "given_name"),
+        (b"id,given_name,family_name\n1,Ana,L\xf3pez\n", 2, "family_name"),
+        (b"id,giv\xe9n\n1,Ana\n", 1, "#2"),
+    ])
+    def test_a_file_that_is_not_a_csv_of_people_is_refused_naming_row_and_column(self, tmp_path, body, row, column):
+        from crossroads.dedup.engine.batch import CsvError
+
+        with pytest.raises(CsvError) as caught:
+            self._read(tmp_path, body)
+        assert (caught.value.row, caught.value.column) == (row, column)

@@ -42,6 +42,30 @@ PAIRS = [
     (rec("a18", "Luz", "Rios Contreras", "1989"), rec("b18", "Rosa", "Rios Contreras", "1989")),
     (rec("a19", "Hassan", "Omar Ali"), rec("b19", "Omar", "Yusuf Hassan")),
     (rec("a20", "Tesfay", "Haile", "1970-05-04"), rec("b20", "Tesfay", "Haile", "1972")),
+    # Dates that do not parse, compared by their parts and as text (20-27).
+    (rec("a21", "Ana", "Lopez", "1915-11-32"), rec("b21", "Ana", "Lopez", "1915-11-25")),
+    (rec("a22", "Ana", "Lopez", "1915-11-32"), rec("b22", "Ana", "Lopez", "1915-11-22")),
+    (rec("a23", "Ana", "Lopez", "1990-25-03"), rec("b23", "Ana", "Lopez", "1990-03-25")),
+    (rec("a24", "Ana", "Lopez", "1915-11-32"), rec("b24", "Ana", "Lopez", "32/11/1915")),
+    (rec("a25", "Ana", "Lopez", "1990-03-05?"), rec("b25", "Ana", "Lopez", "05/03/1990")),
+    (rec("a26", "Ana", "Lopez", "unknown"), rec("b26", "Ana", "Lopez", "1990")),
+    (rec("a27", "Ana", "Lopez", "1990-13-45"), rec("b27", "Ana", "Lopez", "1990-07-01")),
+    (rec("a28", "Ana", "Lopez", "c. 1990"), rec("b28", "Ana", "Lopez", "1992")),
+    # Documents and phones (29-34): L898902C3 and its check digit 6 are ICAO Doc 9303's own example.
+    (rec("a29", documents=("L898902C36",), document_types=("passport",), phones=("+249 912 345 678",),
+         nationality="SDN"),
+     rec("b29", documents=("L898902C86",), document_types=("passport",), phones=("0912345678",), nationality="SDN")),
+    (rec("a30", documents=("A1234567",), document_types=("passport",), phones=("+254 712 345 678",)),
+     rec("b30", documents=("A1234576",), document_types=("passport",), phones=("+255 712 345 678",))),
+    (rec("a31", documents=("12-345-678",), document_types=("national_id",)),
+     rec("b31", documents=("12345678",), document_types=("passport",))),
+    (rec("a32", documents=("AO12345",), document_types=("passport",)),
+     rec("b32", documents=("a0 12345",), document_types=("passport",), phones=("+254 712 345 678",))),
+    (rec("a33", documents=("A12345",), phones=("+254 712 345 678",)),
+     rec("b33", documents=("B99999",), phones=("+254 799 000 111",))),
+    (rec("a34", documents=("L898902C36",), document_types=("passport",)),
+     rec("b34", documents=("L898902C30",), document_types=("passport",))),
+    (rec("a35", "Ana", "Lopez", "1950-43-06"), rec("b35", "Ana", "Lopez", "1954-03-06")),
 ]
 
 
@@ -78,7 +102,7 @@ class TestCompare:
     def test_every_level_of_the_names_and_dates_is_reached(self):
         seen = {(c.field, g) for a, b in PAIRS + [(b, a) for a, b in PAIRS]
                 for c, g in zip(COMPARISONS, compare(features(a), features(b)), strict=True)}
-        for comparison in COMPARISONS[:3]:
+        for comparison in (*COMPARISONS[:3], *COMPARISONS[6:]):
             reached = {g for field, g in seen if field == comparison.field}
             assert reached >= {-1, 0, len(comparison.levels) - 1}, comparison.field
 
@@ -98,10 +122,29 @@ class TestCompare:
         (PAIRS[6][0], PAIRS[6][1], "date_of_birth", "within 2 years, both known by the year only"),
         (PAIRS[19][0], PAIRS[19][1], "date_of_birth", "within 2 years, a date known by its year only"),
         (PAIRS[17][0], PAIRS[17][1], "date_of_birth", "same year, both known by the year only"),
-        (PAIRS[9][0], PAIRS[9][1], "documents", "one shared"),
+        (PAIRS[9][0], PAIRS[9][1], "documents", "exact"),
         (PAIRS[9][0], PAIRS[9][1], "phones", "else"),
         (PAIRS[14][0], PAIRS[14][1], "family_name", "fuzzy 0.80"),
         (PAIRS[13][0], PAIRS[13][1], "given_name", "transliteration"),
+        (PAIRS[20][0], PAIRS[20][1], "date_of_birth", "same year and month, day unreadable"),
+        (PAIRS[21][0], PAIRS[21][1], "date_of_birth", "one digit differs"),
+        (PAIRS[22][0], PAIRS[22][1], "date_of_birth", "day and month swapped"),
+        (PAIRS[23][0], PAIRS[23][1], "date_of_birth", "same digits as text"),
+        (PAIRS[24][0], PAIRS[24][1], "date_of_birth", "exact"),
+        (PAIRS[25][0], PAIRS[25][1], "date_of_birth", "missing"),
+        (PAIRS[26][0], PAIRS[26][1], "date_of_birth", "same year"),
+        (PAIRS[27][0], PAIRS[27][1], "date_of_birth", "within 2 years, both known by the year only"),
+        (PAIRS[28][0], PAIRS[28][1], "documents", "check digit shows a typo"),
+        (PAIRS[28][0], PAIRS[28][1], "phones", "exact"),
+        (PAIRS[29][0], PAIRS[29][1], "documents", "one character apart"),
+        (PAIRS[29][0], PAIRS[29][1], "phones", "last 7 digits"),
+        (PAIRS[30][0], PAIRS[30][1], "documents", "same number, another type"),
+        (PAIRS[31][0], PAIRS[31][1], "documents", "exact"),
+        (PAIRS[32][0], PAIRS[32][1], "documents", "else"),
+        (PAIRS[32][0], PAIRS[32][1], "phones", "else"),
+        # The check digit is the typo: the number before it still validates against the other.
+        (PAIRS[33][0], PAIRS[33][1], "documents", "check digit shows a typo"),
+        (PAIRS[34][0], PAIRS[34][1], "date_of_birth", "two neighbouring digits swapped"),
     ])
     def test_named_level(self, a, b, field, label):
         comparison = next(c for c in COMPARISONS if c.field == field)

@@ -79,9 +79,43 @@ class TestYearBuckets:
 
 class TestFeatures:
     def test_documents_and_phones_are_normalised(self):
-        f = features(PersonRecord(id="1", documents=("p 123-456", "x"), phones=("+249 912 345 678", "0912345678")))
-        assert f.documents == ("P123456",)
-        assert f.phones == ("912345678",)
+        f = features(PersonRecord(id="1", documents=("p 123-456", "x", "AO 1234"), document_types=("passport",),
+                                  phones=("+249 912 345 678", "0912345678"), nationality="SDN"))
+        assert f.documents == ("A01234", "P123456")
+        assert f.document_ids == ("passport|P123456", "|A01234")
+        assert f.phones == ("+249912345678",)
+        assert f.phone_tails == ("2345678",)
+
+    def test_a_phone_without_country_code_or_nationality_keeps_its_digits(self):
+        assert features(PersonRecord(id="1", phones=("0912 345 678",))).phones == ("0912345678",)
+
+    @pytest.mark.parametrize(("value", "dob", "parts", "text"), [
+        ("1990-03-05", "1990-03-05", (1990, 3, 5), "19900305"),
+        ("1915-11-32", "", (1915, 11, None), "19151132"),
+        ("1990-25-03", "", (1990, 25, 3), "19902503"),
+        ("05/03/1990", "1990-03-05", (1990, 3, 5), "19900305"),
+        ("c. 1990", "1990", (1990, None, None), "1990"),
+        ("unknown", "", (None, None, None), ""),
+    ])
+    def test_a_date_that_does_not_parse_keeps_its_parts_and_text(self, value, dob, parts, text):
+        f = features(PersonRecord(id="1", date_of_birth=value))
+        assert (f.dob, (f.dob_year, f.dob_month, f.dob_day), f.dob_text) == (dob, parts, text)
+
+    def test_an_estimated_date_is_compared_by_its_year(self):
+        f = features(PersonRecord(id="1", date_of_birth="1990-01-01", dob_estimated=True))
+        assert (f.dob, f.dob_month, f.dob_day, f.dob_text) == ("1990", None, None, "1990")
+
+    def test_document_and_phone_keys_keep_the_form_the_registry_stored(self):
+        # Comparing O as 0 and phones as E.164 must not change the stored blocking keys (no reindex needed).
+        a = PersonRecord(id="a", documents=("AO1234",), phones=("+249 912 345 678",))
+        b = PersonRecord(id="b", documents=("A01234",), phones=("0912345678",))
+        assert not any(k.startswith("d:") for k in _shared(a, b))
+        assert any(k.startswith("p:") for k in _shared(a, b))
+
+    def test_dirty_dates_still_block_on_their_parts(self):
+        a = PersonRecord(id="a", given_name="Ana", family_name="Lopez", date_of_birth="1990-25-03")
+        b = PersonRecord(id="b", given_name="Ana", family_name="Lopez", date_of_birth="1990-03-25")
+        assert any(k.startswith("m:") for k in _shared(a, b))
 
 
 def _shared(a: PersonRecord, b: PersonRecord) -> set[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crossroads.dedup.engine.comparisons import feature_columns
-from crossroads.dedup.engine.keys import BROAD_KINDS, PersonRecord, blocking_keys, features, parse_date
+from crossroads.dedup.engine.keys import BROAD_KINDS, PersonRecord, blocking_keys, features, read_date
 from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.engine.scoring import score_pairs
 from crossroads.kit import spreadsheet
@@ -35,12 +35,16 @@ if TYPE_CHECKING:
     from splink import Linker
 
 __all__ = [
-    "BatchResult", "CsvError", "TrainingError", "INPUT_COLUMNS", "candidate_pairs_sql", "read_people_csv", "run_batch",
-    "train_model", "write_outputs",
+    "BatchResult", "CsvError", "INPUT_COLUMNS", "OPTIONAL_COLUMNS", "TrainingError", "candidate_pairs_sql",
+    "dirty_values", "read_people_csv", "run_batch", "train_model", "write_outputs",
 ]
 
 INPUT_COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
+# Evidence beyond names, read when the file has them: one document (its type and number) and one phone a row.
+OPTIONAL_COLUMNS = ("document_type", "document_number", "phone")
 _NATIONALITY = re.compile(r"^[A-Za-z]{3}$")
+# Undecodable bytes are read as lone surrogates (errors="surrogateescape") so the row and column can be named.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 # A broad blocking key (keys.BROAD_KINDS, see keys.blocking_keys) shared by more records than this is a name too
 # common to compare on alone: its pairs are left to the other keys.
 _BROAD_KEY_LIMIT = 300
@@ -60,9 +64,13 @@ class CsvError(ValueError):
 
 
 def read_people_csv(path: Path) -> list[PersonRecord]:
-    """Read and validate a people CSV; raises CsvError at the first fault."""
+    """Read a people CSV; raises CsvError, naming the row and column, when it is not a CSV of people.
+
+    Only the id column is required; a person column the header lacks counts as empty on every row. Values are
+    data, not errors: a date or a nationality that does not parse is kept as written (see dirty_values).
+    """
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
+        handle = open(path, newline="", encoding="utf-8-sig", errors="surrogateescape")  # noqa: SIM115
     except OSError as exc:
         raise CsvError(0, "-", f"cannot read {path}: {exc.strerror}") from None
     with handle:
@@ -71,15 +79,18 @@ def read_people_csv(path: Path) -> list[PersonRecord]:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise CsvError(1, "-", "the file is empty; expected a header row") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise CsvError(1, "-", f"unreadable: {exc}") from None
-        missing = [c for c in INPUT_COLUMNS if c not in header]
-        if missing:
-            raise CsvError(1, missing[0], f"missing column; the header needs {', '.join(INPUT_COLUMNS)}")
-        dupes = {h for h in header if header.count(h) > 1 and h in INPUT_COLUMNS}
+        for i, name in enumerate(header):
+            if _UNDECODED.search(name):
+                raise CsvError(1, f"#{i + 1}", "not UTF-8 text")
+        if "id" not in header:
+            raise CsvError(1, "id", f"missing column; the header needs id, and reads {', '.join(INPUT_COLUMNS[1:])}")
+        known = INPUT_COLUMNS + OPTIONAL_COLUMNS
+        dupes = {h for h in header if header.count(h) > 1 and h in known}
         if dupes:
             raise CsvError(1, sorted(dupes)[0], "column appears twice in the header")
-        index = {c: header.index(c) for c in INPUT_COLUMNS}
+        index = {c: header.index(c) for c in known if c in header}
         records: list[PersonRecord] = []
         seen: dict[str, int] = {}
         row_no = 1
@@ -89,12 +100,13 @@ def read_people_csv(path: Path) -> list[PersonRecord]:
                     continue
                 if len(row) != len(header):
                     raise CsvError(row_no, "-", f"has {len(row)} fields, the header has {len(header)}")
+                for i, value in enumerate(row):
+                    if _UNDECODED.search(value):
+                        raise CsvError(row_no, header[i] or f"#{i + 1}", "not UTF-8 text")
                 values = {c: row[i].strip() for c, i in index.items()}
                 records.append(_record(row_no, values, seen))
         except csv.Error as exc:
             raise CsvError(row_no + 1, "-", f"unreadable: {exc}") from None
-        except UnicodeDecodeError:
-            raise CsvError(row_no + 1, "-", "not UTF-8 text") from None
     return records
 
 
@@ -104,17 +116,29 @@ def _record(row_no: int, v: dict[str, str], seen: dict[str, int]) -> PersonRecor
     if v["id"] in seen:
         raise CsvError(row_no, "id", f"already used on row {seen[v['id']]}")
     seen[v["id"]] = row_no
-    try:
-        parse_date(v["date_of_birth"])
-    except ValueError as exc:
-        raise CsvError(row_no, "date_of_birth", str(exc)) from None
-    if v["nationality"] and not _NATIONALITY.match(v["nationality"]):
-        raise CsvError(row_no, "nationality", "expected an ISO 3166 alpha-3 code")
+    number = v.get("document_number", "")
     return PersonRecord(
-        id=v["id"], given_name=v["given_name"] or None, family_name=v["family_name"] or None,
-        date_of_birth=v["date_of_birth"] or None, sex=v["sex"] or None, nationality=v["nationality"] or None,
-        place=v["place"] or None,
+        id=v["id"], given_name=v.get("given_name") or None, family_name=v.get("family_name") or None,
+        date_of_birth=v.get("date_of_birth") or None, sex=v.get("sex") or None,
+        nationality=v.get("nationality") or None, place=v.get("place") or None,
+        documents=(number,) if number else (), document_types=(v.get("document_type", ""),) if number else (),
+        phones=(v["phone"],) if v.get("phone") else (),
     )
+
+
+def dirty_values(records: Iterable[PersonRecord]) -> dict[str, int]:
+    """How many dates of birth and nationalities are not in the documented form, and so are kept as written.
+
+    A date is compared by its digits as text and by the parts that can be read (keys.read_date); a nationality
+    that is not an ISO 3166 alpha-3 code is compared as written, upper-case, so the same misspelling agrees.
+    """
+    dates = nationalities = 0
+    for rec in records:
+        if rec.date_of_birth and not read_date(rec.date_of_birth).strict:
+            dates += 1
+        if rec.nationality and not _NATIONALITY.match(rec.nationality):
+            nationalities += 1
+    return {"dates_unparsed": dates, "nationalities_unparsed": nationalities}
 
 
 @dataclass
@@ -154,6 +178,8 @@ def _SCHEMA() -> pa.Schema:
         ("given_phon", text), ("family_phon", text), ("name_skels", words), ("dob", text),
         ("dob_year", pa.int32()), ("dob_month", pa.int32()), ("dob_day", pa.int32()), ("place", text),
         ("place_words", words), ("sex", text), ("nationality", text), ("documents", words), ("phones", words),
+        ("dob_text", text), ("document_ids", words), ("document_fixes", words), ("document_near", words),
+        ("phone_tails", words),
     ])
 
 
@@ -297,7 +323,8 @@ def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = Non
     _quiet_splink()
     started = time.perf_counter()
     session = _Session(records, progress)
-    stats: dict[str, Any] = {"records": len(records), "keys_seconds": time.perf_counter() - started}
+    stats: dict[str, Any] = {"records": len(records), "keys_seconds": time.perf_counter() - started,
+                             **dirty_values(records)}
     if train:
         if progress:
             progress("training")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from crossroads.dedup.engine.keys import PersonFeatures
 
@@ -26,10 +26,12 @@ _Get = Callable[[PersonFeatures], str]
 
 # SQL functions whose names differ between the backends Splink runs on.
 _FUNCTIONS = {
-    "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "overlap": "list_has_any",
+    "duckdb": {"jw": "jaro_winkler_similarity", "lev": "levenshtein", "dl": "damerau_levenshtein",
+               "overlap": "list_has_any",
                "inter": "len(list_intersect({a}, {b}))", "starts": "starts_with",
                "contains": "list_contains", "quote": '"'},
-    "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "overlap": "arrays_overlap",
+    # damerau_levenshtein is one of the UDFs Splink registers on Spark (its similarity jar).
+    "spark": {"jw": "jaro_winkler", "lev": "levenshtein", "dl": "damerau_levenshtein", "overlap": "arrays_overlap",
               "inter": "size(array_intersect({a}, {b}))", "starts": "startswith",
               "contains": "array_contains", "quote": "`"},  # Spark reads "x" as a string, not a column
 }
@@ -40,7 +42,7 @@ class Level:
     """One level of a comparison: a label, its SQL template and the same test in Python."""
 
     label: str
-    sql: str  # template: {jw}, {lev}, {overlap}, {starts}, {contains}, {inter(a,b)} come from _FUNCTIONS
+    sql: str  # template: {jw}, {lev}, {dl}, {overlap}, {starts}, {contains}, {inter(a,b)} come from _FUNCTIONS
     test: Test
 
 
@@ -171,41 +173,78 @@ def _name(field: str, other: str) -> Comparison:
     )
 
 
+def _both(x: int | None, y: int | None) -> bool:
+    # SQL's NULL = NULL is not true: Python's None == None is, so every test on the parts asks for both.
+    return x is not None and y is not None
+
+
 def _dob_swapped(a: PersonFeatures, b: PersonFeatures) -> bool:
-    return (a.dob_month is not None and b.dob_month is not None and a.dob_year == b.dob_year
-            and a.dob_month == b.dob_day and a.dob_day == b.dob_month)
+    # Also a month above 12 kept as written (1990-25-03) against the date it transposes.
+    return (_both(a.dob_month, b.dob_month) and _both(a.dob_day, b.dob_day) and _both(a.dob_year, b.dob_year)
+            and a.dob_year == b.dob_year and a.dob_month == b.dob_day and a.dob_day == b.dob_month)
 
 
 def _dob_typo(a: PersonFeatures, b: PersonFeatures) -> bool:
-    return len(a.dob) == 10 and len(b.dob) == 10 and Levenshtein.distance(a.dob, b.dob) <= 1
+    return len(a.dob_text) == 8 and len(b.dob_text) == 8 and Levenshtein.distance(a.dob_text, b.dob_text) <= 1
 
 
+def _dob_transposed(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return (len(a.dob_text) == 8 and len(b.dob_text) == 8
+            and DamerauLevenshtein.distance(a.dob_text, b.dob_text) <= 1)
+
+
+def _day_unread(f: PersonFeatures) -> bool:
+    return f.dob_day is None and len(f.dob_text) == 8
+
+
+def _dob_day_unread(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return (_both(a.dob_year, b.dob_year) and _both(a.dob_month, b.dob_month) and a.dob_year == b.dob_year
+            and a.dob_month == b.dob_month and (_day_unread(a) or _day_unread(b)))
+
+
+def _years_within(a: PersonFeatures, b: PersonFeatures) -> bool:
+    return _both(a.dob_year, b.dob_year) and abs(a.dob_year - b.dob_year) <= 2  # type: ignore[operator]
+
+
+# A date that does not parse (1915-11-32, 1990-25-03, "c. 1990") is compared by its digits as text and by the
+# parts that could be read; its dob is NULL, so only the levels on the text and the parts can hold for it.
 _DOB = Comparison(
     field="date_of_birth",
-    null_sql='"dob_l" IS NULL OR "dob_r" IS NULL',
-    is_null=lambda a, b: not a.dob or not b.dob,
+    null_sql='"dob_text_l" IS NULL OR "dob_text_r" IS NULL',
+    is_null=lambda a, b: not a.dob_text or not b.dob_text,
     levels=(
         Level("exact", 'length("dob_l") = 10 AND "dob_l" = "dob_r"', lambda a, b: len(a.dob) == 10 and a.dob == b.dob),
+        Level("same digits as text", 'length("dob_text_l") >= 6 AND "dob_text_l" = "dob_text_r"',
+              lambda a, b: len(a.dob_text) >= 6 and a.dob_text == b.dob_text),
         Level("day and month swapped",
               '"dob_year_l" = "dob_year_r" AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
               _dob_swapped),
-        Level("one digit differs", 'length("dob_l") = 10 AND length("dob_r") = 10 AND {lev}("dob_l", "dob_r") <= 1',
+        Level("one digit differs",
+              'length("dob_text_l") = 8 AND length("dob_text_r") = 8 AND {lev}("dob_text_l", "dob_text_r") <= 1',
               _dob_typo),
+        # Two neighbouring digits typed the other way round (1950-43-06 for 1954-03-06): the most common
+        # corruption of a date in FEBRL, and one that crosses the year, month and day.
+        Level("two neighbouring digits swapped",
+              'length("dob_text_l") = 8 AND length("dob_text_r") = 8 AND {dl}("dob_text_l", "dob_text_r") <= 1',
+              _dob_transposed),
+        Level("same year and month, day unreadable",
+              '"dob_year_l" = "dob_year_r" AND "dob_month_l" = "dob_month_r" AND (("dob_day_l" IS NULL AND '
+              'length("dob_text_l") = 8) OR ("dob_day_r" IS NULL AND length("dob_text_r") = 8))', _dob_day_unread),
         # Two estimates of the same year, and an estimate against a date someone knew, are different
         # evidence: the share of people known by the year only is not the share of duplicates that are.
         Level("same year, both known by the year only", 'length("dob_l") = 4 AND "dob_l" = "dob_r"',
               lambda a, b: len(a.dob) == 4 and a.dob == b.dob),
         Level("agrees as far as known", '{starts}("dob_l", "dob_r") OR {starts}("dob_r", "dob_l")',
-              lambda a, b: a.dob.startswith(b.dob) or b.dob.startswith(a.dob)),
-        Level("same year", '"dob_year_l" = "dob_year_r"', lambda a, b: a.dob_year == b.dob_year),
+              lambda a, b: bool(a.dob) and bool(b.dob) and (a.dob.startswith(b.dob) or b.dob.startswith(a.dob))),
+        Level("same year", '"dob_year_l" = "dob_year_r"',
+              lambda a, b: _both(a.dob_year, b.dob_year) and a.dob_year == b.dob_year),
         Level("within 2 years, both known by the year only",
               'abs("dob_year_l" - "dob_year_r") <= 2 AND length("dob_l") = 4 AND length("dob_r") = 4',
-              lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and len(a.dob) == 4 and len(b.dob) == 4),  # type: ignore[operator]
+              lambda a, b: _years_within(a, b) and len(a.dob) == 4 and len(b.dob) == 4),
         Level("within 2 years, a date known by its year only",
               'abs("dob_year_l" - "dob_year_r") <= 2 AND (length("dob_l") = 4 OR length("dob_r") = 4)',
-              lambda a, b: abs(a.dob_year - b.dob_year) <= 2 and (len(a.dob) == 4 or len(b.dob) == 4)),  # type: ignore[operator]
-        Level("within 2 years", 'abs("dob_year_l" - "dob_year_r") <= 2',
-              lambda a, b: abs(a.dob_year - b.dob_year) <= 2),  # type: ignore[operator]
+              lambda a, b: _years_within(a, b) and (len(a.dob) == 4 or len(b.dob) == 4)),
+        Level("within 2 years", 'abs("dob_year_l" - "dob_year_r") <= 2', _years_within),
         Level("else", "ELSE", lambda a, b: True),
     ),
 )
@@ -232,7 +271,7 @@ _PLACE = Comparison(
 
 
 def _two_level(field: str, column: str, label: str, sql: str, test: Test) -> Comparison:
-    """A field that agrees one way or not at all: sex, nationality (exact), documents, phones (one shared)."""
+    """A field that agrees one way or not at all: sex, nationality (exact)."""
     return Comparison(
         field=field,
         null_sql=f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
@@ -246,9 +285,43 @@ def _exact(field: str) -> Comparison:
                       lambda a, b: getattr(a, field) == getattr(b, field))
 
 
-def _any_shared(field: str) -> Comparison:
-    return _two_level(field, field, "one shared", f'{{overlap}}("{field}_l", "{field}_r")',
-                      lambda a, b: _shared(getattr(a, field), getattr(b, field)) >= 1)
+def _crossed(a: tuple[str, ...], b: tuple[str, ...], c: tuple[str, ...], d: tuple[str, ...]) -> bool:
+    return bool(set(a) & set(b)) or bool(set(c) & set(d))
+
+
+# Levels in the order the evidence is strong: the same document, then a typo the check digit locates, then
+# any one-character difference, then the same number recorded under another type (a national number copied
+# into a passport field, or a CSV without types on one side).
+_DOCUMENTS = Comparison(
+    field="documents",
+    null_sql='"documents_l" IS NULL OR "documents_r" IS NULL',
+    is_null=lambda a, b: not a.documents or not b.documents,
+    levels=(
+        Level("exact", '{overlap}("document_ids_l", "document_ids_r")',
+              lambda a, b: _shared(a.document_ids, b.document_ids) >= 1),
+        Level("check digit shows a typo",
+              '{overlap}("document_fixes_l", "documents_r") OR {overlap}("documents_l", "document_fixes_r")',
+              lambda a, b: _crossed(a.document_fixes, b.documents, a.documents, b.document_fixes)),
+        Level("one character apart",
+              '{overlap}("document_near_l", "document_near_r") AND NOT {overlap}("documents_l", "documents_r")',
+              lambda a, b: _shared(a.document_near, b.document_near) >= 1 and not _shared(a.documents, b.documents)),
+        Level("same number, another type", '{overlap}("documents_l", "documents_r")',
+              lambda a, b: _shared(a.documents, b.documents) >= 1),
+        Level("else", "ELSE", lambda a, b: True),
+    ),
+)
+
+_PHONES = Comparison(
+    field="phones",
+    null_sql='"phones_l" IS NULL OR "phones_r" IS NULL',
+    is_null=lambda a, b: not a.phones or not b.phones,
+    levels=(
+        Level("exact", '{overlap}("phones_l", "phones_r")', lambda a, b: _shared(a.phones, b.phones) >= 1),
+        Level("last 7 digits", '{overlap}("phone_tails_l", "phone_tails_r")',
+              lambda a, b: _shared(a.phone_tails, b.phone_tails) >= 1),
+        Level("else", "ELSE", lambda a, b: True),
+    ),
+)
 
 
 COMPARISONS: tuple[Comparison, ...] = (
@@ -258,8 +331,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     _PLACE,
     _exact("sex"),
     _exact("nationality"),
-    _any_shared("documents"),
-    _any_shared("phones"),
+    _DOCUMENTS,
+    _PHONES,
 )
 
 
@@ -282,7 +355,10 @@ def feature_columns(f: PersonFeatures) -> dict[str, Any]:
         "given_phon": f.given_phon or None, "family_phon": f.family_phon or None,
         "name_skels": list(f.name_skels),
         "dob": f.dob or None, "dob_year": f.dob_year, "dob_month": f.dob_month, "dob_day": f.dob_day,
+        "dob_text": f.dob_text or None,
         "place": f.place or None, "place_words": list(f.place_words) or None,
         "sex": f.sex or None, "nationality": f.nationality or None,
         "documents": list(f.documents) or None, "phones": list(f.phones) or None,
+        "document_ids": list(f.document_ids) or None, "document_fixes": list(f.document_fixes) or None,
+        "document_near": list(f.document_near) or None, "phone_tails": list(f.phone_tails) or None,
     }

@@ -24,12 +24,20 @@ from functools import lru_cache
 
 from jellyfish import metaphone
 
+from crossroads.dedup.engine.dates import DateReading, read_date
+from crossroads.dedup.engine.identifiers import (
+    document_fixes,
+    document_key,
+    document_near,
+    phone_key,
+    phone_tail,
+)
 from crossroads.kit.names import name_tokens, persian_reading, romanise, skeleton, skeleton_variants
 from crossroads.kit.text import normalise_document_number
 
 __all__ = [
-    "BROAD_KINDS", "PersonRecord", "PersonFeatures", "blocking_keys", "date_parts", "features", "name_tokens",
-    "parse_date", "phonetic", "romanise", "skeleton", "skeleton_variants", "year_buckets",
+    "BROAD_KINDS", "DateReading", "PersonRecord", "PersonFeatures", "blocking_keys", "date_parts", "features",
+    "name_tokens", "parse_date", "phonetic", "read_date", "romanise", "skeleton", "skeleton_variants", "year_buckets",
 ]
 
 
@@ -41,13 +49,14 @@ class PersonRecord:
     given_name: str | None = None
     family_name: str | None = None
     aliases: tuple[str, ...] = ()
-    date_of_birth: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'
+    date_of_birth: str | None = None  # 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; otherwise as written (dates.read_date)
     dob_estimated: bool = False
     sex: str | None = None
     nationality: str | None = None  # ISO 3166 alpha-3
     place: str | None = None
     documents: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    document_types: tuple[str, ...] = ()  # the type of each of documents, in order ('' or none when unknown)
 
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -77,11 +86,11 @@ def parse_date(value: str | None) -> tuple[int | None, int | None, int | None]:
 
 
 def date_parts(value: str | None) -> tuple[int | None, int | None, int | None]:
-    """Like parse_date, but an unreadable date counts as unknown rather than failing."""
-    try:
-        return parse_date(value)
-    except ValueError:
+    """The parts of a date that can be read as a date; an unreadable date counts as unknown rather than failing."""
+    reading = read_date(value)
+    if not reading.complete:
         return None, None, None
+    return reading.year, reading.month, reading.day
 
 
 def year_buckets(year: int) -> tuple[int, int]:
@@ -101,8 +110,8 @@ class PersonFeatures:
     given_phon: str
     family_phon: str
     name_skels: tuple[str, ...]  # sorted distinct skeletons of every name token, aliases included
-    dob: str  # '' when unknown
-    dob_year: int | None
+    dob: str  # YYYY-MM-DD, YYYY-MM or YYYY; '' when unknown or when a part written could not be read
+    dob_year: int | None  # each part read on its own, even from a date that is not one (dates.read_date)
     dob_month: int | None
     dob_day: int | None
     dob_estimated: bool
@@ -110,8 +119,13 @@ class PersonFeatures:
     nationality: str
     place: str
     place_words: tuple[str, ...]  # sorted distinct words of the place
-    documents: tuple[str, ...]
-    phones: tuple[str, ...]
+    documents: tuple[str, ...]  # identifiers.document_key of each number
+    phones: tuple[str, ...]  # E.164
+    dob_text: str = ""  # the date's digits as read, year first ('' when none): compared when the parts cannot be
+    document_ids: tuple[str, ...] = ()  # "type|number"
+    document_fixes: tuple[str, ...] = ()  # identifiers.document_fixes of each number
+    document_near: tuple[str, ...] = ()  # identifiers.document_near of each number
+    phone_tails: tuple[str, ...] = ()  # last seven digits of each phone
 
 
 def _joined(tokens: tuple[str, ...], fn: Callable[[str], str]) -> str:
@@ -145,11 +159,17 @@ def features(rec: PersonRecord) -> PersonFeatures:
     place = romanise(rec.place).split()
     for alias in rec.aliases:
         skels.update(skeleton(t) for t in name_tokens(alias, persian))
-    year, month, day = date_parts(rec.date_of_birth)
+    reading = read_date(rec.date_of_birth)
+    year, month, day, dob, dob_text = reading.year, reading.month, reading.day, reading.iso, reading.text
     if rec.dob_estimated:
         # An estimated date ("about 30" recorded as 1 January) says nothing about the month and day.
         month = day = None
-    dob = "" if year is None else f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+        dob, dob_text = dob[:4], dob_text[:4] if year is not None else dob_text
+    types = tuple(rec.document_types) + ("",) * (len(rec.documents) - len(rec.document_types))
+    documents = {(t.strip().lower(), k) for t, k in zip(types, (document_key(d) for d in rec.documents), strict=False)
+                 if len(k) >= 4}
+    phones = {phone_key(p, rec.nationality) for p in rec.phones if p.strip()}
+    phones = {p for p in phones if sum(c.isdigit() for c in p) >= 6}
     return PersonFeatures(
         id=rec.id,
         given=" ".join(given),
@@ -168,8 +188,13 @@ def features(rec: PersonRecord) -> PersonFeatures:
         nationality=(rec.nationality or "").strip().upper(),
         place=" ".join(place),
         place_words=tuple(sorted(set(place))),
-        documents=tuple(sorted({n for n in (normalise_document_number(d) for d in rec.documents) if len(n) >= 4})),
-        phones=tuple(sorted({p for p in (_phone(x) for x in rec.phones) if len(p) >= 6})),
+        documents=tuple(sorted({k for _, k in documents})),
+        phones=tuple(sorted(phones)),
+        dob_text=dob_text,
+        document_ids=tuple(sorted(f"{t}|{k}" for t, k in documents)),
+        document_fixes=tuple(sorted({f for d in rec.documents for f in document_fixes(d)})),
+        document_near=tuple(sorted({n for _, k in documents for n in document_near(k)})),
+        phone_tails=tuple(sorted({t for t in (phone_tail(p) for p in phones) if t})),
     )
 
 
@@ -285,8 +310,10 @@ def _keys(rec: PersonRecord, feats: PersonFeatures) -> set[str]:
     if md:
         for word in places:
             keys.add(_hash("b", f"{year}|{md}|{word}"))
-    for number in feats.documents:
+    # The document and phone keys keep the normalisation they were stored with: comparing O as 0 and phones as
+    # E.164 is the comparisons' business, and changing these keys would need every registry reindexed.
+    for number in {n for n in (normalise_document_number(d) for d in rec.documents) if len(n) >= 4}:
         keys.add(_hash("d", number))
-    for phone in feats.phones:
+    for phone in {p for p in (_phone(x) for x in rec.phones) if len(p) >= 6}:
         keys.add(_hash("p", phone))
     return keys

@@ -25,7 +25,7 @@ from crossroads.dedup.engine.keys import PersonFeatures, PersonRecord, features
 __all__ = ["DEFAULT_MODEL", "MatchModel", "MatchScore", "ModelError", "Reason", "default_model", "probability"]
 
 FORMAT = "crossroads-dedup-model"
-DEFAULT_MODEL = "model-v3.json"
+DEFAULT_MODEL = "model-v4.json"
 # m or u probabilities Splink could not estimate (a level never seen) are treated as uninformative.
 _FLOOR = 1e-6
 _MIN_PROBABILITY = 1e-3
@@ -138,8 +138,7 @@ class MatchModel:
             if spec is None:
                 raise ModelError(f"Splink model has no comparison {comparison.field}")
             non_null = [lv for lv in spec["comparison_levels"] if not lv.get("is_null_level")]
-            levels.append([(lv.get("label_for_charts", ""), _clamp(lv.get("m_probability"), _MIN_PROBABILITY),
-                            _clamp(lv.get("u_probability"), _MIN_U)) for lv in non_null])
+            levels.append([_level(lv) for lv in non_null])
         return cls(version=version, prior=settings["probability_two_random_records_match"], levels=levels,
                    trained_at=trained_at, trained_on=trained_on, splink=settings)
 
@@ -188,6 +187,16 @@ class MatchModel:
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelError(f"cannot read model {path}: {exc}") from None
         return cls.from_json(data)
+
+
+def _level(spec: dict[str, Any]) -> tuple[str, float | None, float | None]:
+    m = _clamp(spec.get("m_probability"), _MIN_PROBABILITY)
+    u = _clamp(spec.get("u_probability"), _MIN_U)
+    if m is not None and u is None:
+        # Seen among the matches EM found but in none of the random pairs (two documents one character apart):
+        # as rare among non-matches as the rarest level sampling measures, not uninformative.
+        u = _MIN_U
+    return spec.get("label_for_charts", ""), m, u
 
 
 def _clamp(p: float | None, floor: float) -> float | None:

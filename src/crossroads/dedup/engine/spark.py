@@ -56,7 +56,8 @@ def _schema() -> StructType:
               ("given_phon", text), ("family_phon", text), ("name_skels", words), ("dob", text),
               ("dob_year", t.IntegerType()), ("dob_month", t.IntegerType()), ("dob_day", t.IntegerType()),
               ("place", text), ("place_words", words), ("sex", text), ("nationality", text), ("documents", words),
-              ("phones", words)]
+              ("phones", words), ("dob_text", text), ("document_ids", words), ("document_fixes", words),
+              ("document_near", words), ("phone_tails", words)]
     return t.StructType([t.StructField(name, kind) for name, kind in fields])
 
 
