@@ -30,8 +30,9 @@ from crossroads.kit.i18n import LOCALES, N_, translate
 
 app = typer.Typer(help="Eligibility rule sets: test their personas, check a file, explain a determination.",
                   no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+# Soft wrap: a line naming a file must stay one line, whatever the terminal's width, for scripts that read it.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 _COLOUR = {MET: "green", NOT_MET: "red"}
 NOT_REQUIRED = N_("not required")
