@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BatchResult", "CsvError", "TrainingError", "DEFAULT_THRESHOLD", "INPUT_COLUMNS", "MIN_TRAINING_RECORDS",
-    "candidate_pairs_sql", "read_people_csv", "run_batch", "train_model", "write_outputs",
+    "candidate_pairs_sql", "read_labels", "read_people_csv", "run_batch", "train_model", "write_outputs",
 ]
 
 INPUT_COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
@@ -111,6 +111,38 @@ def read_people_csv(path: Path) -> list[PersonRecord]:
         except UnicodeDecodeError:
             raise CsvError(row_no + 1, "-", "not UTF-8 text") from None
     return records
+
+
+LABEL_COLUMNS = ("cluster", "true_id")
+
+
+def read_labels(path: Path, *, optional: bool = False) -> dict[str, str] | None:
+    """The true person of each record (id -> cluster or true_id), for evaluation; None if optional and absent."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            column = next((c for c in LABEL_COLUMNS if c in header), None)
+            if column is None or "id" not in header:
+                if optional:
+                    return None
+                raise CsvError(1, "id" if "id" not in header else LABEL_COLUMNS[0],
+                               f"missing column; labels need id and {' or '.join(LABEL_COLUMNS)}")
+            at, label_at = header.index("id"), header.index(column)
+            labels: dict[str, str] = {}
+            for row_no, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise CsvError(row_no, "-", f"has {len(row)} fields, the header has {len(header)}")
+                if not row[label_at].strip():
+                    raise CsvError(row_no, column, "empty; every labelled row needs its true person")
+                labels[row[at].strip()] = row[label_at].strip()
+    except OSError as exc:
+        raise CsvError(0, "-", f"cannot read {path}: {exc.strerror}") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise CsvError(0, "-", f"unreadable: {exc}") from None
+    return labels
 
 
 def _record(row_no: int, v: dict[str, str], seen: dict[str, int]) -> PersonRecord:
