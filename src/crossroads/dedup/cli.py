@@ -150,6 +150,8 @@ def _summary(result, truth: dict[str, str] | None, *, precision: float | None, c
         "reliability": [{"low": r.low, "high": r.high, "pairs": r.pairs, "mean_predicted": r.mean_predicted,
                          "observed": r.observed} for r in result.reliability],
         "seconds": result.stats["batch_seconds"],
+        "steps_seconds": {k.removesuffix("_seconds"): round(v, 3) for k, v in result.stats.items()
+                          if k.endswith("_seconds") and k != "batch_seconds"},
     }
     if truth is not None:
         sizes = Counter(truth.values())

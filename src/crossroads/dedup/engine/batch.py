@@ -576,7 +576,7 @@ def _calibrate(session: _Session, model: MatchModel, *, candidates: int, seed: i
     model_probs = np.array([probability(w) for w in weights])
     share = float((counts * model_probs).sum() / counts.sum())
     fit = cal.fit_latent_classes(patterns, counts, m=[lv[2] for lv in levels], u=[lv[3] for lv in levels],
-                                 share=share)
+                                 share=share, estimate_m=False)
     matches = None
     if labels is not None:
         matches = np.array([row[-1] if row[-2] else 0 for row in rows], dtype=np.float64) * scale

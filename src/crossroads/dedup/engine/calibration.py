@@ -7,9 +7,13 @@ model's ranking (its match weight) and replaces the number:
 
 1. **A latent-class fit on the candidates.** The candidate pairs' comparison vectors (the level of every
    comparison: gamma) are a mixture of matches and non-matches. Expectation-maximisation over the distinct
-   vectors and their counts estimates the run's own share of matches among candidates and m and u among
-   *candidates* (not among random pairs, as training's u is), starting from the model's values — the
-   classic Fellegi–Sunter EM (Winkler), here on the very pairs being scored. Each vector gets its posterior.
+   vectors and their counts estimates the run's own share of matches among the candidates and u among
+   *candidates* (training's u comes from random pairs, which agree on a name far less often than pairs
+   that blocking brought together), keeping m — what matches look like — from the model, which training
+   estimated on this file among pairs blocked to be rich in matches. Letting m float too (the classic
+   Fellegi–Sunter EM, Winkler) was measured worse: the "match" class then absorbs relatives and namesakes
+   (same family name, place, nationality), and on the independent multi-script set the expected recall
+   came out at half the true one (docs/benchmarks.md). Each vector gets its posterior.
 2. **Bands of match weight.** Candidates are grouped into bands of the model's match weight; a band's
    calibrated probability is the mean posterior of its pairs: the fit's estimate of the share of true
    matches among such pairs. Averaging over a band, rather than using each vector's posterior, keeps the
@@ -69,7 +73,7 @@ class LatentClassFit:
 
 def fit_latent_classes(patterns: IntArray, counts: FloatArray, *, m: Sequence[Sequence[float]],
                        u: Sequence[Sequence[float]], share: float, iterations: int = 500,
-                       tolerance: float = 1e-8) -> LatentClassFit:
+                       tolerance: float = 1e-8, estimate_m: bool = True) -> LatentClassFit:
     """EM for a two-class mixture of comparison vectors (levels per column; -1 = missing, which weighs nothing).
 
     patterns: one row per distinct vector, counts: how many candidates have it; m, u, share: starting values.
@@ -108,7 +112,7 @@ def fit_latent_classes(patterns: IntArray, counts: FloatArray, *, m: Sequence[Se
             size = len(m_arr[k])
             m_sum = np.bincount(g[seen], weights=matches[seen], minlength=size)
             u_sum = np.bincount(g[seen], weights=others[seen], minlength=size)
-            if m_sum.sum() > 0:
+            if estimate_m and m_sum.sum() > 0:
                 m_arr[k] = np.clip(m_sum / m_sum.sum(), _FLOOR, 1.0)
             if u_sum.sum() > 0:
                 u_arr[k] = np.clip(u_sum / u_sum.sum(), _FLOOR, 1.0)
