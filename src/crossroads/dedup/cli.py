@@ -107,7 +107,10 @@ def batch(
             else:
                 result = run_batch(records, model=model, train=trains, threshold=threshold, precision=precision,
                                    calibrate=True, labels=truth,
+                                   # Asked for in so many words, training is tried on any file and its
+                                   # failure is an error, as before training became the default.
                                    min_training_records=MIN_TRAINING_RECORDS if train is None else 0,
+                                   fallback=train is None,
                                    progress=progress)
         except TrainingError as exc:
             raise _fail(str(exc), 1) from None

@@ -359,13 +359,13 @@ def train_model(records: Sequence[PersonRecord], *, version: str, trained_on: st
 
 def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = None, train: bool = False,
               threshold: float | None = DEFAULT_THRESHOLD, precision: float | None = None, calibrate: bool = False,
-              labels: Mapping[str, str] | None = None, min_training_records: int = 0,
+              labels: Mapping[str, str] | None = None, min_training_records: int = 0, fallback: bool = True,
               progress: Progress | None = None, seed: int = 1, keep_candidates: bool = False) -> BatchResult:
     """Score every candidate pair of these records, keep those at or above threshold, and cluster them.
 
     train with a model: the model is EM's starting point, and is kept when the file has fewer than
-    min_training_records records or training fails (BatchResult.training says which). calibrate: the
-    probabilities are calibrated on the candidates (calibration.py); threshold None then chooses the
+    min_training_records records or, with fallback, when training fails (BatchResult.training says which).
+    calibrate: the probabilities are calibrated on the candidates (calibration.py); threshold None then chooses the
     F1-optimal threshold, or with precision the lowest one expected to reach it. labels (id -> true
     entity) only fill the reliability table's observed column: they never touch the model, the calibration
     or the threshold.
@@ -389,7 +389,7 @@ def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = Non
                 trained = _train(session, version=f"batch-{datetime.now(UTC):%Y%m%d%H%M%S}",
                                  trained_on=f"{len(records)} records of the batch", seed=seed, start=model)
             except TrainingError as exc:
-                if model is None:
+                if model is None or not fallback:
                     raise
                 training = f"not trained: {exc}; model {model.version} used"
             else:
@@ -555,6 +555,7 @@ def _calibrate(session: _Session, model: MatchModel, *, candidates: int, seed: i
         label_join = ("LEFT JOIN labels AS el ON el.rid = c.rid_l LEFT JOIN labels AS er ON er.rid = c.rid_r")
         truth = "coalesce(el.entity = er.entity, false)"
     names = ", ".join(f"g{k}" for k in range(len(levels)))
+    # Ordered, so that the fit's sums run in the same order every time: a run is reproducible to the last digit.
     # Table and column names are ours; the conditions are Splink's SQL for our comparisons, never input.
     rows = con.execute(f"""
         SELECT {names}, truth, count(*) FROM (
@@ -563,7 +564,7 @@ def _calibrate(session: _Session, model: MatchModel, *, candidates: int, seed: i
             JOIN (SELECT rid AS rid_l, {left} FROM scoring_people) AS l USING (rid_l)
             JOIN (SELECT rid AS rid_r, {right} FROM scoring_people) AS r USING (rid_r)
             {label_join}
-        ) GROUP BY ALL
+        ) GROUP BY ALL ORDER BY ALL
     """).fetchall()  # noqa: S608
     patterns = np.array([row[:len(levels)] for row in rows], dtype=np.int64)
     counts = np.array([row[-1] for row in rows], dtype=np.float64) * scale
