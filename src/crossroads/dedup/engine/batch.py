@@ -445,7 +445,7 @@ def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = Non
     if calibration is None:
         pairs = [(left, right, float(p)) for left, right, p, _ in rows]
     else:
-        calibrated = calibration.probability([w for _, _, _, w in rows]) if rows else []
+        calibrated = calibration.probability([w for _, _, _, w in rows]).tolist()
         pairs = [(left, right, float(p)) for (left, right, _, _), p in zip(rows, calibrated, strict=True)
                  if p >= threshold - 1e-12]
     clusters = _connected_components((r.id for r in records), ((a, b) for a, b, _ in pairs))
