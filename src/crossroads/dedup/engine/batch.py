@@ -13,6 +13,7 @@ the model's Splink settings that gives Splink's probabilities several times fast
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import math
 import os
@@ -414,7 +415,8 @@ def run_batch(records: Sequence[PersonRecord], *, model: MatchModel | None = Non
         calibration, sample, note = _calibrate(session, model, candidates=stats["candidate_pairs"], seed=seed,
                                                labels=labels)
         stats["calibration_seconds"] = time.perf_counter() - t
-    model.calibration = calibration
+    # A copy: the model given may be the shipped one, shared by the whole process.
+    model = dataclasses.replace(model, calibration=calibration)
     choice = None
     if calibration is not None and sample is not None:
         probs = calibration.probability(sample.weights)
