@@ -2,8 +2,9 @@
 
 Steps: validate the CSV; compute each record's features and blocking keys (keys.py, the same as the online
 check); generate candidate pairs by joining records that share a key; train the Fellegi–Sunter model
-unsupervised or take a saved one (model.py); let Splink score the candidates with our comparisons
-(comparisons.py); keep pairs at or above the threshold; cluster them by connected components.
+unsupervised or take a saved one (model.py); calibrate the probabilities on the candidates and choose the
+threshold from them (calibration.py); score the candidates with our comparisons (comparisons.py); keep
+pairs at or above the threshold; cluster them by connected components.
 
 Splink trains the model; the candidates are scored by scoring.score_pairs, one DuckDB query generated from
 the model's Splink settings that gives Splink's probabilities several times faster than Splink's predict
