@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from bench import cases, dedup, dedup_ceiling, dedup_febrl, disclosure, people_search, profile_registration, referrals
+from bench import (
+                  cases,
+                  dedup,
+                  dedup_ceiling,
+                  dedup_febrl,
+                  dedup_heldout,
+                  disclosure,
+                  people_search,
+                  profile_registration,
+                  referrals,
+)
 
 # As the `crossroads` command: tracebacks never show local variables.
 app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args_is_help=True, add_completion=False,
@@ -13,6 +23,7 @@ app.command("cases")(cases.command)
 app.command("dedup")(dedup.command)
 app.command("dedup-ceiling")(dedup_ceiling.command)
 app.command("dedup-febrl")(dedup_febrl.command)
+app.command("dedup-heldout")(dedup_heldout.command)
 app.command("disclosure")(disclosure.command)
 app.command("people-search")(people_search.command)
 app.command("profile-registration")(profile_registration.command)

@@ -5,7 +5,9 @@ probabilities of each comparison level — and scores a pair from comparisons.co
 which is what the online check at registration calls (a few microseconds a pair).
 
 File format (JSON): ``{"format": "crossroads-dedup-model", "version", "trained_at", "trained_on",
-"prior", "comparisons": [{"field", "levels": [{"label", "m", "u"}]}], "splink": <Splink model JSON>}``.
+"prior", "comparisons": [{"field", "levels": [{"label", "m", "u"}]}], "splink": <Splink model JSON>,
+"calibration": <optional: calibration.Calibration of the run that trained it>}``. Files without
+"calibration" (every model before calibration existed) load as before.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crossroads.dedup.engine.calibration import Calibration
 from crossroads.dedup.engine.comparisons import COMPARISONS, splink_comparisons
 from crossroads.dedup.engine.keys import PersonFeatures, PersonRecord, features
 
@@ -66,6 +69,7 @@ class MatchModel:
     trained_at: str = ""
     trained_on: str = ""
     splink: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration | None = None
     _weights: list[list[float]] = field(init=False, repr=False)
     _prior_weight: float = field(init=False, repr=False)
 
@@ -151,7 +155,7 @@ class MatchModel:
                 for c, levels in zip(COMPARISONS, self.levels, strict=True)
             ],
             "splink": self.splink,
-        }
+        } | ({"calibration": self.calibration.to_json()} if self.calibration is not None else {})
 
     def save(self, path: Path) -> None:
         """Write the model as JSON, atomically (a reader never sees half a model)."""
@@ -174,9 +178,10 @@ class MatchModel:
             raise ModelError(f"not a {FORMAT} file")
         try:
             levels = [[(lv["label"], lv["m"], lv["u"]) for lv in c["levels"]] for c in data["comparisons"]]
+            calibration = _calibration(data.get("calibration"))
             return cls(version=str(data["version"]), prior=float(data["prior"]), levels=levels,
                        trained_at=data.get("trained_at", ""), trained_on=data.get("trained_on", ""),
-                       splink=data.get("splink") or {})
+                       splink=data.get("splink") or {}, calibration=calibration)
         except (KeyError, TypeError) as exc:
             raise ModelError(f"model file lacks {exc}") from None
 
@@ -197,6 +202,17 @@ def _level(spec: dict[str, Any]) -> tuple[str, float | None, float | None]:
         # as rare among non-matches as the rarest level sampling measures, not uninformative.
         u = _MIN_U
     return spec.get("label_for_charts", ""), m, u
+
+
+def _calibration(data: object) -> Calibration | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ModelError("model file's calibration is not an object")
+    try:
+        return Calibration.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"model file's calibration is invalid: {exc}") from None
 
 
 def _clamp(p: float | None, floor: float) -> float | None:
