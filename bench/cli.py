@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bench import cases, dedup, dedup_ceiling, disclosure, people_search, profile_registration, referrals
+from bench import cases, dedup, dedup_ceiling, dedup_learning, disclosure, people_search, profile_registration, referrals
 
 # As the `crossroads` command: tracebacks never show local variables.
 app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args_is_help=True, add_completion=False,
@@ -12,6 +12,7 @@ app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args
 app.command("cases")(cases.command)
 app.command("dedup")(dedup.command)
 app.command("dedup-ceiling")(dedup_ceiling.command)
+app.command("dedup-learning")(dedup_learning.command)
 app.command("disclosure")(disclosure.command)
 app.command("people-search")(people_search.command)
 app.command("profile-registration")(profile_registration.command)
