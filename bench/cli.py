@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from bench import cases, dedup, dedup_ceiling, dedup_learning, disclosure, people_search, profile_registration, referrals
+from bench import (
+                  cases,
+                  dedup,
+                  dedup_ceiling,
+                  dedup_learning,
+                  disclosure,
+                  people_search,
+                  profile_registration,
+                  referrals,
+)
 
 # As the `crossroads` command: tracebacks never show local variables.
 app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args_is_help=True, add_completion=False,

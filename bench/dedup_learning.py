@@ -70,8 +70,8 @@ def _round(x: float | None) -> float | None:
 
 
 def simulate(people: int, seed: int, *, threshold: float, strength: float, console) -> dict[str, Any]:
-    from crossroads.dedup.engine.keys import features
     from crossroads.dedup.engine.comparisons import compare
+    from crossroads.dedup.engine.keys import features
     from crossroads.dedup.engine.learning import Label, select_pairs, update_model
     from crossroads.dedup.engine.model import default_model
     from crossroads.dedup.engine.synthetic import generate_labelled

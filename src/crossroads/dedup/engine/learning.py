@@ -42,8 +42,8 @@ from crossroads.dedup.engine.comparisons import COMPARISONS, compare
 from crossroads.dedup.engine.keys import PersonRecord, features
 from crossroads.dedup.engine.model import MatchModel, probability
 
-__all__ = ["DEFAULT_STRENGTH", "U_STRENGTH", "Label", "Metrics", "evaluate", "gamma_of", "pair_probability", "select_pairs",
-           "uncertainty", "update_model"]
+__all__ = ["DEFAULT_STRENGTH", "U_STRENGTH", "Label", "Metrics", "evaluate", "gamma_of", "match_weight",
+           "pair_probability", "select_pairs", "uncertainty", "update_model"]
 
 # Pseudo-pairs the current model's m/u are worth (chosen on the synthetic sets: docs/benchmarks.md).
 DEFAULT_STRENGTH = 50.0
