@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from crossroads.dedup.cli import app
 
@@ -69,8 +69,11 @@ def models() -> None:
     from crossroads.dedup.learning import list_versions
 
     with unit_of_work(_engine()) as session:
-        table = Table("version", "status", "learnt from", "decisions", "recorded")
-        for v in list_versions(session, principal=None):
+        rows = list_versions(session, principal=None)
+        table = Table("status", "learnt from", "decisions", "recorded")
+        # A version is what `activate` takes: never folded, whatever the terminal's width.
+        table.columns.insert(0, Column("version", no_wrap=True, min_width=max(len(v.version) for v in rows)))
+        for v in rows:
             status = "active" if v.active else "used before" if v.activated_at else "candidate"
             table.add_row(v.version, status, v.parent_version or "—", str(v.labels) if v.labels is not None else "—",
                           v.created_at.strftime("%Y-%m-%d %H:%M"))
