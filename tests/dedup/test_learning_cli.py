@@ -58,7 +58,8 @@ class TestLearnCommand:
     def test_an_unknown_version_exits_1_naming_it(self, tmp_path):
         url, engine = migrated(tmp_path)
         result = cli(url, "activate", "no-such-version")
-        assert result.returncode == 1 and "no-such-version" in result.stderr and "no such model version" in result.stderr
+        assert result.returncode == 1
+        assert "no-such-version" in result.stderr and "no such model version" in result.stderr
         engine.dispose()
 
     def test_version_and_model_file_together_exit_2(self, tmp_path):

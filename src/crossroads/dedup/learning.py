@@ -53,7 +53,9 @@ def decision_labels(session: Session) -> Labels:
     rows = session.execute(select(MatchCandidate.id, MatchCandidate.status, MatchCandidate.decided_gamma).where(
         MatchCandidate.status != CandidateStatus.OPEN, MatchCandidate.decided_gamma.is_not(None))
         .order_by(MatchCandidate.id)).all()
-    training, kept, unreadable = [], [], 0
+    training: list[Label] = []
+    kept: list[Label] = []
+    unreadable = 0
     for candidate_id, status, gamma in rows:
         if not isinstance(gamma, list) or len(gamma) != len(COMPARISONS):
             unreadable += 1

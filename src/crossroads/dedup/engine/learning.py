@@ -139,7 +139,7 @@ def update_model(model: MatchModel, labels: Sequence[Label], *, version: str, tr
         raise ValueError("strength must be positive")
     for label in labels:
         _check(label.gamma)
-    levels = []
+    levels: list[list[tuple[str, float | None, float | None]]] = []
     for c, current in enumerate(model.levels):
         n = len(current)
         # current is strongest first; gamma g is level n - 1 - g.
@@ -151,7 +151,7 @@ def update_model(model: MatchModel, labels: Sequence[Label], *, version: str, tr
         m_prior = _distribution([m for _, m, _ in current])
         u_prior = _distribution([u for _, _, u in current])
         m_total, u_total = sum(m_counts), sum(u_counts)
-        new = []
+        new: list[tuple[str, float | None, float | None]] = []
         for i, (label_text, _, _) in enumerate(current):
             m = (strength * m_prior[i] + m_counts[i]) / (strength + m_total)
             u = (U_STRENGTH * u_prior[i] + u_counts[i]) / (U_STRENGTH + u_total)
