@@ -21,8 +21,9 @@ missing on a labelled pair (gamma -1) says nothing about that comparison and is 
 u is different. It is the chance of agreeing among pairs of different people taken at random, and the model's u
 was estimated from a very large random sample; the non-matches reviewers answer about are the opposite of random,
 pairs alike enough to be queued. Counted like the matches, they made every agreement look common and cut recall
-from 0.99 to 0.63 after 100 answers on a synthetic set (docs/benchmarks.md). So u's prior is worth ``U_STRENGTH`` pseudo-pairs:
-a chance agreement reviewers keep rejecting by the thousand still moves it, a few hundred hard pairs do not.
+from 0.99 to 0.63 after 100 answers on a synthetic set (docs/benchmarks.md). So u's prior is worth
+``U_STRENGTH`` pseudo-pairs: a chance agreement reviewers keep rejecting by the thousand still moves it, a few
+hundred hard pairs do not.
 
 The prior probability of a match is not the share of matches among the labels either (that share is whatever the
 queue's selection made it): it moves by the intercept shift that best fits the labels under the updated m/u (the
