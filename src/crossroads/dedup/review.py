@@ -20,6 +20,7 @@ from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
 from crossroads.dedup.engine.comparisons import COMPARISONS
 from crossroads.dedup.engine.learning import gamma_of, select_pairs
+from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.index import person_record
 from crossroads.dedup.models import CandidateStatus, MatchCandidate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
@@ -190,7 +191,7 @@ def labelled_patterns(session: Session) -> Counter[tuple[int, ...]]:
     return Counter(tuple(g) for g in rows if g is not None and len(g) == len(COMPARISONS))
 
 
-def list_teaching(session: Session, *, principal: Principal, model, limit: int = 50) -> list[Pair]:
+def list_teaching(session: Session, *, principal: Principal, model: MatchModel, limit: int = 50) -> list[Pair]:
     """Open pairs touching the user's offices in the order whose answers teach the engine most.
 
     See engine/learning.py: select_pairs for the order (uncertain under the active model first, comparison
