@@ -10,6 +10,7 @@ from bench import (
                   dedup_ceiling,
                   dedup_febrl,
                   dedup_heldout,
+                  dedup_learning,
                   disclosure,
                   people_search,
                   profile_registration,
@@ -24,6 +25,7 @@ app.command("dedup")(dedup.command)
 app.command("dedup-ceiling")(dedup_ceiling.command)
 app.command("dedup-febrl")(dedup_febrl.command)
 app.command("dedup-heldout")(dedup_heldout.command)
+app.command("dedup-learning")(dedup_learning.command)
 app.command("disclosure")(disclosure.command)
 app.command("people-search")(people_search.command)
 app.command("profile-registration")(profile_registration.command)

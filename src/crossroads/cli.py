@@ -21,7 +21,10 @@ from crossroads import schema  # noqa: F401  (every table, for the foreign keys 
 from crossroads.audit.cli import app as audit_app
 from crossroads.config import DEMO_SECRET_PREFIX, InsecureSettingsError, Settings
 from crossroads.db.session import get_engine, make_engine, refresh_planner_statistics, unit_of_work
-from crossroads.dedup import registry_cli  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
+from crossroads.dedup import (
+    learning_cli,  # noqa: F401  (adds `dedup learn`, `models` and `rollback`)
+    registry_cli,  # noqa: F401  (adds `dedup run`, `activate` and `reindex`)
+)
 from crossroads.dedup.cli import app as dedup_app
 from crossroads.directory.cli import app as directory_app
 from crossroads.disclosure.cli import app as disclosure_app

@@ -32,7 +32,10 @@ from crossroads.auth.service import issue_token
 from crossroads.cases.work import tasks
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.db.base import Base
+from crossroads.dedup.learning import train_version
 from crossroads.dedup.merges import merge_people
+from crossroads.dedup.models import CandidateStatus
+from crossroads.dedup.review import decide_candidate
 from crossroads.dedup.service import activate_model
 from crossroads.directory.service import link_partner
 from crossroads.disclosure import agreements
@@ -216,6 +219,14 @@ OPERATIONS = [
     Operation("GET", "/dedup/merges/{merge_id}", "401 403 403 200 404 403 403 403 403"),
     Operation("POST", "/dedup/merges/{merge_id}/unmerge", "401 403 403 200 404 403 403 403 403",
               body=lambda r: {"comment": "Two people after all."}),
+    # The engine's versions: supervisors teach it from their decisions in any office (its figures are counts,
+    # never a person's data); they and administrators activate and roll back.
+    Operation("GET", "/dedup/teaching", "401 403 403 200 200 403 403 403 403"),
+    Operation("GET", "/dedup/models", "401 403 403 200 200 403 403 403 200"),
+    Operation("POST", "/dedup/models", "401 403 403 201 201 403 403 403 403", body=lambda r: {"strength": 50}),
+    Operation("GET", "/dedup/models/{version}", "401 403 403 200 200 403 403 403 200"),
+    Operation("POST", "/dedup/models/{version}/activate", "401 403 403 200 200 403 403 403 200"),
+    Operation("POST", "/dedup/model-rollback", "401 403 403 200 200 403 403 403 200"),
     # Disclosure: the data officer prepares and issues, the DPO sets budgets and agreements and decides.
     Operation("GET", "/disclosure/datasets", "401 403 403 403 403 403 200 200 403"),
     Operation("POST", "/disclosure/datasets", "401 403 403 403 403 403 403 201 403",
@@ -385,6 +396,13 @@ def records(module_db):
     candidate = df.pair(db, person, duplicate)
     merged = [df.person(db, cw_a, df.ORIGINAL), df.person(db, cw_a, df.VARIANT)]
     merge = merge_people(db, principal=supervisor_a, survivor_id=merged[0].id, merged_id=merged[1].id)
+    # Decided pairs to learn from (two, so that one at least trains whichever is held out), and a version
+    # learnt from them waiting to be activated.
+    for i in range(2):
+        decided = df.pair(db, df.person(db, cw_a, df.ORIGINAL, given_name=f"Mahmud{i}"),
+                          df.person(db, cw_a, df.VARIANT, family_name=f"Mahmud{i}"))
+        decide_candidate(db, principal=supervisor_a, candidate_id=decided.id, status=CandidateStatus.REJECTED)
+    learnt = train_version(db, principal=supervisor_a)
 
     # Disclosure: a dataset, releases in draft, pending and approved states, an agreement with a recipient key
     # and a package issued under it. A second data officer prepares them, so that the DPO's four-eyes rule
@@ -445,6 +463,7 @@ def records(module_db):
         "attachment_id": str(attachment.id), "approval_id": approval.id, "ended_case_id": str(ended.id),
         "incoming_transfer_id": incoming.transfer.id, "outgoing_transfer_id": outgoing.transfer.id,
         "duplicate_id": str(duplicate.id), "candidate_id": candidate.id, "merge_id": merge.id,
+        "version": learnt.version,
         "dataset_id": str(dataset.id), "draft_id": str(draft.id), "pending_id": str(pending.id),
         "approved_id": str(approved.id), "release_file": "release.csv", "agreement_id": str(agreement.id),
         "spare_public_key": exchange.public_key_text(exchange.generate_recipient_key()),

@@ -32,7 +32,9 @@ from crossroads.auth.service import principal_for
 from crossroads.cases.models import Case, CaseNote
 from crossroads.config import Settings
 from crossroads.db.session import make_engine, unit_of_work
-from crossroads.dedup.models import MatchCandidate
+from crossroads.dedup.learning import train_version
+from crossroads.dedup.models import CandidateStatus, MatchCandidate
+from crossroads.dedup.review import decide_candidate
 from crossroads.demo import DEMO_DOMAIN, LOGINS
 from crossroads.disclosure import service as releases
 from crossroads.disclosure.models import Dataset
@@ -120,9 +122,22 @@ def walk_data(live_server) -> dict[str, object]:
         pair = session.scalar(select(MatchCandidate.id).where(MatchCandidate.person_a_id == lo,
                                                               MatchCandidate.person_b_id == hi))
         assert pair is not None, "registering the same person again queued no pair to review"
+        # Decided pairs, and a model version learnt from them beside the active one.
+        others = session.scalars(select(Person).where(
+            Person.office_id == tunis.id, Person.date_of_birth.is_not(None), Person.merged_into_id.is_(None),
+            Person.id != known.id).order_by(Person.created_at).limit(3)).all()
+        for other in others:
+            twin = register_person(session, principal=supervisor, data=PersonCreate(
+                given_name=other.family_name, family_name=other.given_name, sex=other.sex,
+                date_of_birth=other.date_of_birth, nationality=other.nationality, office_id=tunis.id))
+            lo, hi = sorted((other.id, twin.id), key=str)
+            decided = session.scalar(select(MatchCandidate.id).where(MatchCandidate.person_a_id == lo,
+                                                                     MatchCandidate.person_b_id == hi))
+            decide_candidate(session, principal=supervisor, candidate_id=decided, status=CandidateStatus.CONFIRMED)
+        learnt = train_version(session, principal=supervisor)
         return {"release_id": [str(approved.id), str(pending.id), str(draft.id)],
                 "dataset_id": [str(trafficking.id)], "candidate_id": [str(pair)], "name": ["release.csv"],
-                "code": ["counter_trafficking"]}
+                "code": ["counter_trafficking"], "version": [learnt.version, str(learnt.parent_version)]}
 
 
 def role_values(live_server, walk_data: dict[str, object], email: str) -> dict[str, list[str]]:
@@ -248,7 +263,8 @@ def test_every_page_of_a_role(role, browser, live_server, walk_data, figures) ->
         context.request.get("/login?lang=en")
         log_in(page, ROLE_LOGINS[role])
         values = role_values(live_server, walk_data, ROLE_LOGINS[role])
-        extra = ["/disclosure/releases/new?kind=dp_table", "/dedup/review?status=merged"]
+        extra = ["/disclosure/releases/new?kind=dp_table", "/dedup/review?status=merged",
+                 "/dedup/review?order=teaching"]
         urls = [u for path in html_routes() for u in expand(path, values)] + extra
         for locale in SUPPORTED:
             for url in urls:

@@ -9,6 +9,7 @@ import sys
 from sqlalchemy import select
 
 from crossroads.db.session import make_engine, unit_of_work
+from crossroads.dedup.engine.model import default_model
 from crossroads.dedup.models import MatchCandidate
 from crossroads.schema import upgrade_database
 from tests.dedup.test_registry_run import registered_before_detection
@@ -61,9 +62,11 @@ class TestDedupRunCommand:
         assert result.returncode == 0, result.stderr
         from crossroads.dedup.models import MatchModelVersion
 
+        # The shipped model it replaces is recorded too, as the version a rollback goes back to.
+        shipped = default_model().version
         with engine.connect() as conn:
-            assert conn.execute(select(MatchModelVersion.version, MatchModelVersion.active)).all() == [
-                ("trained-v7", True)]
+            assert conn.execute(select(MatchModelVersion.version, MatchModelVersion.active)
+                                .order_by(MatchModelVersion.id)).all() == [(shipped, False), ("trained-v7", True)]
         engine.dispose()
 
 

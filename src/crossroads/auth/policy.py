@@ -63,16 +63,21 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _REGISTRY,
     # Supervisors also approve the transitions a programme reserves for them and oversee their offices.
     # Deciding that two records are one person, and merging them, is a supervisor's call.
+    # Their decisions on pairs teach the duplicate engine, and they judge a version learnt from them before
+    # activating it; a version's figures are counts over decisions, never a person's data.
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
-                                  Action.DEDUP_MERGE, Action.REFERRAL_ANALYTICS},
+                                  Action.DEDUP_MERGE, Action.REFERRAL_ANALYTICS, Action.DEDUP_MODEL_READ,
+                                  Action.DEDUP_MODEL_TRAIN, Action.DEDUP_MODEL_ACTIVATE},
     # A partner reads its organisation's referral inbox and answers it; what it reads of a person is only
     # what their consent in force shares (referrals.service), never the registry.
     Role.PARTNER: frozenset({Action.DIRECTORY_READ, Action.REFERRAL_READ, Action.REFERRAL_RESPOND}),
     Role.DATA_OFFICER: _RELEASES | {Action.RELEASE_PREPARE, Action.EXCHANGE_ISSUE, Action.PROGRAMME_READ},
     Role.DPO: _RELEASES | {Action.AUDIT_READ, Action.RELEASE_APPROVE, Action.DATASET_MANAGE, Action.LEDGER_READ,
                            Action.AGREEMENT_MANAGE, Action.PROGRAMME_READ},
+    # Administrators also run the engine's versions (activate, roll back) on the supervisors' comparison figures.
     Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
-                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE, Action.NOTIFY_MANAGE}),
+                           Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE, Action.NOTIFY_MANAGE,
+                           Action.DEDUP_MODEL_READ, Action.DEDUP_MODEL_ACTIVATE}),
 }
 
 

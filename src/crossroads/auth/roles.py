@@ -38,6 +38,10 @@ class Action(StrEnum):
     DEDUP_CHECK = "dedup.check"
     DEDUP_REVIEW = "dedup.review"
     DEDUP_MERGE = "dedup.merge"
+    # The match model's versions: read and compared, learnt from reviewers' decisions, activated or rolled back.
+    DEDUP_MODEL_READ = "dedup.model_read"
+    DEDUP_MODEL_TRAIN = "dedup.model_train"
+    DEDUP_MODEL_ACTIVATE = "dedup.model_activate"
     RELEASE_READ = "release.read"
     RELEASE_PREPARE = "release.prepare"
     RELEASE_APPROVE = "release.approve"
@@ -92,6 +96,9 @@ ACTION_LABELS = {
     Action.DEDUP_CHECK: N_("check for duplicates"),
     Action.DEDUP_REVIEW: N_("review possible duplicates"),
     Action.DEDUP_MERGE: N_("merge records"),
+    Action.DEDUP_MODEL_READ: N_("see the duplicate engine's model versions"),
+    Action.DEDUP_MODEL_TRAIN: N_("teach the duplicate engine a new model version"),
+    Action.DEDUP_MODEL_ACTIVATE: N_("activate or roll back the duplicate engine's model"),
     Action.RELEASE_READ: N_("read releases"),
     Action.RELEASE_PREPARE: N_("prepare releases"),
     Action.RELEASE_APPROVE: N_("approve releases"),

@@ -59,4 +59,10 @@ DYNAMIC = (
     N_("no such candidate pair"),
     N_("this pair was already decided"),
     N_("a possible match exists in another office — ask your supervisor"),
+    # Refusals of learning from reviewers (dedup/learning.py), shown on the engine's pages
+    N_("no decided pairs to learn from yet: decide pairs in the review queue first"),
+    N_("this version is already active"),
+    N_("the active version replaced no earlier version: there is nothing to roll back to"),
+    N_("the version the active one replaced is no longer recorded"),
+    N_("this model version does not fit this version's comparisons"),
 )

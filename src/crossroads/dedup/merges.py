@@ -26,6 +26,7 @@ from crossroads.cases.models import Case
 from crossroads.db.base import utcnow
 from crossroads.dedup.index import index_person
 from crossroads.dedup.models import CandidateStatus, MatchCandidate, PersonMerge
+from crossroads.dedup.review import decision_gamma
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.text import fold
 from crossroads.people.models import IdentityDocument, NameKind, Person, PersonName, Relationship
@@ -111,6 +112,8 @@ def merge_people(session: Session, *, principal: Principal, survivor_id: uuid.UU
     if survivor.household_id and merged.household_id and survivor.household_id != merged.household_id:
         raise Conflict("the two people belong to different households; move one of them first", field="merged_id")
     candidate = _matching_candidate(session, candidate_id, survivor.id, merged.id) if candidate_id else None
+    # The label of a merged pair is how the two records compared before anything moved between them.
+    gamma = decision_gamma(session, candidate) if candidate is not None else None
 
     moved: dict[str, Any] = {
         "households": {
@@ -150,6 +153,7 @@ def merge_people(session: Session, *, principal: Principal, survivor_id: uuid.UU
     if candidate is not None and candidate.status == CandidateStatus.OPEN:
         candidate.status = CandidateStatus.CONFIRMED
         candidate.decided_by, candidate.decided_at = principal.user_id, utcnow()
+        candidate.decided_gamma = gamma
     _reindex_and_record(session, principal, merge, survivor, merged, "person.merge")
     return merge
 
@@ -223,7 +227,8 @@ def unmerge_people(session: Session, *, principal: Principal, merge_id: int,
     if merge.candidate_id is not None:
         # The merge was a mistake or went the wrong way: the pair goes back to the queue to be decided again.
         session.execute(update(MatchCandidate).where(MatchCandidate.id == merge.candidate_id)
-                        .values(status=CandidateStatus.OPEN, decided_by=None, decided_at=None))
+                        .values(status=CandidateStatus.OPEN, decided_by=None, decided_at=None,
+                                decided_gamma=None))
     _reindex_and_record(session, principal, merge, survivor, merged, "person.unmerge")
     return merge
 

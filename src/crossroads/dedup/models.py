@@ -37,7 +37,11 @@ class PersonMatchKey(Base):
 
 
 class MatchModelVersion(Base):
-    """A version of the match model that scored candidates; the active one scores new checks."""
+    """A version of the match model that scored candidates; the active one scores new checks.
+
+    A version learnt from reviewers' decisions is recorded as a candidate (not active) with the version it
+    was learnt from; activating it remembers which version it replaced, so a rollback goes back along that chain.
+    """
 
     __tablename__ = "match_models"
 
@@ -46,6 +50,12 @@ class MatchModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=False)
+    parent_version: Mapped[str | None] = mapped_column(String(64))
+    # How many decisions trained it (None for a model trained elsewhere and recorded here).
+    labels: Mapped[int | None]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    activated_at: Mapped[datetime | None]
+    replaced_id: Mapped[int | None] = mapped_column(ForeignKey("match_models.id"))
 
 
 class MatchCandidate(Timestamps, Base):
@@ -75,6 +85,9 @@ class MatchCandidate(Timestamps, Base):
     comment: Mapped[str | None] = mapped_column(Text)
     # Why the person who registered one of the two went ahead although this pair was shown to them.
     registration_reason: Mapped[str | None] = mapped_column(Text)
+    # The pair's comparison vector (one level per comparison of engine/comparisons.py) when it was decided: a
+    # decision is a label for learning, and the records may change or be merged afterwards (dedup/learning.py).
+    decided_gamma: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class PersonMerge(Base):

@@ -66,16 +66,31 @@ def run(
 
 @app.command("activate")
 def activate(
-    model_path: Annotated[Path, typer.Option("--model", help="A model saved by `crossroads dedup train`.")],
+    version: Annotated[str | None, typer.Argument(help="A recorded version (`crossroads dedup models`).")] = None,
+    model_path: Annotated[Path | None, typer.Option("--model", help="Or a model saved by `crossroads dedup train`.")]
+    = None,
 ) -> None:
-    """Record a trained model in the database and make it the one online checks and runs score with."""
+    """Make a recorded version, or a trained model file, the one online checks and runs score with."""
     from crossroads.db.session import unit_of_work
+    from crossroads.dedup.learning import activate_version
     from crossroads.dedup.service import activate_model
+    from crossroads.kit.errors import DomainError
 
+    if (version is None) == (model_path is None):
+        err.print("[bold red]error:[/] VERSION: give a recorded version or --model FILE, one of the two")
+        raise typer.Exit(2)
     model = _model(model_path)
     with unit_of_work(_engine()) as session:
-        activate_model(session, actor=None, model=model)
-    err.print(f"model {model.version} is active")
+        if model is not None:
+            activate_model(session, actor=None, model=model)
+            version = model.version
+        else:
+            try:
+                activate_version(session, principal=None, version=version or "")
+            except DomainError as exc:
+                err.print(f"[bold red]error:[/] VERSION {version}: {exc.message}", soft_wrap=True)
+                raise typer.Exit(1) from None
+    err.print(f"model {version} is active")
 
 
 @app.command("reindex")

@@ -8,6 +8,7 @@ agreed and how, never their values).
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -17,12 +18,18 @@ from crossroads.audit.service import record_event
 from crossroads.auth.policy import Principal, match_pairs_scope, person_visible, require
 from crossroads.auth.roles import Action
 from crossroads.db.base import utcnow
+from crossroads.dedup.engine.comparisons import COMPARISONS
+from crossroads.dedup.engine.learning import gamma_of, select_pairs
+from crossroads.dedup.engine.model import MatchModel
+from crossroads.dedup.index import person_record
 from crossroads.dedup.models import CandidateStatus, MatchCandidate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_, Message
 from crossroads.people.models import Person
 
 PAGE_MAX = 100
+# Open pairs the teaching order chooses among: the newest, so a registry with a long queue still answers fast.
+TEACHING_POOL = 1000
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ def decide_candidate(session: Session, *, principal: Principal, candidate_id: in
     candidate.status = status
     candidate.decided_by, candidate.decided_at = principal.user_id, utcnow()
     candidate.comment = comment
+    candidate.decided_gamma = decision_gamma(session, candidate)
     session.flush()
     record_event(session, actor=principal, action=f"dedup.{'confirm' if status == 'confirmed' else 'reject'}",
                  entity_type="match_candidate", entity_id=candidate.id,
@@ -155,3 +163,52 @@ def count_open(session: Session, *, principal: Principal) -> int:
         .where(match_pairs_scope(principal, MatchCandidate.person_a_id, MatchCandidate.person_b_id),
                MatchCandidate.status == CandidateStatus.OPEN, a.merged_into_id.is_(None), b.merged_into_id.is_(None))
     ) or 0
+
+
+def _loaded_person(session: Session, person_id: uuid.UUID) -> Person:
+    person = session.scalar(select(Person).where(Person.id == person_id)
+                            .options(selectinload(Person.names), selectinload(Person.documents)))
+    if person is None:
+        raise NotFound("no such person", field="person_id")
+    return person
+
+
+def decision_gamma(session: Session, candidate: MatchCandidate) -> list[int]:
+    """The pair's comparison vector as the two records stand now: stored with the decision as its label.
+
+    Stored rather than recomputed when learning: after a merge one record is empty of what moved, and a
+    corrected record no longer shows what the supervisor decided on.
+    """
+    a = _loaded_person(session, candidate.person_a_id)
+    b = _loaded_person(session, candidate.person_b_id)
+    return list(gamma_of(person_record(a), person_record(b)))
+
+
+def labelled_patterns(session: Session) -> Counter[tuple[int, ...]]:
+    """How many decisions each comparison vector already has: patterns asked about before come back later."""
+    rows = session.scalars(select(MatchCandidate.decided_gamma).where(
+        MatchCandidate.status != CandidateStatus.OPEN, MatchCandidate.decided_gamma.is_not(None)))
+    return Counter(tuple(g) for g in rows if g is not None and len(g) == len(COMPARISONS))
+
+
+def list_teaching(session: Session, *, principal: Principal, model: MatchModel, limit: int = 50) -> list[Pair]:
+    """Open pairs touching the user's offices in the order whose answers teach the engine most.
+
+    See engine/learning.py: select_pairs for the order (uncertain under the active model first, comparison
+    patterns varied, patterns already decided asked again only when much more uncertain).
+    """
+    require(principal, Action.DEDUP_REVIEW)
+    if not 1 <= limit <= PAGE_MAX:
+        raise Invalid(Message(N_("must be between 1 and %(max)d"), {"max": PAGE_MAX}), field="limit")
+    query, a, b = _pairs_query(principal, full=True)
+    query = query.where(MatchCandidate.status == CandidateStatus.OPEN, a.merged_into_id.is_(None),
+                        b.merged_into_id.is_(None))
+    rows = session.execute(query.order_by(MatchCandidate.id.desc()).limit(TEACHING_POOL)).all()
+    # Both records are compared whether or not the user may see them: only the order comes out of it.
+    pool = [(i, gamma_of(person_record(row[1]), person_record(row[2]))) for i, row in enumerate(rows)]
+    order = select_pairs(model, pool, limit=limit, asked=labelled_patterns(session))
+    pairs = [_pair(rows[i]) for i in order]
+    record_event(session, actor=principal, action="dedup.queue_read", entity_type="match_candidate",
+                 details={"status": CandidateStatus.OPEN.value, "order": "teaching", "pairs": len(pairs),
+                          "people_shown": sum((p.a is not None) + (p.b is not None) for p in pairs)})
+    return pairs

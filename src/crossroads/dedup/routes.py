@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from crossroads.auth.deps import ApiUser
-from crossroads.dedup import merges, review, service
+from crossroads.dedup import learning, merges, review, service
 from crossroads.dedup.models import CandidateStatus, PersonMerge
 from crossroads.dedup.schemas import (
     CheckOut,
     DecisionIn,
     MergeIn,
     MergeOut,
+    MetricsOut,
+    ModelComparisonOut,
+    ModelVersionOut,
     PairList,
     PairOut,
     PairPersonOut,
     ReasonOut,
+    TeachIn,
 )
 from crossroads.kit.inputs import RowId
 from crossroads.people.schemas import PersonCreate
@@ -96,3 +102,50 @@ def get_merge(merge_id: RowId, session: DbSession, principal: ApiUser):
 def unmerge_people(merge_id: RowId, session: DbSession, principal: ApiUser, body: DecisionIn | None = None):
     return merge_out(merges.unmerge_people(session, principal=principal, merge_id=merge_id,
                                            comment=body.comment if body else None))
+
+
+@router.get("/dedup/teaching", response_model=PairList)
+def list_teaching(session: DbSession, principal: ApiUser, limit: int = Query(50, ge=1, le=review.PAGE_MAX)):
+    """Open pairs in the order whose answers teach the engine most (uncertain, varied)."""
+    pairs = review.list_teaching(session, principal=principal, model=service.active_model(session), limit=limit)
+    return PairList(items=[pair_out(p) for p in pairs], next_cursor=None)
+
+
+Version = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._+-]+$")]
+
+
+def comparison_out(c: learning.Comparison) -> ModelComparisonOut:
+    def metrics(m) -> MetricsOut:
+        return MetricsOut(pairs=m.pairs, matches=m.matches, precision=m.precision, recall=m.recall, f1=m.f1,
+                          log_loss=m.log_loss)
+
+    return ModelComparisonOut(model=ModelVersionOut.model_validate(c.row),
+                              active=ModelVersionOut.model_validate(c.active), threshold=c.threshold,
+                              held_out=c.held_out, candidate=metrics(c.candidate), current=metrics(c.current),
+                              provenance=c.provenance)
+
+
+@router.get("/dedup/models", response_model=list[ModelVersionOut])
+def list_models(session: DbSession, principal: ApiUser):
+    return [ModelVersionOut.model_validate(r) for r in learning.list_versions(session, principal=principal)]
+
+
+@router.post("/dedup/models", response_model=ModelComparisonOut, status_code=201, responses={409: {}})
+def train_model(session: DbSession, principal: ApiUser, body: TeachIn | None = None):
+    row = learning.train_version(session, principal=principal, strength=(body or TeachIn()).strength)
+    return comparison_out(learning.compare_version(session, principal=principal, version=row.version))
+
+
+@router.get("/dedup/models/{version}", response_model=ModelComparisonOut)
+def get_model(version: Version, session: DbSession, principal: ApiUser):
+    return comparison_out(learning.compare_version(session, principal=principal, version=version))
+
+
+@router.post("/dedup/models/{version}/activate", response_model=ModelVersionOut, responses={409: {}})
+def activate_model(version: Version, session: DbSession, principal: ApiUser):
+    return ModelVersionOut.model_validate(learning.activate_version(session, principal=principal, version=version))
+
+
+@router.post("/dedup/model-rollback", response_model=ModelVersionOut, responses={409: {}})
+def rollback_model(session: DbSession, principal: ApiUser):
+    return ModelVersionOut.model_validate(learning.rollback_version(session, principal=principal))

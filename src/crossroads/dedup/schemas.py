@@ -109,3 +109,40 @@ class MergeOut(BaseModel):
     merged_at: datetime
     unmerged_by: uuid.UUID | None
     unmerged_at: datetime | None
+
+
+class TeachIn(InputModel):
+    # Pseudo-pairs the current model's m probabilities are worth (engine/learning.py).
+    strength: float = Field(default=50.0, gt=0, le=100_000)
+
+
+class ModelVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    version: str
+    active: bool
+    created_at: datetime
+    parent_version: str | None
+    # Decisions it was learnt from; null for a model trained elsewhere (Splink) and recorded here.
+    labels: int | None
+    activated_at: datetime | None
+
+
+class MetricsOut(BaseModel):
+    pairs: int
+    matches: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    log_loss: float | None
+
+
+class ModelComparisonOut(BaseModel):
+    """A version beside the active one on the held-out decisions (never used for training)."""
+
+    model: ModelVersionOut
+    active: ModelVersionOut
+    threshold: float
+    held_out: int
+    candidate: MetricsOut
+    current: MetricsOut
+    provenance: dict[str, Any]

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from crossroads.audit.service import Actor, record_event
 from crossroads.auth.policy import Principal, people_scope, require, require_office
 from crossroads.auth.roles import Action
+from crossroads.db.base import utcnow
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys, features
 from crossroads.dedup.engine.model import MatchModel, MatchScore, ModelError, Reason, default_model, probability
 from crossroads.dedup.index import person_record, record_from_data
@@ -91,15 +92,43 @@ def model_row(session: Session, model: MatchModel) -> MatchModelVersion:
     return row
 
 
+def active_row(session: Session) -> MatchModelVersion:
+    """The match_models row online checks score with: recorded on first use when it is the shipped model."""
+    row = session.scalar(select(MatchModelVersion).where(MatchModelVersion.active)
+                         .order_by(MatchModelVersion.id.desc()).limit(1))
+    return row if row is not None else model_row(session, active_model(session))
+
+
+def make_active(session: Session, row: MatchModelVersion, *, remember: bool = True) -> MatchModelVersion | None:
+    """Make this row the active version; returns the one it replaced.
+
+    With ``remember`` the row keeps which version it replaced, the step a rollback undoes; a rollback itself
+    does not, so that rolling back twice walks two steps back instead of flipping between two versions.
+    """
+    previous = session.scalar(select(MatchModelVersion).where(MatchModelVersion.active, MatchModelVersion.id != row.id)
+                              .order_by(MatchModelVersion.id.desc()).limit(1))
+    session.execute(update(MatchModelVersion).where(MatchModelVersion.id != row.id).values(active=False))
+    row.active, row.activated_at = True, utcnow()
+    if remember and previous is not None:
+        row.replaced_id = previous.id
+    session.flush()
+    _loaded.pop(row.version, None)
+    return previous
+
+
 def activate_model(session: Session, *, actor: Actor | None, model: MatchModel) -> MatchModelVersion:
     """Record a (trained) model and make it the one online checks and batch runs score with."""
+    current = active_row(session)
     row = model_row(session, model)
-    session.execute(update(MatchModelVersion).where(MatchModelVersion.id != row.id).values(active=False))
-    row.active = True
-    session.flush()
-    _loaded.pop(model.version, None)
+    if row.id == current.id and row.active:
+        # Recorded just now as the first version of all: active already, and nothing before it to go back to.
+        row.activated_at = row.activated_at or utcnow()
+        session.flush()
+        previous = None
+    else:
+        previous = make_active(session, row)
     record_event(session, actor=actor, action="dedup.model_activate", entity_type="match_model", entity_id=row.id,
-                 details={"version": model.version})
+                 details={"version": model.version, "replaced": previous.version if previous else None})
     return row
 
 
