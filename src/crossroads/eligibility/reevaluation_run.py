@@ -1,0 +1,197 @@
+"""The re-evaluation diff over a whole programme: which cases' determination a new rule set would change.
+
+It only reads. Each worker opens its own read-only connection (on SQLite a deferred transaction beside any writer
+in WAL mode; on PostgreSQL a READ ONLY one), streams one range of case ids with a server-side cursor and
+evaluates both rule sets on each case, so that a million cases never hold the registry's write lock and the
+cores share the work.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from crossroads.cases.models import Case
+from crossroads.db.session import make_engine, new_session
+from crossroads.eligibility import reevaluate, rulesets
+from crossroads.eligibility.inputs import case_inputs
+from crossroads.eligibility.models import Screening
+from crossroads.people.models import Person
+
+# The report keeps this many changed cases by name; the counts cover them all.
+REPORT_CASES = 1000
+_BATCH = 5000
+# Ranges per worker: small enough that the progress bar moves and a slow range does not hold the others up.
+_RANGES_PER_WORKER = 16
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    changed: int = 0
+    transitions: Counter[str] = field(default_factory=Counter)
+    criteria: Counter[str] = field(default_factory=Counter)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        self.cases += other.cases
+        self.changed += other.changed
+        self.transitions.update(other.transitions)
+        self.criteria.update(other.criteria)
+        self.changes.extend(other.changes[:REPORT_CASES - len(self.changes)])
+
+    def report(self) -> dict[str, Any]:
+        return {"cases": self.cases, "changed": self.changed, "transitions": dict(self.transitions),
+                "criteria": dict(self.criteria), "changes": self.changes[:REPORT_CASES],
+                "truncated": self.changed > len(self.changes[:REPORT_CASES])}
+
+
+def id_ranges(parts: int) -> list[tuple[uuid.UUID | None, uuid.UUID | None]]:
+    """`parts` contiguous ranges of the UUID space [lo, hi); case ids are random, so each holds a like share."""
+    bounds = [uuid.UUID(int=(i << 128) // parts) for i in range(1, parts)]
+    lows: list[uuid.UUID | None] = [None, *bounds]
+    highs: list[uuid.UUID | None] = [*bounds, None]
+    return list(zip(lows, highs, strict=True))
+
+
+def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID | None, on: date,
+         ) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
+    """(case id, inputs) of the programme's cases in [lo, hi), in id order, streamed.
+
+    Cases and their screenings are read as two ordered streams and merged, rather than one query per case.
+    """
+    def within(column: Any) -> list[Any]:
+        conditions = []
+        if lo is not None:
+            conditions.append(column >= lo)
+        if hi is not None:
+            conditions.append(column < hi)
+        return conditions
+
+    cases = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+        select(Case.id, Case.data, Person.date_of_birth, Person.sex, Person.nationality)
+        .join(Person, Person.id == Case.person_id)
+        .where(Case.programme == programme, *within(Case.id)).order_by(Case.id))
+    screened = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+        select(Screening.case_id, Screening.instrument, Screening.answers, Screening.score)
+        .join(Case, Case.id == Screening.case_id)
+        .where(Case.programme == programme, *within(Screening.case_id))
+        .order_by(Screening.case_id, Screening.screened_at, Screening.id))
+    pending = next(screened, None)
+    for case_id, data, born, sex, nationality in cases:
+        own: list[tuple[str, Any, Any]] = []
+        while pending is not None and pending[0] <= case_id:
+            if pending[0] == case_id:
+                own.append((pending[1], pending[2], pending[3]))
+            pending = next(screened, None)
+        yield case_id, case_inputs(date_of_birth=born, sex=str(sex) if sex is not None else None,
+                                   nationality=nationality, data=data, screenings=own, on=on)
+
+
+def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
+          source: Iterator[tuple[uuid.UUID, dict[str, Any]]]) -> Tally:
+    """Count and name the cases whose outcome changes from `old` (None: no rule set yet) to `new`."""
+    out = Tally()
+    if old is None:
+        for case_id, inputs in source:
+            out.cases += 1
+            outcome = rulesets.evaluate(new, inputs).outcome
+            out.changed += 1
+            out.transitions[f"none>{outcome}"] += 1
+            if len(out.changes) < REPORT_CASES:
+                out.changes.append({"case_id": str(case_id), "old": None, "new": outcome, "criteria": []})
+        return out
+    counted = _Counting(source)
+    for change in reevaluate.diff(old, new, counted):
+        out.changed += 1
+        out.transitions[f"{change.old_outcome}>{change.new_outcome}"] += 1
+        criteria = sorted(change.changed_criteria)
+        out.criteria.update(criteria)
+        if len(out.changes) < REPORT_CASES:
+            out.changes.append({"case_id": str(change.case_id), "old": change.old_outcome,
+                                "new": change.new_outcome, "criteria": criteria})
+    out.cases = counted.count
+    return out
+
+
+class _Counting:
+    def __init__(self, source: Iterator[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        self.source, self.count = source, 0
+
+    def __iter__(self) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
+        for row in self.source:
+            self.count += 1
+            yield row
+
+
+def diff_in_connection(conn: Connection, programme: str, old: rulesets.RuleSet | None, new: rulesets.RuleSet,
+                       *, on: date | None = None) -> dict[str, Any]:
+    """The report read through one connection (a request's, or a test's)."""
+    started = time.perf_counter()
+    report = tally(old, new, rows(conn, programme, None, None, on or date.today())).report()
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _range_job(url: str, programme: str, old_source: str | None, new_source: str, lo: uuid.UUID | None,
+               hi: uuid.UUID | None, on: date) -> Tally:
+    engine = _worker_engine(url)
+    old = rulesets.load_ruleset(old_source, source="active") if old_source is not None else None
+    new = rulesets.load_ruleset(new_source, source="draft")
+    with new_session(engine, read_only=True) as session, session.begin():
+        return tally(old, new, rows(session.connection(), programme, lo, hi, on))
+
+
+_ENGINES: dict[str, Any] = {}
+
+
+def _worker_engine(url: str) -> Any:
+    # One engine per worker process, made after the fork or spawn: a pool must never cross processes.
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url)
+    return _ENGINES[url]
+
+
+def count_cases(url: str, programme: str) -> int:
+    with new_session(_worker_engine(url), read_only=True) as session, session.begin():
+        return session.scalar(select(func.count()).select_from(Case).where(Case.programme == programme)) or 0
+
+
+def diff_over_registry(url: str, programme: str, old_source: str | None, new_source: str, *, workers: int = 0,
+                       progress: Progress | None = None, on: date | None = None) -> dict[str, Any]:
+    """The report over every case of the programme, read in ranges by `workers` processes (0: one per core)."""
+    started = time.perf_counter()
+    workers = workers or multiprocessing.cpu_count()
+    total = count_cases(url, programme)
+    day = on or date.today()
+    result = Tally()
+    ranges = id_ranges(max(1, workers * _RANGES_PER_WORKER))
+    if progress:
+        progress(0, total)
+    if workers == 1:
+        for lo, hi in ranges:
+            result.add(_range_job(url, programme, old_source, new_source, lo, hi, day))
+            if progress:
+                progress(result.cases, total)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_range_job, url, programme, old_source, new_source, lo, hi, day)
+                       for lo, hi in ranges]
+            for future in as_completed(futures):
+                result.add(future.result())
+                if progress:
+                    progress(result.cases, total)
+    report = result.report()
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    return report
