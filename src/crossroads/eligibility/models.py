@@ -83,6 +83,9 @@ class Screening(UUIDPrimaryKey, Base):
     # Each answer's sensitivity class as the instrument declared it when answered: {question: class}.
     sensitivity: Mapped[dict[str, str]] = mapped_column(JSON)
     score: Mapped[int | None]
+    # The instrument's findings from these answers ({code: true, false or null}), kept so that rules read them
+    # without scoring every screening again.
+    findings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     screened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     screened_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -12,7 +12,7 @@ import multiprocessing
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +22,8 @@ from sqlalchemy import Connection, func, select
 
 from crossroads.cases.models import Case
 from crossroads.db.session import make_engine, new_session
-from crossroads.eligibility import reevaluate, rulesets
-from crossroads.eligibility.inputs import case_inputs
+from crossroads.eligibility import rulesets
+from crossroads.eligibility.inputs import ScreeningRow, case_inputs
 from crossroads.eligibility.models import Screening
 from crossroads.people.models import Person
 
@@ -80,59 +80,54 @@ def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID |
         return conditions
 
     cases = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
-        select(Case.id, Case.data, Person.date_of_birth, Person.sex, Person.nationality)
+        select(Case.id, Case.data, Person.date_of_birth, Person.date_of_birth_estimated, Person.sex,
+               Person.nationality)
         .join(Person, Person.id == Case.person_id)
         .where(Case.programme == programme, *within(Case.id)).order_by(Case.id))
     screened = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
-        select(Screening.case_id, Screening.instrument, Screening.answers, Screening.score)
+        select(Screening.case_id, Screening.instrument, Screening.answers, Screening.score, Screening.findings)
         .join(Case, Case.id == Screening.case_id)
         .where(Case.programme == programme, *within(Screening.case_id))
         .order_by(Screening.case_id, Screening.screened_at, Screening.id))
     pending = next(screened, None)
-    for case_id, data, born, sex, nationality in cases:
-        own: list[tuple[str, Any, Any]] = []
+    for case_id, data, born, estimated, sex, nationality in cases:
+        own: list[ScreeningRow] = []
         while pending is not None and pending[0] <= case_id:
             if pending[0] == case_id:
-                own.append((pending[1], pending[2], pending[3]))
+                own.append((pending[1], pending[2], pending[3], pending[4]))
             pending = next(screened, None)
-        yield case_id, case_inputs(date_of_birth=born, sex=str(sex) if sex is not None else None,
+        yield case_id, case_inputs(date_of_birth=born, estimated=estimated, sex=str(sex) if sex is not None else None,
                                    nationality=nationality, data=data, screenings=own, on=on)
 
 
 def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
-          source: Iterator[tuple[uuid.UUID, dict[str, Any]]]) -> Tally:
-    """Count and name the cases whose outcome changes from `old` (None: no rule set yet) to `new`."""
+          source: Iterable[tuple[uuid.UUID, dict[str, Any]]]) -> Tally:
+    """Count and name the cases whose outcome changes from `old` (None: no rule set yet) to `new`.
+
+    Only outcomes and criterion statuses are computed, never the messages of a trace: that is most of the cost
+    of a determination, and a diff over a million cases needs none of it.
+    """
     out = Tally()
-    if old is None:
-        for case_id, inputs in source:
-            out.cases += 1
-            outcome = rulesets.evaluate(new, inputs).outcome
-            out.changed += 1
-            out.transitions[f"none>{outcome}"] += 1
-            if len(out.changes) < REPORT_CASES:
-                out.changes.append({"case_id": str(case_id), "old": None, "new": outcome, "criteria": []})
-        return out
-    counted = _Counting(source)
-    for change in reevaluate.diff(old, new, counted):
+    old_codes = [c.code for c in old.criteria] if old is not None else []
+    new_codes = [c.code for c in new.criteria]
+    for case_id, inputs in source:
+        out.cases += 1
+        after, new_statuses = rulesets.outcome_of(new, inputs)
+        if old is None:
+            before, changed = None, []
+        else:
+            before, old_statuses = rulesets.outcome_of(old, inputs)
+            if before == after:
+                continue
+            was = dict(zip(old_codes, old_statuses, strict=True))
+            changed = [code for code, status in zip(new_codes, new_statuses, strict=True) if was.get(code) != status]
+            changed += [code for code in old_codes if code not in new_codes]
         out.changed += 1
-        out.transitions[f"{change.old_outcome}>{change.new_outcome}"] += 1
-        criteria = sorted(change.changed_criteria)
-        out.criteria.update(criteria)
+        out.transitions[f"{before or 'none'}>{after}"] += 1
+        out.criteria.update(changed)
         if len(out.changes) < REPORT_CASES:
-            out.changes.append({"case_id": str(change.case_id), "old": change.old_outcome,
-                                "new": change.new_outcome, "criteria": criteria})
-    out.cases = counted.count
+            out.changes.append({"case_id": str(case_id), "old": before, "new": after, "criteria": sorted(changed)})
     return out
-
-
-class _Counting:
-    def __init__(self, source: Iterator[tuple[uuid.UUID, dict[str, Any]]]) -> None:
-        self.source, self.count = source, 0
-
-    def __iter__(self) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
-        for row in self.source:
-            self.count += 1
-            yield row
 
 
 def diff_in_connection(conn: Connection, programme: str, old: rulesets.RuleSet | None, new: rulesets.RuleSet,

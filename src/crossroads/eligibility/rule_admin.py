@@ -120,9 +120,10 @@ def activate_rule_set(session: Session, *, principal: Principal | None, rule_set
     if principal is not None:
         row = _draft(session, principal, Action.RULESET_ACTIVATE, rule_set_id)
     else:
-        row = session.get(RuleSetVersion, rule_set_id)
-        if row is None or row.status is not RuleSetStatus.DRAFT:
+        found = session.get(RuleSetVersion, rule_set_id)
+        if found is None or found.status is not RuleSetStatus.DRAFT:
             raise Conflict(N_("only a draft rule set can be compared or activated"), field="rule_set_id")
+        row = found
     active = active_rule_set(session, row.programme)
     if row.diff_report is None or row.diff_report.get("against") != (active.id if active else None):
         raise Conflict(N_("produce the diff report against the active rule set before activating"),

@@ -17,7 +17,7 @@ from crossroads.cases.models import Case
 from crossroads.cases.service import load_case
 from crossroads.db.base import utcnow
 from crossroads.eligibility import instruments, rulesets
-from crossroads.eligibility.inputs import case_inputs
+from crossroads.eligibility.inputs import case_inputs, person_inputs
 from crossroads.eligibility.models import (
     Appeal,
     Determination,
@@ -50,24 +50,30 @@ def instrument_of(code: str) -> instruments.Instrument:
     return instrument
 
 
+def _person_inputs(case: Case, on: date) -> dict[str, Any]:
+    person = case.person
+    return person_inputs(date_of_birth=person.date_of_birth, estimated=person.date_of_birth_estimated,
+                         sex=str(person.sex) if person.sex else None, nationality=person.nationality, on=on)
+
+
 def record_screening(session: Session, *, principal: Principal, case_id: uuid.UUID,
                      data: ScreeningCreate) -> Screening:
     """Record a screening of the case with one of the instruments: its version, answers, score and who screened."""
     case = _case(session, principal, Action.SCREENING_RECORD, case_id)
     instrument = instrument_of(data.instrument)
+    # Skip logic may look at the person (a question only for children), as the registry knows them today.
+    person = _person_inputs(case, date.today())
     try:
-        answers = instruments.validate_answers(instrument, dict(data.answers))
-    except ValueError as exc:
-        question = getattr(exc, "question", None)
-        raise Invalid(getattr(exc, "problem", None) or str(exc),
-                      field=f"answers.{question}" if question else "answers") from None
-    result = instruments.score(instrument, answers)
-    classes = {q.code: q.sensitivity for q in instrument.questions}
+        answers = instruments.validate_answers(instrument, dict(data.answers), person=person)
+    except instruments.AnswerError as exc:
+        raise Invalid(exc.problem, field=f"answers.{exc.question}") from None
+    result = instruments.score(instrument, answers, person=person)
     screening = Screening(
         id=uuid.uuid4(), case_id=case.id, office_id=case.office_id, instrument=instrument.code,
-        instrument_version=str(instrument.version), answers=answers,
-        sensitivity={code: classes[code] for code in answers if code in classes},
-        score=getattr(result, "score", None), screened_by=principal.user_id, screened_at=utcnow(),
+        instrument_version=str(instrument.version), answers=_json_safe(answers),
+        sensitivity={q.code: str(q.sensitivity) for q in instrument.questions if q.code in answers},
+        score=result.score, findings={code: _json_safe(value) for code, value in result.results.items()},
+        screened_by=principal.user_id, screened_at=utcnow(),
     )
     session.add(screening)
     session.flush()
@@ -101,11 +107,11 @@ def inputs_for_case(session: Session, case: Case, *, on: date | None = None) -> 
     """Everything a rule set may read of the case, flat: person.*, case.* and each instrument's latest screening."""
     person = case.person
     screenings = session.execute(
-        select(Screening.instrument, Screening.answers, Screening.score).where(Screening.case_id == case.id)
-        .order_by(Screening.screened_at, Screening.id)).all()
-    return case_inputs(date_of_birth=person.date_of_birth, sex=str(person.sex) if person.sex else None,
-                       nationality=person.nationality, data=case.data, screenings=[tuple(s) for s in screenings],
-                       on=on or date.today())
+        select(Screening.instrument, Screening.answers, Screening.score, Screening.findings)
+        .where(Screening.case_id == case.id).order_by(Screening.screened_at, Screening.id)).tuples().all()
+    return case_inputs(date_of_birth=person.date_of_birth, estimated=person.date_of_birth_estimated,
+                       sex=str(person.sex) if person.sex else None, nationality=person.nationality, data=case.data,
+                       screenings=screenings, on=on or date.today())
 
 
 def compiled(row: RuleSetVersion) -> rulesets.RuleSet:
@@ -158,8 +164,8 @@ def _json_safe(values: Any) -> Any:
         return values.isoformat()
     if values is None or isinstance(values, bool | int | float | str):
         return values
-    # The language's UNKNOWN and anything else without a JSON form is kept as what it says.
-    return None if not values else str(values)
+    # The language's UNKNOWN (a missing value) is stored as null, like any other missing input.
+    return None if values is rulesets.UNKNOWN else str(values)
 
 
 class CaseDeterminations:

@@ -78,16 +78,16 @@ def eligibility_section(session: Session, principal: Principal, case: Case) -> d
     if current is not None:
         overrides = listing.overrides.get(current.id, [])
         appeals = listing.appeals.get(current.id, [])
+        open_appeal = next((a for a in appeals if a.status in (AppealStatus.LODGED, AppealStatus.UNDER_REVIEW)),
+                           None)
         card = {
             "determination": current, "evaluation": rulesets.Evaluation.from_json(current.trace),
             "version": listing.versions.get(current.rule_set_id, ""),
             "effective": listing.effective_outcome(current), "overrides": overrides, "appeals": appeals,
             "pending_override": any(o.status is OverrideStatus.PENDING for o in overrides),
-            "open_appeal": next((a for a in appeals if a.status in (AppealStatus.LODGED, AppealStatus.UNDER_REVIEW)),
-                                None),
+            "open_appeal": open_appeal,
+            "may_decide_appeal": open_appeal is not None and may_decide_appeal(principal, open_appeal.lodged_by),
         }
-        card["may_decide_appeal"] = card["open_appeal"] is not None and may_decide_appeal(
-            principal, card["open_appeal"].lodged_by)
         card["decidable_overrides"] = [o for o in overrides if o.status is OverrideStatus.PENDING
                                        and may_decide_override(principal, o.requested_by)]
     names = _user_names(session, {s.screened_by for s in screenings}
@@ -244,7 +244,8 @@ def decide_override(override_id: uuid.UUID, request: Request, form: Form, sessio
         back = text(form, "back")
         target = f"/cases/{uuid.UUID(back)}#eligibility" if back and _is_uuid(back) else "/eligibility/overrides"
         return RedirectResponse(target, status_code=303)
-    return _queue(request, session, principal, errors=_errors(refusal), status_code=getattr(refusal, "status_code", 422))
+    return _queue(request, session, principal, errors=_errors(refusal),
+                  status_code=getattr(refusal, "status_code", 422))
 
 
 def _is_uuid(value: str) -> bool:

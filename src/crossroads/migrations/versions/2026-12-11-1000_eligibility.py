@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('sensitivity', sa.JSON(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('findings', sa.JSON(), nullable=False),
     sa.Column('screened_by', sa.Uuid(), nullable=True),
     sa.Column('screened_at', crossroads.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
