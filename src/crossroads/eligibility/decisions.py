@@ -108,7 +108,7 @@ def pending_overrides(session: Session, *, principal: Principal) -> list[tuple[O
         select(Override, Determination, Case).join(Determination, Determination.id == Override.determination_id)
         .join(Case, Case.id == Override.case_id)
         .where(Override.status == OverrideStatus.PENDING, cases_scope(principal))
-        .order_by(Override.requested_at, Override.id)).tuples().all()
+        .order_by(Override.requested_at, Override.id)).all()
     record_event(session, actor=principal, action="override.queue", entity_type="override",
                  details={"pending": len(rows)})
     return list(rows)

@@ -108,7 +108,7 @@ def inputs_for_case(session: Session, case: Case, *, on: date | None = None) -> 
     person = case.person
     screenings = session.execute(
         select(Screening.instrument, Screening.answers, Screening.score, Screening.findings)
-        .where(Screening.case_id == case.id).order_by(Screening.screened_at, Screening.id)).tuples().all()
+        .where(Screening.case_id == case.id).order_by(Screening.screened_at, Screening.id)).all()
     return case_inputs(date_of_birth=person.date_of_birth, estimated=person.date_of_birth_estimated,
                        sex=str(person.sex) if person.sex else None, nationality=person.nationality, data=case.data,
                        screenings=screenings, on=on or date.today())
@@ -204,7 +204,7 @@ def list_determinations(session: Session, *, principal: Principal, case_id: uuid
         for a in session.scalars(select(Appeal).where(Appeal.determination_id.in_(ids)).order_by(Appeal.lodged_at)):
             appeals.setdefault(a.determination_id, []).append(a)
         versions = dict(session.execute(select(RuleSetVersion.id, RuleSetVersion.version).where(
-            RuleSetVersion.id.in_({d.rule_set_id for d in determinations}))).tuples().all())
+            RuleSetVersion.id.in_({d.rule_set_id for d in determinations}))).all())
     record_event(session, actor=principal, action="determination.list", entity_type="case", entity_id=case.id,
                  office_id=case.office_id, details={"determinations": len(determinations)})
     return CaseDeterminations(case, determinations, versions, overrides, appeals)

@@ -59,7 +59,7 @@ def _user_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID,
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).tuples().all())
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).all())
 
 
 def eligibility_section(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
