@@ -35,13 +35,13 @@ from crossroads.db.base import Base
 from crossroads.dedup.merges import merge_people
 from crossroads.dedup.service import activate_model
 from crossroads.directory.service import link_partner
-from crossroads.eligibility import decisions as eligibility_decisions
-from crossroads.eligibility import rule_admin, rulesets
-from crossroads.eligibility.schemas import AppealCreate, RuleSetCreate
 from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
 from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue
+from crossroads.eligibility import decisions as eligibility_decisions
+from crossroads.eligibility import rule_admin, rulesets
+from crossroads.eligibility.schemas import AppealCreate, RuleSetCreate
 from crossroads.notify import secretbox
 from crossroads.notify import service as notify
 from crossroads.notify.models import OutboxState
