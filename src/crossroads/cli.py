@@ -26,6 +26,7 @@ from crossroads.dedup.cli import app as dedup_app
 from crossroads.directory.cli import app as directory_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
+from crossroads.eligibility.cli import app as rules_app
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import CONTROL_MESSAGE, has_control
 from crossroads.notify.cli import outbox_app, webhooks_app
@@ -51,6 +52,7 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(rules_app, name="rules")
 
 console = Console()
 err = Console(stderr=True)

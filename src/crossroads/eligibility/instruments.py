@@ -26,11 +26,13 @@ from crossroads.eligibility.language import (
     RuleError,
     compile_expression,
 )
+from crossroads.kit.i18n import N_, Message
 from crossroads.programmes.config import Sensitivity
 
 ANSWER_TYPES = ("yes_no", "choice", "number", "date", "text")
 _KIND = {"yes_no": BOOL, "choice": TEXT, "number": NUMBER, "date": DATE, "text": TEXT}
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_TEXT = 2000
 
 # A person's own fields a skip rule may look at (a pregnancy question only for women, a child's questions
 # only below eighteen). Their values come from the registry, not from the screening.
@@ -46,9 +48,9 @@ PERSON_REFS: dict[str, RefType] = {
 
 
 class AnswerError(ValueError):
-    """An answer that cannot be recorded, naming the question."""
+    """An answer that cannot be recorded, naming the question; the problem is said in the reader's language."""
 
-    def __init__(self, question: str, problem: str) -> None:
+    def __init__(self, question: str, problem: Message) -> None:
         super().__init__(f"{question}: {problem}")
         self.question, self.problem = question, problem
 
@@ -252,16 +254,16 @@ def _coerce(q: Question, value: Any) -> Any:
             return value
         if value in ("yes", "no"):
             return value == "yes"
-        raise AnswerError(q.code, "must be yes or no")
+        raise AnswerError(q.code, Message(N_("must be yes or no")))
     if q.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise AnswerError(q.code, "must be a number")
+            raise AnswerError(q.code, Message(N_("must be a number")))
         try:
             number = float(value) if isinstance(value, str) else value
         except ValueError:
-            raise AnswerError(q.code, "must be a number") from None
+            raise AnswerError(q.code, Message(N_("must be a number"))) from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise AnswerError(q.code, "must be a number")
+            raise AnswerError(q.code, Message(N_("must be a number")))
         return int(number) if float(number).is_integer() else number
     if q.type == "date":
         if isinstance(value, datetime):
@@ -271,15 +273,17 @@ def _coerce(q: Question, value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except (TypeError, ValueError):
-            raise AnswerError(q.code, "must be a date like 2026-01-31") from None
+            raise AnswerError(q.code, Message(N_("must be a date like %(example)s"),
+                                              {"example": "2026-01-31"})) from None
     if not isinstance(value, str):
-        raise AnswerError(q.code, "must be a text")
+        raise AnswerError(q.code, Message(N_("must be a text")))
     if q.type == "choice":
         if q.choice(value) is None:
-            raise AnswerError(q.code, f"must be one of {', '.join(c.value for c in q.choices)}")
+            raise AnswerError(q.code, Message(N_("must be one of %(choices)s"),
+                                              {"choices": [c.value for c in q.choices]}))
         return value
-    if len(value) > 2000:
-        raise AnswerError(q.code, "must be at most 2000 characters")
+    if len(value) > MAX_TEXT:
+        raise AnswerError(q.code, Message(N_("must be at most %(max)s characters"), {"max": MAX_TEXT}))
     return value
 
 
@@ -292,7 +296,7 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, Any], *,
     """
     for code in answers:
         if instrument.question(code) is None:
-            raise AnswerError(code, f"is not a question of {instrument.code}")
+            raise AnswerError(code, Message(N_("is not a question of %(instrument)s"), {"instrument": instrument.code}))
     typed: dict[str, Any] = {}
     inputs: dict[str, Any] = dict(person or {})
     prefix = instrument.prefix()
@@ -301,7 +305,8 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, Any], *,
         if value is None or value == "":
             continue
         if q.show_if is not None and q.show_if(inputs) is not True:
-            raise AnswerError(q.code, "is skipped for this person by the answers before it, so it takes no answer")
+            raise AnswerError(q.code, Message(N_("is skipped for this person by the answers before it, "
+                                                 "so it takes no answer")))
         typed[q.code] = _coerce(q, value)
         inputs[prefix + q.code] = typed[q.code]
     return typed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -31,6 +31,8 @@ RuleFileError = FileError
 
 _FIELD_KINDS = {"text": TEXT, "long_text": TEXT, "integer": NUMBER, "number": NUMBER, "date": DATE,
                 "boolean": BOOL, "choice": TEXT, "multi_choice": LIST}
+_KIND_NAMES = {BOOL: "true or false", NUMBER: "a number", TEXT: "a text", DATE: "a date like 2026-01-31",
+               LIST: "a list of texts"}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -86,6 +88,7 @@ class RuleSet:
     priority: tuple[PriorityComponent, ...]
     personas: tuple[Persona, ...]
     source: str
+    paths: Mapping[str, RefType] = field(default_factory=dict, repr=False, compare=False)
 
     def refs(self) -> tuple[str, ...]:
         """Every input path some criterion or priority component reads, in order of first use."""
@@ -195,7 +198,15 @@ def _code(m: Map, source: str, seen: set[str], what: str) -> str:
     return code
 
 
-def _persona_value(path: str, value: Any, ref: RefType, where: int, source: str) -> Any:
+class InputError(ValueError):
+    """An input that a rule set cannot read, naming its path."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+def _typed_value(path: str, value: Any, ref: RefType) -> Any:
     if value is None:
         return None
     kind = ref.kind
@@ -207,15 +218,26 @@ def _persona_value(path: str, value: Any, ref: RefType, where: int, source: str)
         LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
     }[kind]
     if not ok:
-        raise FileError(source, where, f"{path} must be {kind}, not {value!r}")
+        raise InputError(path, f"must be {_KIND_NAMES[kind]}, not {value!r}")
     choices = ref.choices
     if choices is not None:
         for v in value if isinstance(value, list) else [value]:
             if v not in choices:
-                raise FileError(source, where, f"{path}: {v!r} is not one of {', '.join(sorted(choices))}")
+                raise InputError(path, f"{v!r} is not one of {', '.join(sorted(choices))}")
     if kind == DATE and isinstance(value, str):
         return date.fromisoformat(value)
     return value
+
+
+def check_inputs(ruleset: RuleSet, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs given by hand (a persona, `rules explain`), typed; refuses an unknown path or a wrong type."""
+    out: dict[str, Any] = {}
+    for path, value in inputs.items():
+        ref = ruleset.paths.get(path)
+        if ref is None:
+            raise InputError(path, "is not an input this programme's rules know")
+        out[path] = _typed_value(path, value, ref)
+    return out
 
 
 def _is_date(text: str) -> bool:
@@ -315,13 +337,16 @@ def load_ruleset(text: str, *, source: str, programme_config: Mapping[str, Any] 
             ref = refs.get(path)
             if ref is None:
                 raise FileError(source, line_of(raw_inputs, path), f"unknown input path {path!r}")
-            inputs[path] = _persona_value(path, value, ref, line_of(raw_inputs, path), source)
+            try:
+                inputs[path] = _typed_value(path, value, ref)
+            except InputError as exc:
+                raise FileError(source, line_of(raw_inputs, path), str(exc)) from None
         personas.append(Persona(name=name, inputs=inputs, expected=str(expected), priority=priority,
                                 line=item.where.line))
 
     return RuleSet(programme=programme, version=str(version), title=str(doc.get("title") or programme),
                    policy=policy, criteria=tuple(criteria), priority=tuple(components), personas=tuple(personas),
-                   source=source)
+                   source=source, paths=refs)
 
 
 def _rules_dir() -> Any:
@@ -404,6 +429,6 @@ def priority_of(ruleset: RuleSet, inputs: Mapping[str, Any]) -> int:
     return sum(p.points for p in ruleset.priority if p.expression(inputs) is True)
 
 
-__all__ = ["UNKNOWN", "Criterion", "CriterionResult", "Evaluation", "Persona", "PriorityComponent",
-           "PriorityResult", "RuleFileError", "RuleSet", "evaluate", "input_paths", "load_ruleset", "outcome_of",
-           "priority_of", "shipped_programmes", "shipped_ruleset"]
+__all__ = ["UNKNOWN", "Criterion", "CriterionResult", "Evaluation", "InputError", "Persona", "PriorityComponent",
+           "PriorityResult", "RuleFileError", "RuleSet", "check_inputs", "evaluate", "input_paths", "load_ruleset",
+           "outcome_of", "priority_of", "shipped_programmes", "shipped_ruleset"]
