@@ -79,25 +79,33 @@ def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID |
             conditions.append(column < hi)
         return conditions
 
-    cases = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+    # Per statement: Connection.execution_options would change the caller's connection for good.
+    streamed = {"stream_results": True, "yield_per": _BATCH}
+    cases = conn.execute(
         select(Case.id, Case.data, Person.date_of_birth, Person.date_of_birth_estimated, Person.sex,
                Person.nationality)
         .join(Person, Person.id == Case.person_id)
-        .where(Case.programme == programme, *within(Case.id)).order_by(Case.id))
-    screened = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+        .where(Case.programme == programme, *within(Case.id)).order_by(Case.id), execution_options=streamed)
+    screened = conn.execute(
         select(Screening.case_id, Screening.instrument, Screening.answers, Screening.score, Screening.findings)
         .join(Case, Case.id == Screening.case_id)
         .where(Case.programme == programme, *within(Screening.case_id))
-        .order_by(Screening.case_id, Screening.screened_at, Screening.id))
-    pending = next(screened, None)
-    for case_id, data, born, estimated, sex, nationality in cases:
-        own: list[ScreeningRow] = []
-        while pending is not None and pending[0] <= case_id:
-            if pending[0] == case_id:
-                own.append((pending[1], pending[2], pending[3], pending[4]))
-            pending = next(screened, None)
-        yield case_id, case_inputs(date_of_birth=born, estimated=estimated, sex=str(sex) if sex is not None else None,
-                                   nationality=nationality, data=data, screenings=own, on=on)
+        .order_by(Screening.case_id, Screening.screened_at, Screening.id), execution_options=streamed)
+    try:
+        pending = next(screened, None)
+        for case_id, data, born, estimated, sex, nationality in cases:
+            own: list[ScreeningRow] = []
+            while pending is not None and pending[0] <= case_id:
+                if pending[0] == case_id:
+                    own.append((pending[1], pending[2], pending[3], pending[4]))
+                pending = next(screened, None)
+            yield case_id, case_inputs(date_of_birth=born, estimated=estimated,
+                                       sex=str(sex) if sex is not None else None, nationality=nationality, data=data,
+                                       screenings=own, on=on)
+    finally:
+        # A server-side cursor left open would outlive a consumer that stopped early.
+        cases.close()
+        screened.close()
 
 
 def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
