@@ -58,10 +58,14 @@ def parse_rule_file(text: str, *, source: str, programme: str) -> rulesets.RuleS
     return ruleset
 
 
-def draft_rule_set(session: Session, *, principal: Principal, programme: str, data: RuleSetCreate,
+def draft_rule_set(session: Session, *, principal: Principal | None, programme: str, data: RuleSetCreate,
                    ) -> RuleSetVersion:
-    """Store a new draft version of the programme's rules, refused with its line when the file is malformed."""
-    require(principal, Action.RULESET_DRAFT)
+    """Store a new draft version of the programme's rules, refused with its line when the file is malformed.
+
+    `principal` is None for the operator's command line, which has the database itself in hand.
+    """
+    if principal is not None:
+        require(principal, Action.RULESET_DRAFT)
     _programme(session, programme)
     parse_rule_file(data.source, source=f"{programme} {data.version}", programme=programme)
     if session.scalar(select(RuleSetVersion.id).where(RuleSetVersion.programme == programme,
@@ -69,7 +73,7 @@ def draft_rule_set(session: Session, *, principal: Principal, programme: str, da
         raise Conflict(N_("this programme already has a rule set with this version"), field="version")
     row = RuleSetVersion(programme=programme, version=data.version, source=data.source,
                          status=RuleSetStatus.DRAFT, approve_every_override=data.approve_every_override,
-                         created_by=principal.user_id, created_at=utcnow())
+                         created_by=principal.user_id if principal else None, created_at=utcnow())
     session.add(row)
     session.flush()
     record_event(session, actor=principal, action="ruleset.draft", entity_type="rule_set", entity_id=row.id,
