@@ -35,6 +35,9 @@ class Map(dict[str, Any]):
 
     where: Where
     at: dict[str, Where]
+    # A `|` or `>` text as written, indentation and line breaks kept, so that a position in it is a position in
+    # the file; YAML's folding would join the lines of a long expression into one.
+    raw: dict[str, str]
 
 
 class Seq(list[Any]):
@@ -52,21 +55,31 @@ def _where(node: yaml.Node) -> Where:
     return Where(mark.line + 1, mark.column + 1)
 
 
-def _value(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, source: str) -> Any:
+def _block_text(node: yaml.ScalarNode, lines: list[str]) -> str:
+    start, end = node.start_mark.line + 1, node.end_mark.line + (1 if node.end_mark.column else 0)
+    return "\n".join(lines[start:end]).rstrip()
+
+
+def _value(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, source: str,
+           lines: list[str] | None = None) -> Any:
+    lines = lines if lines is not None else []
     if isinstance(node, yaml.MappingNode):
         out = Map()
-        out.where, out.at = _where(node), {}
+        out.where, out.at, out.raw = _where(node), {}, {}
         for key_node, value_node in node.value:
             key = _value(key_node, constructor, source)
             if not isinstance(key, str):
                 raise FileError(source, key_node.start_mark.line + 1, f"a key must be a name, not {key!r}")
             if key in out:
                 raise FileError(source, key_node.start_mark.line + 1, f"{key!r} is given twice")
-            out[key] = _value(value_node, constructor, source)
+            out[key] = _value(value_node, constructor, source, lines)
             out.at[key] = _where(value_node)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
+                out.raw[key] = _block_text(value_node, lines)
+                out.at[key] = Where(value_node.start_mark.line + 2, 1, block=True)
         return out
     if isinstance(node, yaml.SequenceNode):
-        seq = Seq(_value(item, constructor, source) for item in node.value)
+        seq = Seq(_value(item, constructor, source, lines) for item in node.value)
         seq.where, seq.at = _where(node), [_where(item) for item in node.value]
         return seq
     return constructor.construct_object(node, deep=True)
@@ -78,6 +91,9 @@ def read_yaml(text: str, *, source: str) -> Any:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            # Found only at the end of the file (an unclosed bracket): where the unclosed thing began says more.
+            mark = exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise FileError(source, line, f"not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
@@ -86,7 +102,7 @@ def read_yaml(text: str, *, source: str) -> Any:
         raise FileError(source, 1, "the file is empty")
     constructor = yaml.SafeLoader("")
     try:
-        return _value(node, constructor, source)
+        return _value(node, constructor, source, text.splitlines())
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise FileError(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem}") from None

@@ -147,6 +147,7 @@ def compile_at(m: Map, key: str, source: str, refs: Mapping[str, RefType], kind:
     text = m.get(key)
     if not isinstance(text, str):
         raise FileError(source, line_of(m, key), f"{key!r} must be an expression written as text")
+    text = m.raw.get(key, text)
     where = m.at[key]
     try:
         return compile_expression(text, refs=refs, line=where.line, column=where.column, kind=kind)

@@ -55,7 +55,7 @@ def _plan(ruleset: RuleSet, shared: dict[str, int], evaluators: list[_Eval]) -> 
     # Each criterion becomes (code, required, index of its evaluator); equal expressions share one index.
     plan = []
     for c in ruleset.criteria:
-        key = c.expression.text.strip()
+        key = " ".join(c.expression.text.split())
         if key not in shared:
             shared[key] = len(evaluators)
             evaluators.append(c.expression)
@@ -84,7 +84,7 @@ def _priority_fn(ruleset: RuleSet) -> Callable[[Mapping[str, Any]], int]:
 
 
 def _priority_key(ruleset: RuleSet) -> list[tuple[str, int, str]]:
-    return [(p.code, p.points, p.expression.text.strip()) for p in ruleset.priority]
+    return [(p.code, p.points, " ".join(p.expression.text.split())) for p in ruleset.priority]
 
 
 def diff(old: RuleSet, new: RuleSet, rows: Iterable[tuple[Hashable, Mapping[str, Any]]],
