@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bench import cases, dedup, dedup_ceiling, disclosure, people_search, profile_registration, referrals
+from bench import cases, dedup, dedup_ceiling, disclosure, eligibility, people_search, profile_registration, referrals
 
 # As the `crossroads` command: tracebacks never show local variables.
 app = typer.Typer(help="Benchmarks of Crossroads (docs/benchmarks.md).", no_args_is_help=True, add_completion=False,
@@ -13,6 +13,7 @@ app.command("cases")(cases.command)
 app.command("dedup")(dedup.command)
 app.command("dedup-ceiling")(dedup_ceiling.command)
 app.command("disclosure")(disclosure.command)
+app.command("eligibility")(eligibility.command)
 app.command("people-search")(people_search.command)
 app.command("profile-registration")(profile_registration.command)
 app.command("referrals")(referrals.command)

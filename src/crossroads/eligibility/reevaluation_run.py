@@ -159,6 +159,19 @@ def _range_job(url: str, programme: str, old_source: str | None, new_source: str
 _ENGINES: dict[str, Any] = {}
 
 
+def _forget_engines() -> None:
+    # A forked worker inherits the parent's engines; their pooled connections belong to the parent.
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+    _ENGINES.clear()
+
+
+def _context() -> Any:
+    # Fork where the platform has it: a spawned worker imports the whole application again before reading a row.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def _worker_engine(url: str) -> Any:
     # One engine per worker process, made after the fork or spawn: a pool must never cross processes.
     if url not in _ENGINES:
@@ -188,7 +201,7 @@ def diff_over_registry(url: str, programme: str, old_source: str | None, new_sou
             if progress:
                 progress(result.cases, total)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_forget_engines) as pool:
             futures = [pool.submit(_range_job, url, programme, old_source, new_source, lo, hi, day)
                        for lo, hi in ranges]
             for future in as_completed(futures):
