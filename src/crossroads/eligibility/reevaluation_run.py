@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 
 from crossroads.cases.models import Case
 from crossroads.db.session import make_engine, new_session
@@ -31,7 +31,7 @@ from crossroads.people.models import Person
 REPORT_CASES = 1000
 _BATCH = 5000
 # Ranges per worker: small enough that the progress bar moves and a slow range does not hold the others up.
-_RANGES_PER_WORKER = 16
+_RANGES_PER_WORKER = 4
 
 Progress = Callable[[int, int], None]
 
@@ -43,9 +43,12 @@ class Tally:
     transitions: Counter[str] = field(default_factory=Counter)
     criteria: Counter[str] = field(default_factory=Counter)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # CPU time the work took in its process: on a shared machine, what the diff would need with the cores to itself.
+    cpu_seconds: float = 0.0
 
     def add(self, other: Tally) -> None:
         self.cases += other.cases
+        self.cpu_seconds += other.cpu_seconds
         self.changed += other.changed
         self.transitions.update(other.transitions)
         self.criteria.update(other.criteria)
@@ -54,7 +57,8 @@ class Tally:
     def report(self) -> dict[str, Any]:
         return {"cases": self.cases, "changed": self.changed, "transitions": dict(self.transitions),
                 "criteria": dict(self.criteria), "changes": self.changes[:REPORT_CASES],
-                "truncated": self.changed > len(self.changes[:REPORT_CASES])}
+                "truncated": self.changed > len(self.changes[:REPORT_CASES]),
+                "cpu_seconds": round(self.cpu_seconds, 2)}
 
 
 def id_ranges(parts: int) -> list[tuple[uuid.UUID | None, uuid.UUID | None]]:
@@ -66,7 +70,7 @@ def id_ranges(parts: int) -> list[tuple[uuid.UUID | None, uuid.UUID | None]]:
 
 
 def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID | None, on: date,
-         ) -> Iterator[tuple[uuid.UUID, dict[str, Any]]]:
+         ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(case id, inputs) of the programme's cases in [lo, hi), in id order, streamed.
 
     Cases and their screenings are read as two ordered streams and merged, rather than one query per case.
@@ -81,13 +85,16 @@ def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID |
 
     # Per statement: Connection.execution_options would change the caller's connection for good.
     streamed = {"stream_results": True, "yield_per": _BATCH}
+    # Ids as the driver returns them (SQLite: the stored hex text), compared as they come: building a UUID object
+    # for every case and screening cost more than evaluating both rule sets on it.
+    case_id_col, screening_case_col = type_coerce(Case.id, String), type_coerce(Screening.case_id, String)
     cases = conn.execute(
-        select(Case.id, Case.data, Person.date_of_birth, Person.date_of_birth_estimated, Person.sex,
+        select(case_id_col, Case.data, Person.date_of_birth, Person.date_of_birth_estimated, Person.sex,
                Person.nationality)
         .join(Person, Person.id == Case.person_id)
         .where(Case.programme == programme, *within(Case.id)).order_by(Case.id), execution_options=streamed)
     screened = conn.execute(
-        select(Screening.case_id, Screening.instrument, Screening.answers, Screening.score, Screening.findings)
+        select(screening_case_col, Screening.instrument, Screening.answers, Screening.score, Screening.findings)
         .join(Case, Case.id == Screening.case_id)
         .where(Case.programme == programme, *within(Screening.case_id))
         .order_by(Screening.case_id, Screening.screened_at, Screening.id), execution_options=streamed)
@@ -109,7 +116,7 @@ def rows(conn: Connection, programme: str, lo: uuid.UUID | None, hi: uuid.UUID |
 
 
 def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
-          source: Iterable[tuple[uuid.UUID, dict[str, Any]]]) -> Tally:
+          source: Iterable[tuple[Any, dict[str, Any]]]) -> Tally:
     """Count and name the cases whose outcome changes from `old` (None: no rule set yet) to `new`.
 
     Only outcomes and criterion statuses are computed, never the messages of a trace: that is most of the cost
@@ -134,7 +141,7 @@ def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
         out.transitions[f"{before or 'none'}>{after}"] += 1
         out.criteria.update(changed)
         if len(out.changes) < REPORT_CASES:
-            out.changes.append({"case_id": str(case_id), "old": before, "new": after, "criteria": sorted(changed)})
+            out.changes.append({"case_id": str(uuid.UUID(str(case_id))), "old": before, "new": after, "criteria": sorted(changed)})
     return out
 
 
@@ -149,11 +156,24 @@ def diff_in_connection(conn: Connection, programme: str, old: rulesets.RuleSet |
 
 def _range_job(url: str, programme: str, old_source: str | None, new_source: str, lo: uuid.UUID | None,
                hi: uuid.UUID | None, on: date) -> Tally:
+    started = time.process_time()
     engine = _worker_engine(url)
-    old = rulesets.load_ruleset(old_source, source="active") if old_source is not None else None
-    new = rulesets.load_ruleset(new_source, source="draft")
+    old = _parsed(old_source) if old_source is not None else None
+    new = _parsed(new_source)
     with new_session(engine, read_only=True) as session, session.begin():
-        return tally(old, new, rows(session.connection(), programme, lo, hi, on))
+        result = tally(old, new, rows(session.connection(), programme, lo, hi, on))
+    result.cpu_seconds = time.process_time() - started
+    return result
+
+
+_PARSED: dict[str, rulesets.RuleSet] = {}
+
+
+def _parsed(source: str) -> rulesets.RuleSet:
+    # Each worker runs several ranges: the rule files are compiled once per process.
+    if source not in _PARSED:
+        _PARSED[source] = rulesets.load_ruleset(source, source="rules")
+    return _PARSED[source]
 
 
 _ENGINES: dict[str, Any] = {}
