@@ -276,8 +276,8 @@ def _table(result: dict[str, Any]) -> Any:
 
     table = Table("Figure", "Value", title=f"Eligibility at {result['cases']:,} cases ({result['backend']})")
     for key in ("programme_cases", "determination_p50_ms", "determination_p95_ms", "evaluation_p50_ms",
-                "evaluation_p95_ms", "diff_seconds", "diff_seconds_per_million", "diff_cpu_seconds", "diff_changed", "workers",
-                "write_beside_diff_ok", "write_beside_diff_ms", "write_finished_before_diff"):
+                "evaluation_p95_ms", "diff_seconds", "diff_seconds_per_million", "diff_cpu_seconds", "diff_changed",
+                "workers", "write_beside_diff_ok", "write_beside_diff_ms", "write_finished_before_diff"):
         table.add_row(key, str(result[key]))
     return table
 

@@ -141,7 +141,8 @@ def tally(old: rulesets.RuleSet | None, new: rulesets.RuleSet,
         out.transitions[f"{before or 'none'}>{after}"] += 1
         out.criteria.update(changed)
         if len(out.changes) < REPORT_CASES:
-            out.changes.append({"case_id": str(uuid.UUID(str(case_id))), "old": before, "new": after, "criteria": sorted(changed)})
+            out.changes.append({"case_id": str(uuid.UUID(str(case_id))), "old": before, "new": after,
+                                "criteria": sorted(changed)})
     return out
 
 
