@@ -175,6 +175,8 @@ class TestOverride:
         override = ef.override(db, cw, ef.determination(db, cw, case.id).id)
         rows = decisions.pending_overrides(db, principal=world.principal(db, "supervisor_a"))
         assert [o.id for o, _, _ in rows] == [override.id]
+        assert decisions.count_pending_overrides(db, world.principal(db, "supervisor_a")) == 1
+        assert decisions.count_pending_overrides(db, cw) is None
         cf.add_workflow_staff(db, world)
         assert decisions.pending_overrides(db, principal=world.principal(db, "supervisor_b")) == []
 
