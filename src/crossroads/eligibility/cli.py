@@ -16,6 +16,8 @@ from crossroads.eligibility.personas import run_personas
 from crossroads.eligibility.rulesets import (
     MET,
     NOT_MET,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
     InputError,
     RuleSet,
     check_inputs,
@@ -24,13 +26,16 @@ from crossroads.eligibility.rulesets import (
     shipped_programmes,
     shipped_ruleset,
 )
+from crossroads.kit.i18n import LOCALES, N_, translate
 
 app = typer.Typer(help="Eligibility rule sets: test their personas, check a file, explain a determination.",
                   no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 
-_STATUS = {MET: "[green]met[/]", NOT_MET: "[red]not met[/]"}
+_COLOUR = {MET: "green", NOT_MET: "red"}
+NOT_REQUIRED = N_("not required")
+PRIORITY = N_("Priority")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -119,23 +124,33 @@ def explain(
     inputs: Annotated[str, typer.Option("--inputs", help="JSON object of input path to value, or @FILE.")],
     file: Annotated[Path | None, typer.Option("--file", help="Use this rule set file instead of the shipped one.")]
     = None,
+    lang: Annotated[str, typer.Option("--lang", help=f"Language to say it in: {', '.join(LOCALES)}.")] = "en",
 ) -> None:
-    """Say, criterion by criterion, what the rule set decides for these inputs and why."""
+    """Say, criterion by criterion, what the rule set decides for these inputs and why, in the person's language."""
+    from crossroads.web.i18n import translations
+
+    if lang not in LOCALES:
+        raise _fail(f"--lang: must be one of {', '.join(LOCALES)}", 2)
     ruleset = _ruleset(programme, file)
     try:
         typed = check_inputs(ruleset, _inputs(inputs))
     except InputError as exc:
         raise _fail(f"--inputs: {exc.path}: {exc.problem}", 2) from None
+    catalogue = translations(lang)
+
+    def say(text: str) -> str:
+        return translate(catalogue, text)
+
     ev = evaluate(ruleset, typed)
-    console.print(f"[bold]{ruleset.title}[/] (rules {ruleset.version}): [bold]{ev.outcome.replace('_', ' ')}[/]",
-                  highlight=False)
+    console.print(f"[bold]{say(ruleset.title)}[/] ({ruleset.version}): [bold]{say(OUTCOME_LABELS[ev.outcome])}[/]",
+                  highlight=False, markup=True)
     for c in ev.criteria:
-        status = _STATUS.get(c.status, "[yellow]unknown[/]")
-        optional = "" if c.required else " (not required)"
-        console.print(f"  {status}{optional}  {c.reason}", highlight=False, soft_wrap=True)
-    console.print(f"Priority: {ev.priority.score}", highlight=False)
+        status = f"[{_COLOUR.get(c.status, 'yellow')}]{say(STATUS_LABELS[c.status])}[/]"
+        optional = "" if c.required else f" ({say(NOT_REQUIRED)})"
+        console.print(f"  {status}{optional}  {say(c.reason)}", highlight=False, soft_wrap=True)
+    console.print(f"{say(PRIORITY)}: {ev.priority.score}", highlight=False)
     for code, points, reason in ev.priority.parts:
-        console.print(f"  +{points}  {reason}  [dim]({code})[/]", highlight=False, soft_wrap=True)
+        console.print(f"  +{points}  {say(reason)}  [dim]({code})[/]", highlight=False, soft_wrap=True)
 
 
 @app.command("list")

@@ -18,12 +18,14 @@ from typing import Any
 from crossroads.eligibility.files import FileError, Map, Seq, check_keys, line_of, read_yaml
 from crossroads.eligibility.instruments import PERSON_REFS, Instrument, compile_at, default_instruments
 from crossroads.eligibility.language import BOOL, DATE, LIST, NUMBER, TEXT, UNKNOWN, Compiled, RefType
-from crossroads.kit.i18n import Message
+from crossroads.kit.i18n import N_, Message
 from crossroads.programmes.defaults import DEFAULT_CONFIGS
 
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
 OUTCOMES = (ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED)
 MET, NOT_MET, UNKNOWN_STATUS = "met", "not_met", "unknown"
+OUTCOME_LABELS = {ELIGIBLE: N_("Eligible"), NOT_ELIGIBLE: N_("Not eligible"), UNDETERMINED: N_("Undetermined")}
+STATUS_LABELS = {MET: N_("Met"), NOT_MET: N_("Not met"), UNKNOWN_STATUS: N_("Unknown")}
 # The one outcome policy so far; named in the file so that another can be added without changing old files.
 POLICY_ALL_REQUIRED = "all_required"
 
@@ -429,6 +431,6 @@ def priority_of(ruleset: RuleSet, inputs: Mapping[str, Any]) -> int:
     return sum(p.points for p in ruleset.priority if p.expression(inputs) is True)
 
 
-__all__ = ["UNKNOWN", "Criterion", "CriterionResult", "Evaluation", "InputError", "Persona", "PriorityComponent",
-           "PriorityResult", "RuleFileError", "RuleSet", "check_inputs", "evaluate", "input_paths", "load_ruleset",
-           "outcome_of", "priority_of", "shipped_programmes", "shipped_ruleset"]
+__all__ = ["OUTCOME_LABELS", "STATUS_LABELS", "UNKNOWN", "Criterion", "CriterionResult", "Evaluation", "InputError",
+           "Persona", "PriorityComponent", "PriorityResult", "RuleFileError", "RuleSet", "check_inputs", "evaluate",
+           "input_paths", "load_ruleset", "outcome_of", "priority_of", "shipped_programmes", "shipped_ruleset"]
