@@ -40,9 +40,8 @@ from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-OUTCOME_LABELS = {Outcome.ELIGIBLE: N_("Eligible"), Outcome.NOT_ELIGIBLE: N_("Not eligible"),
-                  Outcome.UNDETERMINED: N_("Undetermined: information is missing")}
-STATUS_LABELS = {"met": N_("Met"), "not_met": N_("Not met"), "unknown": N_("Unknown")}
+OUTCOME_LABELS = rulesets.OUTCOME_LABELS
+STATUS_LABELS = rulesets.STATUS_LABELS
 OVERRIDE_LABELS = {OverrideStatus.APPLIED: N_("In force"), OverrideStatus.PENDING: N_("Waiting for a supervisor"),
                    OverrideStatus.APPROVED: N_("Approved"), OverrideStatus.REJECTED: N_("Rejected")}
 APPEAL_LABELS = {AppealStatus.LODGED: N_("Lodged"), AppealStatus.UNDER_REVIEW: N_("Under review"),
