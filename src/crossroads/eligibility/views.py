@@ -51,7 +51,7 @@ RULESET_LABELS = {RuleSetStatus.DRAFT: N_("Draft"), RuleSetStatus.ACTIVE: N_("Ac
                   RuleSetStatus.RETIRED: N_("Retired")}
 LABELS: dict[str, Any] = {"outcome_labels": OUTCOME_LABELS, "status_labels": STATUS_LABELS,
                           "override_labels": OVERRIDE_LABELS, "appeal_labels": APPEAL_LABELS,
-                          "ruleset_labels": RULESET_LABELS, "outcomes": list(Outcome)}
+                          "ruleset_labels": RULESET_LABELS, "eligibility_outcomes": list(Outcome)}
 
 
 def _user_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
