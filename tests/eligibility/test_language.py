@@ -212,3 +212,11 @@ class TestNoWayOutToPython:
 
     def test_attribute_access_on_a_value_is_an_unknown_reference(self) -> None:
         assert "unknown reference 'person.age.real'" in error("person.age.real").problem
+
+
+class TestLimits:
+    def test_a_very_long_expression_is_refused(self) -> None:
+        assert "longer than" in error(" or ".join(["case.a"] * 2000)).problem
+
+    def test_a_deeply_nested_expression_is_refused_not_a_crash(self) -> None:
+        assert error("(" * 1500 + "case.a" + ")" * 1500).problem == "the expression is nested too deeply"

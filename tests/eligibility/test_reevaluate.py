@@ -79,3 +79,8 @@ class TestDiff:
 
         first = next(diff(avrr(), without_travel_document_criterion(), endless()))
         assert first == Change(7, "undetermined", "eligible", ("travel_document",), 0, 0)
+
+    def test_an_input_of_the_wrong_type_is_unknown_not_a_crash(self) -> None:
+        bad = [(1, {**avrr().personas[0].inputs, "screening.return_counselling.wishes_to_return": "yes"})]
+        counts = diff_counts(avrr(), without_travel_document_criterion(), bad)
+        assert dict(counts.outcomes) == {("undetermined", "undetermined"): 1}

@@ -64,6 +64,13 @@ class TestShippedRuleSets:
             ev = evaluate(ruleset, persona.inputs)
             assert (outcome, statuses) == (ev.outcome, tuple(c.status for c in ev.criteria))
 
+    def test_an_input_of_the_wrong_type_makes_only_its_criterion_unknown_in_both(self) -> None:
+        ruleset = shipped("avrr")
+        inputs = {**ruleset.personas[0].inputs, "screening.return_counselling.wishes_to_return": "yes"}
+        ev = evaluate(ruleset, inputs)
+        assert outcome_of(ruleset, inputs) == (UNDETERMINED, tuple(c.status for c in ev.criteria))
+        assert [c.code for c in ev.criteria if c.status != "met"] == ["wishes_to_return"]
+
     def test_unknown_programme(self) -> None:
         assert shipped_ruleset("no_such_programme") is None
 
@@ -216,3 +223,14 @@ class TestMalformedFiles:
         broken = text.replace('case.consent_to_assistance == true', 'case.consent_to_assistence == true')
         exc = refused(broken)
         assert exc.line == text[:text.index("case.consent_to_assistance == true")].count("\n") + 1
+
+
+class TestHostileFiles:
+    def test_aliases_that_multiply_the_file_are_refused(self) -> None:
+        lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+        exc = refused("\n".join(lines) + "\n")
+        assert "more than 200000 values" in exc.problem
+
+    def test_a_deeply_nested_file_is_refused_not_a_crash(self) -> None:
+        assert refused("[" * 5000 + "]" * 5000).problem == "the file is nested too deeply"

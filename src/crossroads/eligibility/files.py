@@ -60,26 +60,45 @@ def _block_text(node: yaml.ScalarNode, lines: list[str]) -> str:
     return "\n".join(lines[start:end]).rstrip()
 
 
+# Rule files come from administrators through the API too: a file may not be large, and aliases may not multiply
+# it (a "billion laughs" file is a few lines that expand to gigabytes).
+MAX_CHARS = 1_000_000
+MAX_NODES = 200_000
+
+
+class _Budget:
+    def __init__(self, source: str) -> None:
+        self.left, self.source = MAX_NODES, source
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise FileError(self.source, node.start_mark.line + 1,
+                            f"the file holds more than {MAX_NODES} values once its aliases are expanded")
+
+
 def _value(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, source: str,
-           lines: list[str] | None = None) -> Any:
+           lines: list[str] | None = None, budget: _Budget | None = None) -> Any:
     lines = lines if lines is not None else []
+    budget = budget if budget is not None else _Budget(source)
+    budget.spend(node)
     if isinstance(node, yaml.MappingNode):
         out = Map()
         out.where, out.at, out.raw = _where(node), {}, {}
         for key_node, value_node in node.value:
-            key = _value(key_node, constructor, source)
+            key = _value(key_node, constructor, source, lines, budget)
             if not isinstance(key, str):
                 raise FileError(source, key_node.start_mark.line + 1, f"a key must be a name, not {key!r}")
             if key in out:
                 raise FileError(source, key_node.start_mark.line + 1, f"{key!r} is given twice")
-            out[key] = _value(value_node, constructor, source, lines)
+            out[key] = _value(value_node, constructor, source, lines, budget)
             out.at[key] = _where(value_node)
             if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
                 out.raw[key] = _block_text(value_node, lines)
                 out.at[key] = Where(value_node.start_mark.line + 2, 1, block=True)
         return out
     if isinstance(node, yaml.SequenceNode):
-        seq = Seq(_value(item, constructor, source, lines) for item in node.value)
+        seq = Seq(_value(item, constructor, source, lines, budget) for item in node.value)
         seq.where, seq.at = _where(node), [_where(item) for item in node.value]
         return seq
     return constructor.construct_object(node, deep=True)
@@ -87,8 +106,12 @@ def _value(node: yaml.Node, constructor: yaml.constructor.SafeConstructor, sourc
 
 def read_yaml(text: str, *, source: str) -> Any:
     """The document in `text`, its mappings and lists knowing their lines; syntax errors name their line."""
+    if len(text) > MAX_CHARS:
+        raise FileError(source, 1, f"the file is longer than {MAX_CHARS} characters")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise FileError(source, 1, "the file is nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
@@ -103,6 +126,8 @@ def read_yaml(text: str, *, source: str) -> Any:
     constructor = yaml.SafeLoader("")
     try:
         return _value(node, constructor, source, text.splitlines())
+    except RecursionError:
+        raise FileError(source, 1, "the file is nested too deeply") from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise FileError(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem}") from None

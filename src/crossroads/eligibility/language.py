@@ -28,6 +28,8 @@ from datetime import date, datetime
 from typing import Any, Final
 
 Evaluator = Callable[[Mapping[str, Any]], Any]
+# Far above any real criterion; it keeps a pasted mistake (or a hostile upload) from costing the server much.
+MAX_CHARS = 5_000
 
 
 class _Unknown:
@@ -703,8 +705,13 @@ def compile_expression(text: str, *, refs: Refs, line: int = 1, column: int = 1,
     """Check an expression against the known input paths and compile it; `line`/`column` place it in its file."""
     if not text.strip():
         raise RuleError(line, column, "the expression is empty")
+    if len(text) > MAX_CHARS:
+        raise RuleError(line, column, f"the expression is longer than {MAX_CHARS} characters; split the criterion")
     parser = _Parser(text, refs, line, column)
-    node = parser.parse()
+    try:
+        node = parser.parse()
+    except RecursionError:
+        raise RuleError(line, column, "the expression is nested too deeply") from None
     if kind is not None and node.kind != kind:
         raise RuleError(node.tok.line, node.tok.column,
                         f"the expression must give {_NAMES[kind]}, not {_NAMES[node.kind]}")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crossroads.eligibility.language import Compiled
 from crossroads.eligibility.rulesets import ELIGIBLE, MET, NOT_ELIGIBLE, NOT_MET, UNDETERMINED, UNKNOWN_STATUS, RuleSet
 
 Status = str
@@ -48,7 +49,7 @@ def _status(value: Any) -> Status:
     return MET if value is True else NOT_MET if value is False else UNKNOWN_STATUS
 
 
-_Eval = Callable[[Mapping[str, Any]], Any]
+_Eval = Compiled
 
 
 def _plan(ruleset: RuleSet, shared: dict[str, int], evaluators: list[_Eval]) -> list[tuple[str, bool, int]]:
@@ -105,8 +106,13 @@ def diff(old: RuleSet, new: RuleSet, rows: Iterable[tuple[Hashable, Mapping[str,
     same_priority = _priority_key(old) == _priority_key(new)
     old_priority, new_priority = _priority_fn(old), _priority_fn(new)
     outcomes, criteria = totals.outcomes, totals.criteria
+    runs = [e.run for e in evaluators]
     for case_id, inputs in rows:
-        statuses = [_status(e(inputs)) for e in evaluators]
+        try:
+            values = [run(inputs) for run in runs]
+        except (TypeError, ValueError):
+            values = [e(inputs) for e in evaluators]
+        statuses = [_status(v) for v in values]
         before, after = _outcome(old_plan, statuses), _outcome(new_plan, statuses)
         changed = tuple(code for code, i, j in compared if statuses[i] != statuses[j])
         if same_priority:

@@ -8,7 +8,7 @@ with the values the criterion read as parameters (`%(country_of_return)s`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -91,6 +91,12 @@ class RuleSet:
     personas: tuple[Persona, ...]
     source: str
     paths: Mapping[str, RefType] = field(default_factory=dict, repr=False, compare=False)
+    runs: tuple[Callable[[Mapping[str, Any]], Any], ...] = field(init=False, repr=False, compare=False)
+    required: tuple[bool, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "runs", tuple(c.expression.run for c in self.criteria))
+        object.__setattr__(self, "required", tuple(c.required for c in self.criteria))
 
     def refs(self) -> tuple[str, ...]:
         """Every input path some criterion or priority component reads, in order of first use."""
@@ -416,15 +422,20 @@ def evaluate(ruleset: RuleSet, inputs: Mapping[str, Any]) -> Evaluation:
 
 def outcome_of(ruleset: RuleSet, inputs: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     """The outcome and each criterion's status, without messages: what a re-evaluation over every case needs."""
-    statuses = tuple(_status(c.expression(inputs)) for c in ruleset.criteria)
-    not_met = unknown = False
-    for c, s in zip(ruleset.criteria, statuses, strict=True):
-        if c.required:
-            if s == NOT_MET:
-                not_met = True
-            elif s == UNKNOWN_STATUS:
+    try:
+        # The compiled closures called directly: a re-evaluation makes millions of these calls.
+        values = [run(inputs) for run in ruleset.runs]
+    except (TypeError, ValueError):
+        values = [c.expression(inputs) for c in ruleset.criteria]
+    statuses = tuple([MET if v is True else NOT_MET if v is False else UNKNOWN_STATUS for v in values])
+    unknown = False
+    for status, required in zip(statuses, ruleset.required, strict=True):
+        if required:
+            if status == NOT_MET:
+                return NOT_ELIGIBLE, statuses
+            if status == UNKNOWN_STATUS:
                 unknown = True
-    return (NOT_ELIGIBLE if not_met else UNDETERMINED if unknown else ELIGIBLE), statuses
+    return (UNDETERMINED if unknown else ELIGIBLE), statuses
 
 
 def priority_of(ruleset: RuleSet, inputs: Mapping[str, Any]) -> int:
