@@ -124,6 +124,21 @@ def compiled(row: RuleSetVersion) -> rulesets.RuleSet:
     return ruleset
 
 
+def _active_compiled(session: Session, programme: str) -> tuple[int, str, rulesets.RuleSet] | None:
+    """The active version's id, version and rules; its source is read only when not compiled yet."""
+    found = session.execute(select(RuleSetVersion.id, RuleSetVersion.version).where(
+        RuleSetVersion.programme == programme, RuleSetVersion.status == RuleSetStatus.ACTIVE)).first()
+    if found is None:
+        return None
+    row_id, version = found
+    ruleset = _COMPILED.get(row_id)
+    if ruleset is None:
+        row = session.get(RuleSetVersion, row_id)
+        assert row is not None
+        ruleset = compiled(row)
+    return row_id, version, ruleset
+
+
 def active_rule_set(session: Session, programme: str) -> RuleSetVersion | None:
     return session.scalar(select(RuleSetVersion).where(RuleSetVersion.programme == programme,
                                                        RuleSetVersion.status == RuleSetStatus.ACTIVE))
@@ -132,16 +147,17 @@ def active_rule_set(session: Session, programme: str) -> RuleSetVersion | None:
 def determine(session: Session, *, principal: Principal, case_id: uuid.UUID) -> Determination:
     """Evaluate the programme's active rule set on the case and keep the result with its inputs and trace."""
     case = _case(session, principal, Action.DETERMINATION_RUN, case_id)
-    row = active_rule_set(session, case.programme)
-    if row is None:
+    active = _active_compiled(session, case.programme)
+    if active is None:
         raise Conflict(N_("this programme has no active eligibility rule set"), field="programme")
-    evaluation = rulesets.evaluate(compiled(row), inputs_for_case(session, case))
+    row_id, version, ruleset = active
+    evaluation = rulesets.evaluate(ruleset, inputs_for_case(session, case))
     now = utcnow()
     # The earlier determinations stay, marked as replaced, so that an appeal against one still finds it.
     session.execute(update(Determination).where(Determination.case_id == case.id, ~Determination.superseded)
                     .values(superseded=True, superseded_at=now))
     determination = Determination(
-        id=uuid.uuid4(), case_id=case.id, office_id=case.office_id, rule_set_id=row.id,
+        id=uuid.uuid4(), case_id=case.id, office_id=case.office_id, rule_set_id=row_id,
         inputs=_json_safe(evaluation.inputs_read), trace=evaluation.to_json(), outcome=Outcome(evaluation.outcome),
         priority=evaluation.priority.score, determined_by=principal.user_id, determined_at=now,
     )
@@ -149,8 +165,8 @@ def determine(session: Session, *, principal: Principal, case_id: uuid.UUID) -> 
     session.flush()
     record_event(session, actor=principal, action="determination.run", entity_type="case", entity_id=case.id,
                  office_id=case.office_id,
-                 details={"determination": str(determination.id), "programme": row.programme,
-                          "rule_set": row.version, "outcome": determination.outcome.value,
+                 details={"determination": str(determination.id), "programme": case.programme,
+                          "rule_set": version, "outcome": determination.outcome.value,
                           "criteria": {c.code: c.status for c in evaluation.criteria}})
     return determination
 
