@@ -59,7 +59,7 @@ def _determinations(listing: service.CaseDeterminations) -> list[DeterminationOu
     }) for d in listing.determinations]
 
 
-@router.post("/cases/{case_id}/determinations", response_model=DeterminationOut, status_code=201)
+@router.post("/cases/{case_id}/determinations", response_model=DeterminationOut, status_code=201, responses={409: {}})
 def determine(case_id: uuid.UUID, session: DbSession, principal: ApiUser):
     determination = service.determine(session, principal=principal, case_id=case_id)
     row = session.get(service.RuleSetVersion, determination.rule_set_id)
@@ -72,7 +72,8 @@ def list_determinations(case_id: uuid.UUID, session: DbSession, principal: ApiUs
     return _determinations(service.list_determinations(session, principal=principal, case_id=case_id))
 
 
-@router.post("/determinations/{determination_id}/overrides", response_model=OverrideOut, status_code=201)
+@router.post("/determinations/{determination_id}/overrides", response_model=OverrideOut, status_code=201,
+             responses={409: {}})
 def request_override(determination_id: uuid.UUID, body: OverrideCreate, session: DbSession, principal: ApiUser):
     return decisions.request_override(session, principal=principal, determination_id=determination_id, data=body)
 
@@ -82,17 +83,18 @@ def pending_overrides(session: DbSession, principal: ApiUser):
     return [o for o, _, _ in decisions.pending_overrides(session, principal=principal)]
 
 
-@router.post("/overrides/{override_id}/decision", response_model=OverrideOut)
+@router.post("/overrides/{override_id}/decision", response_model=OverrideOut, responses={409: {}})
 def decide_override(override_id: uuid.UUID, body: OverrideDecision, session: DbSession, principal: ApiUser):
     return decisions.decide_override(session, principal=principal, override_id=override_id, data=body)
 
 
-@router.post("/determinations/{determination_id}/appeals", response_model=AppealOut, status_code=201)
+@router.post("/determinations/{determination_id}/appeals", response_model=AppealOut, status_code=201,
+             responses={409: {}})
 def lodge_appeal(determination_id: uuid.UUID, body: AppealCreate, session: DbSession, principal: ApiUser):
     return decisions.lodge_appeal(session, principal=principal, determination_id=determination_id, data=body)
 
 
-@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut)
+@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut, responses={409: {}})
 def decide_appeal(appeal_id: uuid.UUID, body: AppealDecision, session: DbSession, principal: ApiUser):
     return decisions.decide_appeal(session, principal=principal, appeal_id=appeal_id, data=body)
 
@@ -105,7 +107,7 @@ def list_rule_sets(code: str, session: DbSession, principal: ApiUser):
     return rows
 
 
-@router.post("/programmes/{code}/rule-sets", response_model=RuleSetDetail, status_code=201)
+@router.post("/programmes/{code}/rule-sets", response_model=RuleSetDetail, status_code=201, responses={409: {}})
 def draft_rule_set(code: str, body: RuleSetCreate, session: DbSession, principal: ApiUser):
     return rule_admin.draft_rule_set(session, principal=principal, programme=code, data=body)
 
@@ -118,11 +120,11 @@ def get_rule_set(rule_set_id: RowId, session: DbSession, principal: ApiUser):
     return row
 
 
-@router.post("/rule-sets/{rule_set_id}/diff", response_model=RuleSetDetail)
+@router.post("/rule-sets/{rule_set_id}/diff", response_model=RuleSetDetail, responses={409: {}})
 def diff_rule_set(rule_set_id: RowId, session: DbSession, principal: ApiUser):
     return rule_admin.diff_rule_set(session, principal=principal, rule_set_id=rule_set_id)
 
 
-@router.post("/rule-sets/{rule_set_id}/activate", response_model=RuleSetDetail)
+@router.post("/rule-sets/{rule_set_id}/activate", response_model=RuleSetDetail, responses={409: {}})
 def activate_rule_set(rule_set_id: RowId, session: DbSession, principal: ApiUser):
     return rule_admin.activate_rule_set(session, principal=principal, rule_set_id=rule_set_id)
