@@ -87,6 +87,18 @@ class TestRulesCheck:
         assert result.exit_code == 0, result.output
         assert "counter_trafficking 2026.1, 3 criteria" in result.output
 
+    def test_an_instrument_file(self) -> None:
+        result = rules("check", str(RULES.parent / "instruments/wg_short_set.yaml"))
+        assert result.exit_code == 0, result.output
+        assert "instrument wg_short_set WG-SS 2020, 6 questions, findings: disability" in result.output
+
+    def test_a_bad_instrument_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "i.yaml"
+        path.write_text("code: i\nversion: 1\ntitle: I\nquestions:\n  - {code: a, label: A, type: maybe}\n")
+        result = rules("check", str(path))
+        assert result.exit_code == 2
+        assert "line 5: type must be one of yes_no, choice, number, date, text, not 'maybe'" in result.output
+
     def test_a_missing_file(self, tmp_path: Path) -> None:
         result = rules("check", str(tmp_path / "nope.yaml"))
         assert result.exit_code == 2

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crossroads.eligibility.files import FileError
-from crossroads.eligibility.instruments import default_instruments
+from crossroads.eligibility.files import FileError, read_yaml
+from crossroads.eligibility.instruments import default_instruments, load_instrument
 from crossroads.eligibility.personas import run_personas
 from crossroads.eligibility.rulesets import (
     MET,
@@ -96,10 +96,17 @@ def test(
 
 
 @app.command("check")
-def check(path: Annotated[Path, typer.Argument(help="A rule set file (YAML).")]) -> None:
-    """Load a rule set file and report its first syntax, reference or type error with the line; exit 2 if any."""
+def check(path: Annotated[Path, typer.Argument(help="A rule set or screening instrument file (YAML).")]) -> None:
+    """Load a rule set or instrument file and report its first syntax, reference or type error with the line."""
+    text = _read(path)
     try:
-        ruleset = load_ruleset(_read(path), source=str(path))
+        # An instrument is told apart by its questions; anything else is read as a rule set and refused as one.
+        if isinstance(doc := read_yaml(text, source=str(path)), dict) and "questions" in doc:
+            inst = load_instrument(text, source=str(path))
+            console.print(f"{path}: instrument {inst.code} {inst.version}, {len(inst.questions)} questions, "
+                          f"findings: {', '.join(r.code for r in inst.results) or 'none'}", highlight=False)
+            return
+        ruleset = load_ruleset(text, source=str(path))
     except FileError as exc:
         raise _fail(f"{exc.source}, line {exc.line}: {exc.problem}", 2) from None
     console.print(f"{path}: {ruleset.programme} {ruleset.version}, {len(ruleset.criteria)} criteria, "
