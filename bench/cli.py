@@ -12,6 +12,7 @@ from bench import (
                   dedup_heldout,
                   dedup_learning,
                   disclosure,
+                  eligibility,
                   people_search,
                   profile_registration,
                   referrals,
@@ -27,6 +28,7 @@ app.command("dedup-febrl")(dedup_febrl.command)
 app.command("dedup-heldout")(dedup_heldout.command)
 app.command("dedup-learning")(dedup_learning.command)
 app.command("disclosure")(disclosure.command)
+app.command("eligibility")(eligibility.command)
 app.command("people-search")(people_search.command)
 app.command("profile-registration")(profile_registration.command)
 app.command("referrals")(referrals.command)

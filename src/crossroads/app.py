@@ -28,6 +28,8 @@ from crossroads.directory import routes as directory_routes
 from crossroads.directory import views as directory_views
 from crossroads.disclosure import routes as disclosure_routes
 from crossroads.disclosure import views as disclosure_views
+from crossroads.eligibility import routes as eligibility_routes
+from crossroads.eligibility import views as eligibility_views
 from crossroads.home import routes as home_routes
 from crossroads.home import views as home_views
 from crossroads.intake import routes as intake_routes
@@ -76,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     api.include_router(notify_routes.router)
     api.include_router(consent_routes.router)
     api.include_router(referral_routes.router)
+    api.include_router(eligibility_routes.router)
     app.include_router(api)
     app.include_router(home_views.router)
     app.include_router(auth_views.router)
@@ -90,6 +93,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(notify_views.router)
     app.include_router(consent_views.router)
     app.include_router(referral_views.router)
+    app.include_router(eligibility_views.router)
     app.include_router(api_docs.router)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(api_docs.SWAGGER_UI_PATH, api_docs.swagger_ui_assets(), name="swagger-ui")

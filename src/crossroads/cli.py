@@ -29,6 +29,7 @@ from crossroads.dedup.cli import app as dedup_app
 from crossroads.directory.cli import app as directory_app
 from crossroads.disclosure.cli import app as disclosure_app
 from crossroads.disclosure.exchange_cli import app as exchange_app
+from crossroads.eligibility import admin_cli  # noqa: F401  (adds `rules diff` and `activate`)
 from crossroads.eligibility.cli import app as rules_app
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import CONTROL_MESSAGE, has_control

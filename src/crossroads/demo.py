@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
@@ -29,6 +30,10 @@ from crossroads.directory.service import link_partner
 from crossroads.directory.taxonomy import BY_CODE
 from crossroads.disclosure.datasets import create_dataset
 from crossroads.disclosure.schemas import DatasetCreate
+from crossroads.eligibility import rule_admin, rulesets
+from crossroads.eligibility import service as eligibility
+from crossroads.eligibility.reevaluation_run import diff_in_connection
+from crossroads.eligibility.schemas import RuleSetCreate, ScreeningCreate
 from crossroads.intake.service import add_household_member, register_person
 from crossroads.people.models import Relationship
 from crossroads.people.schemas import AliasIn, DocumentIn, HouseholdMemberCreate, PersonCreate
@@ -265,7 +270,41 @@ def seed_demo(
             progress(1)
     _seed_datasets(session, orgs["agency"].id)
     _seed_directory(session, orgs["agency"].id, orgs["partner"].id)
+    _seed_eligibility(session, orgs["agency"].id, rng)
     return logins
+
+
+# Screenings the demo records before determining: AVRR cases after return counselling, counter-trafficking cases
+# after the medical and protection screening. A few cases of each, so that the card, the trace and the override
+# and appeal forms have something to show.
+ELIGIBILITY_DEMO_CASES = 8
+
+
+def _seed_eligibility(session: Session, agency_id: uuid.UUID, rng: random.Random) -> None:
+    """Activate the shipped rule sets (each after its diff report, as always), then screen and determine a few
+    cases of each programme that has rules."""
+    for code in rulesets.shipped_programmes():
+        text = rulesets.shipped_ruleset_text(code) or ""
+        parsed = rulesets.load_ruleset(text, source=f"rules/{code}.yaml")
+        row = rule_admin.draft_rule_set(session, principal=None, programme=code,
+                                        data=RuleSetCreate(version=parsed.version, source=text))
+        report = diff_in_connection(session.connection(), code, None, parsed)
+        rule_admin.keep_diff_report(session, principal=None, row=row, against=None, report=report)
+        rule_admin.activate_rule_set(session, principal=None, rule_set_id=row.id)
+        cases = session.scalars(select(Case).where(Case.programme == code).order_by(Case.case_number)
+                                .limit(ELIGIBILITY_DEMO_CASES)).all()
+        for case in cases:
+            actor = Principal(user_id=None, role=Role.SUPERVISOR, organisation_id=agency_id,
+                              office_ids=frozenset({case.office_id}))
+            if code == "avrr":
+                eligibility.record_screening(session, principal=actor, case_id=case.id, data=ScreeningCreate(
+                    instrument="return_counselling", answers={
+                        "wishes_to_return": rng.random() < 0.8, "informed_of_options": True,
+                        "holds_travel_document": True, "legal_obstacle_to_departure": False}))
+            eligibility.record_screening(session, principal=actor, case_id=case.id, data=ScreeningCreate(
+                instrument="medical_protection", answers={"fear_of_harm_on_return": rng.random() < 0.2,
+                                                          "immediate_danger": rng.random() < 0.3}))
+            eligibility.determine(session, principal=actor, case_id=case.id)
 
 
 # A small synthetic service directory near the Tunis and Agadez offices, in HSDS 3.0 as a publisher would list it,

@@ -18,6 +18,7 @@ from crossroads.db.migrate import migrate
 from crossroads.dedup import models as dedup_models  # noqa: F401
 from crossroads.directory import models as directory_models  # noqa: F401
 from crossroads.disclosure import models as disclosure_models  # noqa: F401
+from crossroads.eligibility import models as eligibility_models  # noqa: F401
 from crossroads.notify import models as notify_models  # noqa: F401
 from crossroads.people import models as people_models  # noqa: F401
 from crossroads.programmes import models as programme_models  # noqa: F401

@@ -42,6 +42,9 @@ from crossroads.disclosure import agreements
 from crossroads.disclosure import service as disclosure
 from crossroads.disclosure.engine import exchange
 from crossroads.disclosure.schemas import PackageIssue
+from crossroads.eligibility import decisions as eligibility_decisions
+from crossroads.eligibility import rule_admin, rulesets
+from crossroads.eligibility.schemas import AppealCreate, RuleSetCreate
 from crossroads.notify import secretbox
 from crossroads.notify import service as notify
 from crossroads.notify.models import OutboxState
@@ -54,6 +57,7 @@ from tests.factories import cases as cf
 from tests.factories import consent as consent_factory
 from tests.factories import dedup as df
 from tests.factories import directory as directory_factory
+from tests.factories import eligibility as ef
 from tests.factories import people as pf
 from tests.factories import referrals as referral_factory
 from tests.factories import releases as rf
@@ -320,6 +324,30 @@ OPERATIONS = [
               ids={"referral_id": "accepted_referral_id"}),
     Operation("POST", "/referrals/{referral_id}/close", "401 403 404 403 404 200 403 403 403",
               ids={"referral_id": "accepted_referral_id"}),
+    # Eligibility: screened, determined, overridden and appealed by those who assist the person, in the case's
+    # office; overrides that wait and appeals are decided by its supervisors. Rule sets are read by the staff who
+    # explain them and drafted, compared and activated by the administrator alone.
+    Operation("POST", "/cases/{case_id}/screenings", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"instrument": "return_counselling", "answers": {"wishes_to_return": True}}),
+    Operation("GET", "/cases/{case_id}/screenings", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/cases/{case_id}/determinations", "401 201 404 201 404 403 403 403 403"),
+    Operation("GET", "/cases/{case_id}/determinations", "401 200 404 200 404 403 403 403 403"),
+    Operation("POST", "/determinations/{determination_id}/overrides", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"outcome": "eligible", "reason": "The embassy confirmed the document."}),
+    Operation("GET", "/overrides/pending", "401 403 403 200 200 403 403 403 403"),
+    Operation("POST", "/overrides/{override_id}/decision", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"approve": True, "note": "Letter seen."}),
+    Operation("POST", "/determinations/{determination_id}/appeals", "401 201 404 201 404 403 403 403 403",
+              body=lambda r: {"grounds": "Her passport was not asked for."}),
+    Operation("POST", "/appeals/{appeal_id}/decision", "401 403 403 200 404 403 403 403 403",
+              body=lambda r: {"status": "under_review"}),
+    Operation("GET", "/programmes/{code}/rule-sets", "401 200 200 200 200 403 403 403 200"),
+    Operation("POST", "/programmes/{code}/rule-sets", "401 403 403 403 403 403 403 403 201",
+              body=lambda r: {"version": "matrix-new", "source": r["rule_source"]}),
+    Operation("GET", "/rule-sets/{rule_set_id}", "401 200 200 200 200 403 403 403 200"),
+    Operation("POST", "/rule-sets/{rule_set_id}/diff", "401 403 403 403 403 403 403 403 200"),
+    Operation("POST", "/rule-sets/{rule_set_id}/activate", "401 403 403 403 403 403 403 403 200",
+              ids={"rule_set_id": "diffed_rule_set_id"}),
 ]
 
 MATRIX = [(op, actor, status) for op in OPERATIONS for actor, status in op.expected.items()]
@@ -441,6 +469,22 @@ def records(module_db):
     accepted_referral = referral_factory.referral(db, referral_scene, categories=["identity"])
     referrals.respond(db, principal=world.principal(db, "partner"), referral_id=accepted_referral.id, step="accept")
 
+    # Eligibility: AVRR's shipped rules in force, the case determined, the linked case determined with an override
+    # waiting for approval and an appeal lodged, and two drafts of new rules, one already compared.
+    ef.active(db, "avrr")
+    determination = ef.determination(db, cw_a, case.id)
+    waiting_determination = ef.determination(db, cw_a, linked_case.id)
+    pending_override = ef.override(db, cw_a, waiting_determination.id)
+    appeal = eligibility_decisions.lodge_appeal(db, principal=cw_a, determination_id=waiting_determination.id,
+                                                data=AppealCreate(grounds="Her passport was not asked for."))
+    admin = world.principal(db, "admin")
+    rule_source = rulesets.shipped_ruleset_text("avrr")
+    draft_rules = rule_admin.draft_rule_set(db, principal=admin, programme="avrr",
+                                            data=RuleSetCreate(version="matrix-draft", source=rule_source))
+    diffed_rules = rule_admin.draft_rule_set(db, principal=admin, programme="avrr",
+                                             data=RuleSetCreate(version="matrix-diffed", source=rule_source))
+    rule_admin.diff_rule_set(db, principal=admin, rule_set_id=diffed_rules.id)
+
     # Tokens as the login endpoint issues them (tested in test_routes), one per user rather than one per test.
     headers = {key: {"Authorization": f"Bearer {issue_token(db, user=u, kind='api', lifetime=timedelta(hours=8))}"}
                for key, u in users.items()}
@@ -472,6 +516,9 @@ def records(module_db):
         "subscription_id": str(subscription.id), "outbox_id": dead.id,
         "consent_id": str(consent.id), "draft_referral_id": str(draft_referral.id),
         "sent_referral_id": str(sent_referral.id), "accepted_referral_id": str(accepted_referral.id),
+        "determination_id": str(determination.id), "override_id": str(pending_override.id),
+        "appeal_id": str(appeal.id), "rule_set_id": draft_rules.id, "diffed_rule_set_id": diffed_rules.id,
+        "rule_source": rule_source,
     }
 
 

@@ -72,7 +72,7 @@ class TestWithdrawAndReopen:
         # The sections are folded under their titles, and the page's section links unfold them.
         expect(page.locator("section#details")).to_be_hidden()
         expect(section(page, "details").get_by_role("button", name="Save details")).to_be_visible()
-        for name in ("tasks", "assistance", "transfer", "notes", "attachments", "related", "timeline"):
+        for name in ("tasks", "assistance", "transfer", "notes", "attachments", "related", "eligibility", "timeline"):
             section(page, name)
         assert_fits_the_phone(page)  # every section unfolded: the long form, the tables
 

@@ -39,6 +39,7 @@ from crossroads.demo import DEMO_DOMAIN, LOGINS
 from crossroads.disclosure import service as releases
 from crossroads.disclosure.models import Dataset
 from crossroads.disclosure.schemas import DpTablePrepare, MicrodataPrepare
+from crossroads.eligibility.models import RuleSetVersion
 from crossroads.intake.service import register_person
 from crossroads.people.models import Person
 from crossroads.people.schemas import PersonCreate
@@ -135,9 +136,12 @@ def walk_data(live_server) -> dict[str, object]:
                                                                      MatchCandidate.person_b_id == hi))
             decide_candidate(session, principal=supervisor, candidate_id=decided, status=CandidateStatus.CONFIRMED)
         learnt = train_version(session, principal=supervisor)
+        # The demo's active AVRR rules, their diff report shown on their page.
+        rules = session.scalar(select(RuleSetVersion.id).where(RuleSetVersion.programme == "avrr"))
         return {"release_id": [str(approved.id), str(pending.id), str(draft.id)],
                 "dataset_id": [str(trafficking.id)], "candidate_id": [str(pair)], "name": ["release.csv"],
-                "code": ["counter_trafficking"], "version": [learnt.version, str(learnt.parent_version)]}
+                "code": ["counter_trafficking"], "version": [learnt.version, str(learnt.parent_version)],
+                "rule_set_id": [str(rules)]}
 
 
 def role_values(live_server, walk_data: dict[str, object], email: str) -> dict[str, list[str]]:

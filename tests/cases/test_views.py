@@ -111,7 +111,7 @@ class TestCaseSummary:
         nav = _between(html, '<nav class="sections"', "</nav>")
         anchors = re.findall(r'href="#(\w+)"', nav)
         assert anchors == ["details", "tasks", "assistance", "transfer", "notes", "attachments", "related",
-                           "timeline"]
+                           "eligibility", "timeline"]
         for anchor in anchors:
             folded = rf'<details class="fold"\s*>\s*<summary><h2>[^<]+</h2></summary>\s*<section id="{anchor}">'
             assert re.search(folded, html), anchor

@@ -46,8 +46,21 @@ _REGISTRY = frozenset(
         Action.REFERRAL_READ,
         Action.REFERRAL_MANAGE,
         Action.REFERRAL_RESPOND,
+        # Screening a person, determining their eligibility, overriding a determination with a reason and
+        # lodging an appeal on their behalf; reading the rules that decided it, to explain them.
+        Action.SCREENING_READ,
+        Action.SCREENING_RECORD,
+        Action.DETERMINATION_READ,
+        Action.DETERMINATION_RUN,
+        Action.OVERRIDE_REQUEST,
+        Action.APPEAL_LODGE,
+        Action.RULESET_READ,
     }
 )
+
+# Rule sets decide who gets help: an administrator drafts them, sees whose determination would change and only
+# then activates them; nobody who works the cases changes the rules their cases are judged by.
+_RULESETS = frozenset({Action.RULESET_READ, Action.RULESET_DRAFT, Action.RULESET_DIFF, Action.RULESET_ACTIVATE})
 
 # Releases: the data officer prepares and hands out, the DPO sets budgets and agreements and decides; both
 # read releases and download approved ones. Nobody else touches de-identification at all.
@@ -67,7 +80,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
     # activating it; a version's figures are counts over decisions, never a person's data.
     Role.SUPERVISOR: _REGISTRY | {Action.CASE_APPROVE, Action.OFFICE_DASHBOARD, Action.DEDUP_REVIEW,
                                   Action.DEDUP_MERGE, Action.REFERRAL_ANALYTICS, Action.DEDUP_MODEL_READ,
-                                  Action.DEDUP_MODEL_TRAIN, Action.DEDUP_MODEL_ACTIVATE},
+                                  Action.DEDUP_MODEL_TRAIN, Action.DEDUP_MODEL_ACTIVATE, Action.OVERRIDE_DECIDE,
+                                  Action.APPEAL_DECIDE},
     # A partner reads its organisation's referral inbox and answers it; what it reads of a person is only
     # what their consent in force shares (referrals.service), never the registry.
     Role.PARTNER: frozenset({Action.DIRECTORY_READ, Action.REFERRAL_READ, Action.REFERRAL_RESPOND}),
@@ -77,7 +91,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
     # Administrators also run the engine's versions (activate, roll back) on the supervisors' comparison figures.
     Role.ADMIN: frozenset({Action.ADMIN_MANAGE, Action.AUDIT_READ, Action.PROGRAMME_READ, Action.PROGRAMME_MANAGE,
                            Action.DIRECTORY_READ, Action.DIRECTORY_MANAGE, Action.NOTIFY_MANAGE,
-                           Action.DEDUP_MODEL_READ, Action.DEDUP_MODEL_ACTIVATE}),
+                           Action.DEDUP_MODEL_READ, Action.DEDUP_MODEL_ACTIVATE}) | _RULESETS,
 }
 
 
@@ -318,3 +332,27 @@ def outgoing_transfers_scope(principal: Principal) -> ColumnElement[bool]:
     if not principal.may(Action.CASE_TRANSFER) or not principal.office_ids:
         return false()
     return _table("case_transfers").c.from_office_id.in_(principal.office_ids)
+
+
+def may_decide_override(principal: Principal, requested_by: uuid.UUID | None) -> bool:
+    """The user decides overrides, and did not ask for this one (four eyes)."""
+    return principal.may(Action.OVERRIDE_DECIDE) and not _own(principal, requested_by)
+
+
+def require_override_decider(principal: Principal, requested_by: uuid.UUID | None) -> None:
+    """Refuse (403) unless `may_decide_override`."""
+    require(principal, Action.OVERRIDE_DECIDE)
+    if not may_decide_override(principal, requested_by):
+        raise Forbidden(N_("another supervisor must decide your own override"), field="override_id")
+
+
+def may_decide_appeal(principal: Principal, lodged_by: uuid.UUID | None) -> bool:
+    """The user decides appeals, and did not lodge this one."""
+    return principal.may(Action.APPEAL_DECIDE) and not _own(principal, lodged_by)
+
+
+def require_appeal_decider(principal: Principal, lodged_by: uuid.UUID | None) -> None:
+    """Refuse (403) unless `may_decide_appeal`."""
+    require(principal, Action.APPEAL_DECIDE)
+    if not may_decide_appeal(principal, lodged_by):
+        raise Forbidden(N_("another supervisor must decide an appeal you lodged"), field="appeal_id")

@@ -63,6 +63,20 @@ class Action(StrEnum):
     REFERRAL_MANAGE = "referral.manage"
     REFERRAL_RESPOND = "referral.respond"
     REFERRAL_ANALYTICS = "referral.analytics"
+    # Eligibility: screenings and determinations of a case, overrides and appeals of a determination, and the
+    # programmes' rule sets.
+    SCREENING_READ = "screening.read"
+    SCREENING_RECORD = "screening.record"
+    DETERMINATION_READ = "determination.read"
+    DETERMINATION_RUN = "determination.run"
+    OVERRIDE_REQUEST = "override.request"
+    OVERRIDE_DECIDE = "override.decide"
+    APPEAL_LODGE = "appeal.lodge"
+    APPEAL_DECIDE = "appeal.decide"
+    RULESET_READ = "ruleset.read"
+    RULESET_DRAFT = "ruleset.draft"
+    RULESET_DIFF = "ruleset.diff"
+    RULESET_ACTIVATE = "ruleset.activate"
 
 
 class OrganisationKind(StrEnum):
@@ -117,4 +131,16 @@ ACTION_LABELS = {
     Action.REFERRAL_MANAGE: N_("make referrals"),
     Action.REFERRAL_RESPOND: N_("answer referrals"),
     Action.REFERRAL_ANALYTICS: N_("see referral analytics"),
+    Action.SCREENING_READ: N_("read screenings"),
+    Action.SCREENING_RECORD: N_("record screenings"),
+    Action.DETERMINATION_READ: N_("read eligibility determinations"),
+    Action.DETERMINATION_RUN: N_("determine eligibility"),
+    Action.OVERRIDE_REQUEST: N_("override eligibility determinations"),
+    Action.OVERRIDE_DECIDE: N_("decide overrides of eligibility"),
+    Action.APPEAL_LODGE: N_("lodge appeals"),
+    Action.APPEAL_DECIDE: N_("decide appeals"),
+    Action.RULESET_READ: N_("read eligibility rule sets"),
+    Action.RULESET_DRAFT: N_("draft eligibility rule sets"),
+    Action.RULESET_DIFF: N_("compare eligibility rule sets"),
+    Action.RULESET_ACTIVATE: N_("activate eligibility rule sets"),
 }

@@ -19,6 +19,7 @@ def waiting(session: DbSession, principal: ApiUser):
         my_open_cases=w.my_open_cases,
         my_overdue_tasks=w.my_overdue_tasks.count if w.my_overdue_tasks is not None else None,
         incoming_transfers=w.incoming_transfers, approvals_waiting=w.approvals_waiting,
-        duplicates_to_review=w.duplicates_to_review, office_overdue_tasks=w.office_overdue_tasks,
+        duplicates_to_review=w.duplicates_to_review, overrides_waiting=w.overrides_waiting,
+        office_overdue_tasks=w.office_overdue_tasks,
         releases_to_decide=w.releases_to_decide, release_drafts=w.release_drafts,
     )

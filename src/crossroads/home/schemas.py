@@ -11,6 +11,7 @@ class WaitingOut(BaseModel):
     incoming_transfers: int | None
     approvals_waiting: int | None
     duplicates_to_review: int | None
+    overrides_waiting: int | None = None
     office_overdue_tasks: int | None
     releases_to_decide: int | None
     release_drafts: int | None

@@ -17,6 +17,7 @@ from crossroads.cases.work import dashboard
 from crossroads.cases.workflow import transfers, transitions
 from crossroads.dedup import review
 from crossroads.disclosure import service as releases
+from crossroads.eligibility import decisions as eligibility
 
 # The approvals a supervisor's home page lists, to decide there; the inbox has them all.
 APPROVALS_SHOWN = 10
@@ -30,6 +31,7 @@ class Waiting:
     approvals_waiting: int | None = None
     approvals: list[transitions.ApprovalItem] | None = None
     duplicates_to_review: int | None = None
+    overrides_waiting: int | None = None
     office_overdue_tasks: int | None = None
     releases_to_decide: int | None = None
     release_drafts: int | None = None
@@ -53,6 +55,8 @@ def what_waits(session: Session, *, principal: Principal, with_approvals: bool =
             if with_approvals and found["approvals_waiting"] else []
     if principal.may(Action.DEDUP_REVIEW):
         found["duplicates_to_review"] = review.count_open(session, principal=principal)
+    if principal.may(Action.OVERRIDE_DECIDE):
+        found["overrides_waiting"] = eligibility.count_pending_overrides(session, principal)
     if principal.may(Action.OFFICE_DASHBOARD):
         found["office_overdue_tasks"] = dashboard.overdue_in_offices(session, principal=principal)
     if principal.may(Action.RELEASE_READ):

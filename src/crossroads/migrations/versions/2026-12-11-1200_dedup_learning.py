@@ -1,7 +1,7 @@
 """Learning from reviewers: a decided pair keeps its comparison vector; model versions keep their lineage
 
 Revision ID: f7c3d9a1b5e2
-Revises: e4b8a2c6d9f1
+Revises: a7d3c9e1f5b2
 Create Date: 2026-12-11 12:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import crossroads.db.base
 
 revision: str = 'f7c3d9a1b5e2'
-down_revision: str | None = 'e4b8a2c6d9f1'
+down_revision: str | None = 'a7d3c9e1f5b2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

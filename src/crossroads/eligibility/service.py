@@ -1,0 +1,242 @@
+"""Screenings and determinations of a case: recorded, evaluated against the programme's active rule set, read."""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crossroads.audit.service import record_event
+from crossroads.auth.policy import Principal, cases_scope, holds_case, readable_sensitivities, require
+from crossroads.auth.roles import Action
+from crossroads.cases.models import Case
+from crossroads.cases.service import load_case
+from crossroads.db.base import utcnow
+from crossroads.eligibility import instruments, rulesets
+from crossroads.eligibility.inputs import case_inputs, person_inputs
+from crossroads.eligibility.models import (
+    Appeal,
+    Determination,
+    Outcome,
+    Override,
+    OverrideStatus,
+    RuleSetStatus,
+    RuleSetVersion,
+    Screening,
+)
+from crossroads.eligibility.schemas import ScreeningCreate
+from crossroads.kit.errors import Conflict, Invalid, NotFound
+from crossroads.kit.i18n import N_
+
+# Compiled rule sets by row id: a version's source never changes once stored, and compiling it again for every
+# determination would cost more than evaluating it.
+_COMPILED: OrderedDict[int, rulesets.RuleSet] = OrderedDict()
+_COMPILED_MAX = 64
+
+
+def _case(session: Session, principal: Principal, action: Action, case_id: uuid.UUID) -> Case:
+    require(principal, action)
+    return load_case(session, principal, case_id)
+
+
+def instrument_of(code: str) -> instruments.Instrument:
+    instrument = instruments.default_instruments().get(code)
+    if instrument is None:
+        raise Invalid(N_("no such screening instrument"), field="instrument")
+    return instrument
+
+
+def _person_inputs(case: Case, on: date) -> dict[str, Any]:
+    person = case.person
+    return person_inputs(date_of_birth=person.date_of_birth, estimated=person.date_of_birth_estimated,
+                         sex=str(person.sex) if person.sex else None, nationality=person.nationality, on=on)
+
+
+def record_screening(session: Session, *, principal: Principal, case_id: uuid.UUID,
+                     data: ScreeningCreate) -> Screening:
+    """Record a screening of the case with one of the instruments: its version, answers, score and who screened."""
+    case = _case(session, principal, Action.SCREENING_RECORD, case_id)
+    instrument = instrument_of(data.instrument)
+    # Skip logic may look at the person (a question only for children), as the registry knows them today.
+    person = _person_inputs(case, date.today())
+    try:
+        answers = instruments.validate_answers(instrument, dict(data.answers), person=person)
+    except instruments.AnswerError as exc:
+        raise Invalid(exc.problem, field=f"answers.{exc.question}") from None
+    result = instruments.score(instrument, answers, person=person)
+    screening = Screening(
+        id=uuid.uuid4(), case_id=case.id, office_id=case.office_id, instrument=instrument.code,
+        instrument_version=str(instrument.version), answers=_json_safe(answers),
+        sensitivity={q.code: str(q.sensitivity) for q in instrument.questions if q.code in answers},
+        score=result.score, findings={code: _json_safe(value) for code, value in result.results.items()},
+        screened_by=principal.user_id, screened_at=utcnow(),
+    )
+    session.add(screening)
+    session.flush()
+    # Question codes only: an answer can say what was done to the person.
+    record_event(session, actor=principal, action="screening.record", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id,
+                 details={"screening": str(screening.id), "instrument": instrument.code,
+                          "version": screening.instrument_version, "questions": sorted(answers)})
+    return screening
+
+
+def visible_answers(principal: Principal, case: Case, screening: Screening) -> tuple[dict[str, Any], int]:
+    """The answers whose sensitivity class the user may read, and how many were left out."""
+    readable = readable_sensitivities(principal, holder=holds_case(principal, case.assigned_to))
+    shown = {q: a for q, a in screening.answers.items() if screening.sensitivity.get(q, "sensitive") in readable}
+    return shown, len(screening.answers) - len(shown)
+
+
+def list_screenings(session: Session, *, principal: Principal, case_id: uuid.UUID,
+                    ) -> tuple[Case, list[Screening]]:
+    """The case's screenings, newest first; the read is audited."""
+    case = _case(session, principal, Action.SCREENING_READ, case_id)
+    rows = list(session.scalars(select(Screening).where(Screening.case_id == case.id)
+                                .order_by(Screening.screened_at.desc(), Screening.id)))
+    record_event(session, actor=principal, action="screening.list", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details={"screenings": len(rows)})
+    return case, rows
+
+
+def inputs_for_case(session: Session, case: Case, *, on: date | None = None) -> dict[str, Any]:
+    """Everything a rule set may read of the case, flat: person.*, case.* and each instrument's latest screening."""
+    person = case.person
+    screenings = session.execute(
+        select(Screening.instrument, Screening.answers, Screening.score, Screening.findings)
+        .where(Screening.case_id == case.id).order_by(Screening.screened_at, Screening.id)).all()
+    return case_inputs(date_of_birth=person.date_of_birth, estimated=person.date_of_birth_estimated,
+                       sex=str(person.sex) if person.sex else None, nationality=person.nationality, data=case.data,
+                       screenings=screenings, on=on or date.today())
+
+
+def compiled(row: RuleSetVersion) -> rulesets.RuleSet:
+    ruleset = _COMPILED.get(row.id)
+    if ruleset is None:
+        ruleset = rulesets.load_ruleset(row.source, source=f"{row.programme} {row.version}")
+        _COMPILED[row.id] = ruleset
+        if len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return ruleset
+
+
+def _active_compiled(session: Session, programme: str) -> tuple[int, str, rulesets.RuleSet] | None:
+    """The active version's id, version and rules; its source is read only when not compiled yet."""
+    found = session.execute(select(RuleSetVersion.id, RuleSetVersion.version).where(
+        RuleSetVersion.programme == programme, RuleSetVersion.status == RuleSetStatus.ACTIVE)).first()
+    if found is None:
+        return None
+    row_id, version = found
+    ruleset = _COMPILED.get(row_id)
+    if ruleset is None:
+        row = session.get(RuleSetVersion, row_id)
+        assert row is not None
+        ruleset = compiled(row)
+    return row_id, version, ruleset
+
+
+def active_rule_set(session: Session, programme: str) -> RuleSetVersion | None:
+    return session.scalar(select(RuleSetVersion).where(RuleSetVersion.programme == programme,
+                                                       RuleSetVersion.status == RuleSetStatus.ACTIVE))
+
+
+def determine(session: Session, *, principal: Principal, case_id: uuid.UUID) -> Determination:
+    """Evaluate the programme's active rule set on the case and keep the result with its inputs and trace."""
+    case = _case(session, principal, Action.DETERMINATION_RUN, case_id)
+    active = _active_compiled(session, case.programme)
+    if active is None:
+        raise Conflict(N_("this programme has no active eligibility rule set"), field="programme")
+    row_id, version, ruleset = active
+    evaluation = rulesets.evaluate(ruleset, inputs_for_case(session, case))
+    now = utcnow()
+    # The earlier determinations stay, marked as replaced, so that an appeal against one still finds it.
+    session.execute(update(Determination).where(Determination.case_id == case.id, ~Determination.superseded)
+                    .values(superseded=True, superseded_at=now))
+    determination = Determination(
+        id=uuid.uuid4(), case_id=case.id, office_id=case.office_id, rule_set_id=row_id,
+        inputs=_json_safe(evaluation.inputs_read), trace=evaluation.to_json(), outcome=Outcome(evaluation.outcome),
+        priority=evaluation.priority.score, determined_by=principal.user_id, determined_at=now,
+    )
+    session.add(determination)
+    session.flush()
+    record_event(session, actor=principal, action="determination.run", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id,
+                 details={"determination": str(determination.id), "programme": case.programme,
+                          "rule_set": version, "outcome": determination.outcome.value,
+                          "criteria": {c.code: c.status for c in evaluation.criteria}})
+    return determination
+
+
+def _json_safe(values: Any) -> Any:
+    if isinstance(values, dict):
+        return {str(k): _json_safe(v) for k, v in values.items()}
+    if isinstance(values, list | tuple):
+        return [_json_safe(v) for v in values]
+    if isinstance(values, date):
+        return values.isoformat()
+    if values is None or isinstance(values, bool | int | float | str):
+        return values
+    # The language's UNKNOWN (a missing value) is stored as null, like any other missing input.
+    return None if values is rulesets.UNKNOWN else str(values)
+
+
+class CaseDeterminations:
+    """A case's determinations, newest first, with their overrides and appeals."""
+
+    def __init__(self, case: Case, determinations: list[Determination], versions: dict[int, str],
+                 overrides: dict[uuid.UUID, list[Override]], appeals: dict[uuid.UUID, list[Appeal]]) -> None:
+        self.case, self.determinations, self.versions = case, determinations, versions
+        self.overrides, self.appeals = overrides, appeals
+
+    def effective_outcome(self, determination: Determination) -> Outcome:
+        return effective_outcome(determination, self.overrides.get(determination.id, []))
+
+
+def effective_outcome(determination: Determination, overrides: list[Override]) -> Outcome:
+    """The outcome in force: that of the latest override in force, else the determination's own."""
+    in_force = [o for o in overrides if o.status in (OverrideStatus.APPLIED, OverrideStatus.APPROVED)]
+    if not in_force:
+        return determination.outcome
+    return max(in_force, key=lambda o: (o.decided_at or o.requested_at, o.requested_at)).outcome
+
+
+def list_determinations(session: Session, *, principal: Principal, case_id: uuid.UUID) -> CaseDeterminations:
+    """The case's determinations with the rule set version, overrides and appeals of each; the read is audited."""
+    case = _case(session, principal, Action.DETERMINATION_READ, case_id)
+    determinations = list(session.scalars(select(Determination).where(Determination.case_id == case.id)
+                                          .order_by(Determination.determined_at.desc(), Determination.id)))
+    ids = [d.id for d in determinations]
+    overrides: dict[uuid.UUID, list[Override]] = {}
+    appeals: dict[uuid.UUID, list[Appeal]] = {}
+    versions: dict[int, str] = {}
+    if ids:
+        for o in session.scalars(select(Override).where(Override.determination_id.in_(ids))
+                                 .order_by(Override.requested_at)):
+            overrides.setdefault(o.determination_id, []).append(o)
+        for a in session.scalars(select(Appeal).where(Appeal.determination_id.in_(ids)).order_by(Appeal.lodged_at)):
+            appeals.setdefault(a.determination_id, []).append(a)
+        versions = dict(session.execute(select(RuleSetVersion.id, RuleSetVersion.version).where(
+            RuleSetVersion.id.in_({d.rule_set_id for d in determinations}))).all())
+    record_event(session, actor=principal, action="determination.list", entity_type="case", entity_id=case.id,
+                 office_id=case.office_id, details={"determinations": len(determinations)})
+    return CaseDeterminations(case, determinations, versions, overrides, appeals)
+
+
+def current_determination(session: Session, case_id: uuid.UUID) -> Determination | None:
+    return session.scalar(select(Determination).where(Determination.case_id == case_id, ~Determination.superseded)
+                          .order_by(Determination.determined_at.desc()).limit(1))
+
+
+def get_determination(session: Session, principal: Principal, action: Action,
+                      determination_id: uuid.UUID) -> tuple[Determination, Case]:
+    """A determination of a case in the user's scope, or 404."""
+    require(principal, action)
+    determination = session.scalar(select(Determination).join(Case, Case.id == Determination.case_id)
+                                   .where(Determination.id == determination_id, cases_scope(principal)))
+    if determination is None:
+        raise NotFound(N_("no such determination"), field="determination_id")
+    return determination, load_case(session, principal, determination.case_id)
