@@ -60,6 +60,8 @@ def run(
                           "outdated blocking keys; run `crossroads dedup reindex` first or this run will miss "
                           "pairs", soft_wrap=True)
             result = run_registry(session, model=model, chunk=chunk, progress=progress)
+    if result.resumed:
+        err.print("taken up after a stopped run: the totals include its committed chunks")
     err.print(f"{result.people} people, {result.pairs_scored} pairs scored, {result.pairs_kept} likely duplicates: "
               f"{result.added} new on the review queue, {result.updated} updated (model {result.model_version})")
 
@@ -108,5 +110,7 @@ def reindex_command(
 
         with unit_of_work(engine) as session:
             result = reindex(session, chunk=chunk, progress=progress)
+    if result.resumed:
+        err.print("taken up after a stopped reindex: the totals include its committed chunks")
     err.print(f"{result.people} people, {result.changed} with new keys: {result.keys_removed} keys removed, "
               f"{result.keys_added} added")

@@ -1,9 +1,10 @@
 """The engine over the registry itself: every person against those sharing a blocking key, into the review queue.
 
-People are taken in id order, a chunk at a time. A chunk's keys are looked up in ``person_match_keys``;
-keys so common that they would pair hundreds of people (a frequent name without a year) are left out,
-as in the online check. Each pair is scored once, from its smaller id, and queued idempotently: an open
-pair takes the newer score, a decided one keeps its decision.
+People are taken in id order, a chunk at a time, each chunk committed with the job's checkpoint
+(dedup/jobs.py). A chunk's keys are looked up in ``person_match_keys``; keys so common that they would pair
+hundreds of people (a frequent name without a year) are left out, as in the online check. Each pair is scored
+once, from its smaller id, and queued idempotently: an open pair takes the newer score, a decided one keeps
+its decision.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
+from crossroads.dedup import jobs
 from crossroads.dedup.engine.keys import features
 from crossroads.dedup.engine.model import MatchModel
 from crossroads.dedup.index import person_record
@@ -35,6 +37,8 @@ class RunResult:
     added: int
     updated: int
     model_version: str
+    # Taken up after a run that was killed: the counts include that run's committed chunks.
+    resumed: bool = False
 
 
 def _broad_keys(session: Session) -> set[str]:
@@ -62,21 +66,19 @@ def _pairs_of_chunk(session: Session, ids: list[uuid.UUID], broad: set[str]) -> 
 
 def run_registry(session: Session, *, model: MatchModel | None = None, chunk: int = CHUNK,
                  progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Score the whole registry through the blocking index and fill the review queue (the caller commits)."""
+    """Score the whole registry through the blocking index and fill the review queue, committing a chunk of
+    people at a time (dedup/jobs.py); a run killed midway is taken up where it stopped by the next one with
+    the same model."""
     model = model or active_model(session)
+    job, resumed = jobs.open_job(session, "run", {"model": model.version})
+    session.commit()
     broad = _broad_keys(session)
     live = Person.merged_into_id.is_(None)
     total = session.scalar(select(func.count()).select_from(Person).where(live)) or 0
+    done = job.counts.get("people", 0)
     if progress:
-        progress(0, total)
-    last: uuid.UUID | None = None
-    done = scored = kept = added = updated = 0
-    while True:
-        query = select(Person.id).where(live).order_by(Person.id).limit(chunk)
-        ids = list(session.scalars(query.where(Person.id > last) if last is not None else query))
-        if not ids:
-            break
-        last = ids[-1]
+        progress(done, total)
+    for current, ids in jobs.chunks(session, job.id, chunk, live):
         pairs = _pairs_of_chunk(session, ids, broad)
         involved = {p for pair in pairs for p in pair}
         people = {
@@ -85,22 +87,29 @@ def run_registry(session: Session, *, model: MatchModel | None = None, chunk: in
                                      .options(selectinload(Person.names), selectinload(Person.documents)))
         } if involved else {}
         found = []
+        scored = 0
         for a, b in pairs:
             if a in people and b in people:
                 score = model.score(people[a], people[b])
                 scored += 1
                 if score.probability >= THRESHOLD:
                     found.append((a, b, score))
-        kept += len(found)
-        a_count, u_count = queue_pairs(session, found, model=model, source=CandidateSource.BATCH)
-        added, updated = added + a_count, updated + u_count
+        added, updated = queue_pairs(session, found, model=model, source=CandidateSource.BATCH)
+        jobs.advance(current, ids[-1], {"people": len(ids), "pairs_scored": scored, "pairs_kept": len(found),
+                                        "added": added, "updated": updated})
+        session.commit()
         done += len(ids)
         # The scored people are not needed again: a bounded identity map keeps memory flat over a million.
         session.expunge_all()
         if progress:
             progress(done, total)
+    counts = jobs.finish(session, job)
+    result = RunResult(people=counts.get("people", 0), pairs_scored=counts.get("pairs_scored", 0),
+                       pairs_kept=counts.get("pairs_kept", 0), added=counts.get("added", 0),
+                       updated=counts.get("updated", 0), model_version=model.version, resumed=resumed)
     record_event(session, actor=None, action="dedup.run", entity_type="match_candidate", system_actor="cli",
-                 details={"people": done, "pairs_scored": scored, "pairs_kept": kept, "added": added,
-                          "updated": updated, "model": model.version})
-    return RunResult(people=done, pairs_scored=scored, pairs_kept=kept, added=added, updated=updated,
-                     model_version=model.version)
+                 details={"people": result.people, "pairs_scored": result.pairs_scored,
+                          "pairs_kept": result.pairs_kept, "added": result.added, "updated": result.updated,
+                          "model": model.version, "job": job.id, "resumed": resumed})
+    session.commit()
+    return result

@@ -1,0 +1,75 @@
+"""Registry-wide jobs that commit a chunk of people at a time and resume where a killed run stopped.
+
+A job walks the people in id order. Each chunk runs in a transaction of its own that locks the job's row,
+reads its high-water mark (the last id done), does the chunk, moves the mark and adds its counts: the chunk's
+writes and its checkpoint commit together or not at all, so a kill loses at most the chunk in hand, and the
+next start takes up the unfinished job after its mark. The work of a chunk is idempotent (writes only the
+difference, or queues pairs that a second pass leaves as they are), which is what makes redoing it harmless.
+
+On SQLite a chunk holds the one write lock only while it runs; between chunks web requests write as usual.
+People registered behind the mark while a job runs are not visited by it; registration indexes and checks
+them itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from crossroads.db.base import utcnow
+from crossroads.dedup.models import BatchJob
+from crossroads.people.models import Person
+
+
+def open_job(session: Session, kind: str, parameters: Mapping[str, Any]) -> tuple[BatchJob, bool]:
+    """The unfinished job of this kind to resume, or a new one: (job, resumed). An unfinished job started with
+    other parameters (another model) is closed as abandoned, since its chunks are not this run's."""
+    job = session.scalar(select(BatchJob).where(BatchJob.kind == kind, BatchJob.finished_at.is_(None))
+                         .with_for_update())
+    if job is not None and job.parameters == dict(parameters):
+        return job, job.high_water is not None
+    now = utcnow()
+    if job is not None:
+        job.finished_at, job.counts = now, {**job.counts, "abandoned": True}
+        session.flush()
+    job = BatchJob(kind=kind, parameters=dict(parameters), counts={}, started_at=now, updated_at=now)
+    session.add(job)
+    session.flush()
+    return job, False
+
+
+def chunks(session: Session, job_id: int, size: int, *where: ColumnElement[bool]
+           ) -> Iterator[tuple[BatchJob, list[uuid.UUID]]]:
+    """Each next chunk of people's ids after the job's mark, with the job's row locked for the chunk.
+
+    The caller does the chunk's work, then `advance`s the job and commits before asking for the next one.
+    """
+    while True:
+        job = session.scalars(select(BatchJob).where(BatchJob.id == job_id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+        query = select(Person.id).where(*where).order_by(Person.id).limit(size)
+        if job.high_water is not None:
+            query = query.where(Person.id > job.high_water)
+        ids = list(session.scalars(query))
+        if not ids:
+            return
+        yield job, ids
+
+
+def advance(job: BatchJob, last: uuid.UUID, counts: Mapping[str, int]) -> None:
+    job.high_water = last
+    job.counts = {key: job.counts.get(key, 0) + counts.get(key, 0) for key in {*job.counts, *counts}}
+    job.updated_at = utcnow()
+
+
+def finish(session: Session, job: BatchJob) -> dict[str, Any]:
+    """Close the job; its totals over every chunk, this run's and any killed run's before it."""
+    job = session.scalars(select(BatchJob).where(BatchJob.id == job.id).with_for_update()
+                          .execution_options(populate_existing=True)).one()
+    job.finished_at = utcnow()
+    session.flush()
+    return dict(job.counts)
