@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 
-
 class Purpose(StrEnum):
     REFERRAL = "referral"
     CASE_MANAGEMENT = "case_management"
