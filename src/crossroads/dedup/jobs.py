@@ -1,12 +1,16 @@
 """Registry-wide jobs that commit a chunk of people at a time and resume where a killed run stopped.
 
-A job walks the people in id order. Each chunk runs in a transaction of its own that locks the job's row,
-reads its high-water mark (the last id done), does the chunk, moves the mark and adds its counts: the chunk's
-writes and its checkpoint commit together or not at all, so a kill loses at most the chunk in hand, and the
-next start takes up the unfinished job after its mark. The work of a chunk is idempotent (writes only the
-difference, or queues pairs that a second pass leaves as they are), which is what makes redoing it harmless.
+A job walks the people in id order, a chunk at a time, in three steps. It reads what the chunk needs and ends
+that short transaction; computes (keys, scores) holding no transaction at all; then writes in a second short
+transaction that locks the job's row, checks that its high-water mark (the last id done) has not moved since
+the read, writes the chunk's changes, moves the mark and adds its counts. The chunk's writes and its
+checkpoint commit together or not at all, so a kill loses at most the chunk in hand and the next start takes
+up the unfinished job after its mark; a mark that moved means another process did the chunk meanwhile, and
+this one drops its copy. The work of a chunk is idempotent (writes only the difference, or queues pairs that
+a second pass leaves as they are), which is what makes redoing it harmless.
 
-On SQLite a chunk holds the one write lock only while it runs; between chunks web requests write as usual.
+On SQLite, where every writing transaction takes the one write lock from its start, a chunk holds the lock
+only for its reads and its writes, never for the computing between them: web requests write beside a job.
 People registered behind the mark while a job runs are not visited by it; registration indexes and checks
 them itself.
 """
@@ -14,7 +18,7 @@ them itself.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -42,22 +46,22 @@ def open_job(session: Session, kind: str, parameters: Mapping[str, Any]) -> tupl
     return job, False
 
 
-def chunks(session: Session, job_id: int, size: int, *where: ColumnElement[bool]
-           ) -> Iterator[tuple[BatchJob, list[uuid.UUID]]]:
-    """Each next chunk of people's ids after the job's mark, with the job's row locked for the chunk.
+def next_chunk(session: Session, job_id: int, size: int, *where: ColumnElement[bool]
+               ) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
+    """The job's mark and the ids of the next chunk after it (none left: an empty list), read without a lock."""
+    mark = session.scalar(select(BatchJob.high_water).where(BatchJob.id == job_id)
+                          .execution_options(populate_existing=True))
+    query = select(Person.id).where(*where).order_by(Person.id).limit(size)
+    if mark is not None:
+        query = query.where(Person.id > mark)
+    return mark, list(session.scalars(query))
 
-    The caller does the chunk's work, then `advance`s the job and commits before asking for the next one.
-    """
-    while True:
-        job = session.scalars(select(BatchJob).where(BatchJob.id == job_id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
-        query = select(Person.id).where(*where).order_by(Person.id).limit(size)
-        if job.high_water is not None:
-            query = query.where(Person.id > job.high_water)
-        ids = list(session.scalars(query))
-        if not ids:
-            return
-        yield job, ids
+
+def claim(session: Session, job_id: int, mark: uuid.UUID | None) -> BatchJob | None:
+    """The job's row, locked for the chunk's writes, if its mark is still the one the chunk was read after."""
+    job = session.scalars(select(BatchJob).where(BatchJob.id == job_id).with_for_update()
+                          .execution_options(populate_existing=True)).one()
+    return job if job.high_water == mark else None
 
 
 def advance(job: BatchJob, last: uuid.UUID, counts: Mapping[str, int]) -> None:

@@ -75,10 +75,15 @@ def run_registry(session: Session, *, model: MatchModel | None = None, chunk: in
     broad = _broad_keys(session)
     live = Person.merged_into_id.is_(None)
     total = session.scalar(select(func.count()).select_from(Person).where(live)) or 0
+    # Reads take SQLite's write lock too (BEGIN IMMEDIATE): each read ends as soon as it is done.
+    session.commit()
     done = job.counts.get("people", 0)
     if progress:
         progress(done, total)
-    for current, ids in jobs.chunks(session, job.id, chunk, live):
+    while True:
+        mark, ids = jobs.next_chunk(session, job.id, chunk, live)
+        if not ids:
+            break
         pairs = _pairs_of_chunk(session, ids, broad)
         involved = {p for pair in pairs for p in pair}
         people = {
@@ -86,6 +91,9 @@ def run_registry(session: Session, *, model: MatchModel | None = None, chunk: in
             for p in session.scalars(select(Person).where(Person.id.in_(list(involved)), live)
                                      .options(selectinload(Person.names), selectinload(Person.documents)))
         } if involved else {}
+        # The reads end here: scoring holds no transaction, and so on SQLite no write lock.
+        session.commit()
+        session.expunge_all()
         found = []
         scored = 0
         for a, b in pairs:
@@ -94,6 +102,10 @@ def run_registry(session: Session, *, model: MatchModel | None = None, chunk: in
                 scored += 1
                 if score.probability >= THRESHOLD:
                     found.append((a, b, score))
+        current = jobs.claim(session, job.id, mark)
+        if current is None:
+            session.rollback()
+            continue
         added, updated = queue_pairs(session, found, model=model, source=CandidateSource.BATCH)
         jobs.advance(current, ids[-1], {"people": len(ids), "pairs_scored": scored, "pairs_kept": len(found),
                                         "added": added, "updated": updated})

@@ -69,6 +69,11 @@ def _records(session: Session, ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID
     return [(p.id, person_record(p)) for p in people if p.merged_into_id is None]
 
 
+def _versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return {person_id: version for person_id, version in
+            session.execute(select(Person.id, Person.version).where(Person.id.in_(ids)))}
+
+
 def _stored(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     stored: dict[uuid.UUID, set[str]] = defaultdict(set)
     for person_id, key in session.execute(select(PersonMatchKey.person_id, PersonMatchKey.key)
@@ -122,14 +127,23 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
     job, resumed = jobs.open_job(session, "reindex", {})
     session.commit()
     total = session.scalar(select(func.count()).select_from(Person)) or 0
+    # Reads take SQLite's write lock too (BEGIN IMMEDIATE): each read ends as soon as it is done.
+    session.commit()
     workers = workers or (os.cpu_count() or 1)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and total >= POOL_FROM else None
     done = job.counts.get("people", 0)
     if progress:
         progress(done, total)
     try:
-        for current, ids in jobs.chunks(session, job.id, chunk):
+        while True:
+            mark, ids = jobs.next_chunk(session, job.id, chunk)
+            if not ids:
+                break
             records = _records(session, ids)
+            versions = _versions(session, ids)
+            # The reads end here: computing keys holds no transaction, and so on SQLite no write lock.
+            session.commit()
+            session.expunge_all()
             if pool is not None:
                 # Keys are pure Python, a few hundred microseconds a person: split across the cores.
                 step = max(1, len(records) // workers + 1)
@@ -137,17 +151,25 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
                 expected = [k for part in pool.map(_keys_of, [[r for _, r in p] for p in parts]) for k in part]
             else:
                 expected = _keys_of([r for _, r in records])
+            current = jobs.claim(session, job.id, mark)
+            if current is None:
+                session.rollback()
+                continue
+            # A person edited (or merged) since the read has had their keys rewritten by that change: theirs
+            # are left as they are, not replaced by keys of what they were.
+            edited = {person_id for person_id, version in _versions(session, ids).items()
+                      if versions.get(person_id) != version}
             stored = _stored(session, ids)
             live = {person_id for person_id, _ in records}
             # Only the difference is written: a release that adds a kind of key leaves every existing key
             # in place, and rewriting all of them would cost a million-person registry gigabytes of writes.
-            obsolete = [(person_id, k) for person_id in ids if person_id not in live
+            obsolete = [(person_id, k) for person_id in ids if person_id not in live and person_id not in edited
                         for k in stored.get(person_id, ())]
             missing: list[dict] = []
             touched = {person_id for person_id, _ in obsolete}
             for (person_id, _), keys in zip(records, expected, strict=True):
                 have = stored.get(person_id, set())
-                if have != keys:
+                if person_id not in edited and have != keys:
                     touched.add(person_id)
                     obsolete.extend((person_id, k) for k in have - keys)
                     missing.extend({"person_id": person_id, "key": k} for k in sorted(keys - have))
