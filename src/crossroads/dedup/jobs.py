@@ -18,13 +18,15 @@ them itself.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from crossroads.db.base import utcnow
+from crossroads.db.session import new_session
 from crossroads.dedup.models import BatchJob
 from crossroads.people.models import Person
 
@@ -44,6 +46,25 @@ def open_job(session: Session, kind: str, parameters: Mapping[str, Any]) -> tupl
     session.add(job)
     session.flush()
     return job, False
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """Where a chunk's reads run: a read-only session of their own beside a job's session bound to an engine.
+
+    A read-only transaction takes no write lock on SQLite (every other one begins IMMEDIATE), so loading a
+    chunk's people lets web requests write meanwhile. A session bound to one connection (the tests' rolled-back
+    transaction) reads on that connection, the only one that sees its rows.
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        yield session
+        session.commit()
+        return
+    with new_session(bind, read_only=True) as reader:
+        yield reader
+        # Ended by a commit (it wrote nothing), which leaves what it loaded readable; a rollback would expire it.
+        reader.commit()
 
 
 def next_chunk(session: Session, job_id: int, size: int, *where: ColumnElement[bool]

@@ -95,18 +95,18 @@ def run_registry(session: Session, *, model: MatchModel | None = None, chunk: in
     if progress:
         progress(done, total)
     while True:
-        mark, ids = jobs.next_chunk(session, job.id, chunk, live)
-        if not ids:
-            break
-        pairs = _pairs_of_chunk(session, ids)
-        involved = {p for pair in pairs for p in pair}
-        people = {
-            p.id: features(person_record(p))
-            for p in session.scalars(select(Person).where(Person.id.in_(list(involved)), live)
-                                     .options(selectinload(Person.names), selectinload(Person.documents)))
-        } if involved else {}
-        # The reads end here: scoring holds no transaction, and so on SQLite no write lock.
-        session.commit()
+        with jobs.reading(session) as reader:
+            mark, ids = jobs.next_chunk(reader, job.id, chunk, live)
+            if not ids:
+                break
+            pairs = _pairs_of_chunk(reader, ids)
+            involved = {p for pair in pairs for p in pair}
+            loaded = list(reader.scalars(select(Person).where(Person.id.in_(list(involved)), live)
+                                         .options(selectinload(Person.names), selectinload(Person.documents)))
+                          ) if involved else []
+        # Comparing names and scoring hold no transaction (the loaded people stay readable: sessions do not
+        # expire on commit).
+        people = {p.id: features(person_record(p)) for p in loaded}
         session.expunge_all()
         found = []
         scored = 0

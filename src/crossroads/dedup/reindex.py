@@ -136,13 +136,13 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
         progress(done, total)
     try:
         while True:
-            mark, ids = jobs.next_chunk(session, job.id, chunk)
-            if not ids:
-                break
-            records = _records(session, ids)
-            versions = _versions(session, ids)
-            # The reads end here: computing keys holds no transaction, and so on SQLite no write lock.
-            session.commit()
+            with jobs.reading(session) as reader:
+                mark, ids = jobs.next_chunk(reader, job.id, chunk)
+                if not ids:
+                    break
+                records = _records(reader, ids)
+                versions = _versions(reader, ids)
+            # Computing keys holds no transaction, and so on SQLite no write lock.
             session.expunge_all()
             if pool is not None:
                 # Keys are pure Python, a few hundred microseconds a person: split across the cores.
