@@ -34,6 +34,7 @@ from crossroads.eligibility.cli import app as rules_app
 from crossroads.kit.errors import DomainError
 from crossroads.kit.inputs import CONTROL_MESSAGE, has_control
 from crossroads.notify.cli import outbox_app, webhooks_app
+from crossroads.referrals.cli import app as referrals_app
 
 # Tracebacks never show local variables: they may hold a person's data.
 app = typer.Typer(
@@ -57,6 +58,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(rules_app, name="rules")
+app.add_typer(referrals_app, name="referrals")
 
 console = Console()
 err = Console(stderr=True)
@@ -132,6 +134,13 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _periodic():
+    from crossroads.notify.worker import Periodic
+    from crossroads.referrals import overdue
+
+    return [Periodic(overdue.sweep, every=overdue.SWEEP_SECONDS)]
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -153,7 +162,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         log.warning("no audit signing key: events are recorded but not sealed until `crossroads audit seal` runs")
     worker = None
     if settings.notify_worker_seconds > 0:
-        worker = BackgroundWorker(engine, DeliveryConfig.from_settings(settings), every=settings.notify_worker_seconds)
+        worker = BackgroundWorker(engine, DeliveryConfig.from_settings(settings), every=settings.notify_worker_seconds,
+                                  periodic=_periodic())
         worker.start()
     if not settings.email_enabled():
         log.warning("no SMTP server (CROSSROADS_SMTP_HOST): e-mail notifications wait in the outbox")
@@ -276,8 +286,11 @@ def worker(
     config = DeliveryConfig.from_settings(settings)
     if config.smtp is None:
         log.warning("no SMTP server (CROSSROADS_SMTP_HOST): e-mail notifications wait in the outbox")
+    periodic = _periodic()
     try:
         while True:
+            for job in periodic:
+                job.run_if_due(engine)
             done = drain(engine, config)
             if once:
                 console.print(f"{done.sent} sent, {done.retried} to retry, {done.dead} dead")

@@ -74,7 +74,7 @@ def test_refer_with_consent_and_close_the_loop(new_context, referral_case):
     referral.get_by_label("Contact and languages").check()
     caseworker.get_by_role("button", name="Save draft referral").click()
     caseworker.get_by_role("button", name="Send").click()
-    expect(caseworker.locator("dd.state")).to_have_text("sent")
+    expect(caseworker.locator("dd.state")).to_have_text("Sent, waiting for an answer")
     reference = caseworker.get_by_role("heading", level=1).inner_text().split()[-1]
 
     # The partner: its inbox, only the consented fields, accept and complete.
@@ -82,7 +82,7 @@ def test_refer_with_consent_and_close_the_loop(new_context, referral_case):
     partner.set_viewport_size({"width": 390, "height": 844})
     log_in(partner, PARTNER)
     partner.goto("/referrals/inbox")
-    expect(partner.locator(f'li.card[data-referral="{reference}"]')).to_contain_text("sent")
+    expect(partner.locator(f'li.card[data-referral="{reference}"]')).to_contain_text("Sent, waiting for an answer")
     assert partner.evaluate("document.documentElement.scrollWidth") <= 390
     partner.get_by_role("link", name=reference).click()
     shared = partner.locator("dl.shared")
@@ -91,14 +91,14 @@ def test_refer_with_consent_and_close_the_loop(new_context, referral_case):
     expect(shared.locator("dt")).to_have_count(7)
     assert partner.evaluate("document.documentElement.scrollWidth") <= 390
     partner.get_by_role("button", name="Accept").click()
-    expect(partner.locator("dd.state")).to_have_text("accepted")
+    expect(partner.locator("dd.state")).to_have_text("Accepted")
     partner.get_by_label("Outcome").select_option("service_provided")
     partner.get_by_label("Note for the referring caseworker").fill("Residence appeal lodged")
     partner.get_by_role("button", name="Complete").click()
-    expect(partner.locator("dd.state")).to_have_text("completed")
+    expect(partner.locator("dd.state")).to_have_text("Completed")
 
     # The outcome on the case.
     caseworker.goto(f"/cases/{referral_case['case_id']}")
     row = caseworker.locator(f'#referrals tr[data-referral="{reference}"]')
-    expect(row).to_contain_text("completed")
+    expect(row).to_contain_text("Completed")
     expect(row).to_contain_text("Residence appeal lodged")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import pytest
+from sqlalchemy import delete, func, select
 
-from crossroads.dedup.models import CandidateSource, CandidateStatus, MatchCandidate
+from crossroads.dedup.models import BatchJob, CandidateSource, CandidateStatus, MatchCandidate
 from crossroads.dedup.registry_run import run_registry
 from crossroads.dedup.review import decide_candidate
+from crossroads.people.models import Person
 from tests.factories import dedup as df
 
 
@@ -52,3 +54,71 @@ class TestRunRegistry:
         run_registry(db)
         [event] = df.events(db, "dedup.run")
         assert event.details["added"] == 1 and event.details["people"] >= 2 and event.actor_role == "cli"
+
+
+class Stop(Exception):
+    """Stands for a kill between two chunks: everything up to the last commit stays, nothing after it."""
+
+
+def stop_after(chunks: int):
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) > chunks:  # the first call reports the start, before any chunk
+            raise Stop
+
+    return progress
+
+
+def queue_state(db) -> dict[frozenset, tuple[float, str, str]]:
+    return {frozenset((c.person_a_id, c.person_b_id)): (round(c.probability, 9), c.status.value, c.source.value)
+            for c in db.scalars(select(MatchCandidate).execution_options(populate_existing=True))}
+
+
+def look_alikes(db, cw) -> None:
+    for given in ("Mohammed", "Muhammad", "Mohamed", "Mohamad"):
+        df.person(db, cw, df.ORIGINAL, given_name=given)
+    df.person(db, cw, df.VARIANT), df.person(db, cw, df.STRANGER)
+    df.person(db, cw, df.STRANGER, given_name="Lucia")
+    registered_before_detection(db)
+
+
+class TestChunksAndResume:
+    def test_a_stopped_run_resumes_to_the_state_of_one_uninterrupted_run(self, db, cw):
+        look_alikes(db, cw)
+        with pytest.raises(Stop):
+            run_registry(db, chunk=2, progress=stop_after(2))
+        job = db.scalars(select(BatchJob).where(BatchJob.kind == "run")).one()
+        assert job.finished_at is None and job.counts["people"] == 4 and job.high_water is not None
+        resumed = run_registry(db, chunk=2)
+        assert resumed.resumed and resumed.people == db.scalar(select(func.count()).select_from(Person))
+        after_resume = queue_state(db)
+        assert len(after_resume) >= 6
+
+        db.execute(delete(MatchCandidate))
+        db.flush()
+        whole = run_registry(db, chunk=2)
+        assert not whole.resumed
+        assert queue_state(db) == after_resume
+        assert (whole.added, whole.pairs_kept, whole.pairs_scored) == (
+            resumed.added, resumed.pairs_kept, resumed.pairs_scored)
+
+    def test_a_finished_run_is_not_resumed_and_a_second_run_changes_nothing(self, db, cw):
+        look_alikes(db, cw)
+        run_registry(db, chunk=3)
+        first = queue_state(db)
+        again = run_registry(db, chunk=5)
+        assert not again.resumed and (again.added, again.updated) == (0, 0)
+        assert queue_state(db) == first
+        assert [j.finished_at is not None for j in db.scalars(select(BatchJob))] == [True, True]
+
+    def test_a_run_with_another_model_starts_afresh(self, db, cw):
+        look_alikes(db, cw)
+        with pytest.raises(Stop):
+            run_registry(db, chunk=2, progress=stop_after(1))
+        other = df.match_model(version="test-model-2")
+        result = run_registry(db, model=other, chunk=2)
+        assert not result.resumed and result.model_version == "test-model-2"
+        abandoned = db.scalars(select(BatchJob).where(BatchJob.parameters["model"].as_string() == "test-model-1")).one()
+        assert abandoned.finished_at is not None and abandoned.counts["abandoned"] is True

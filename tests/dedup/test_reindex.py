@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from crossroads.dedup.index import key_rows, person_record
-from crossroads.dedup.models import PersonMatchKey
+from crossroads.dedup.models import BatchJob, PersonMatchKey
 from crossroads.dedup.reindex import index_status, reindex
 from crossroads.people.models import Person
 from tests.factories import dedup as df
@@ -89,3 +90,36 @@ class TestReindex:
         reindex(db)
         [event] = df.events(db, "dedup.reindex")
         assert event.details["changed"] == 2 and event.actor_role == "cli"
+
+
+class Stop(Exception):
+    """Stands for a kill between two chunks."""
+
+
+def stop_after_first_chunk():
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise Stop
+
+    return progress
+
+
+class TestResume:
+    def test_a_stopped_reindex_resumes_and_ends_as_one_uninterrupted(self, db, cw):
+        people = [df.person(db, cw, df.ORIGINAL, given_name=g) for g in ("Mohammed", "Ahmed", "Karim", "Omar")]
+        for a, b in zip(people, people[1:], strict=False):
+            outdate(db, a, b)
+        with pytest.raises(Stop):
+            reindex(db, chunk=1, progress=stop_after_first_chunk())
+        job = db.scalars(select(BatchJob).where(BatchJob.kind == "reindex")).one()
+        assert job.finished_at is None and job.counts["people"] == 1
+        result = reindex(db, chunk=1)
+        assert result.resumed and result.people == db.scalar(select(func.count()).select_from(Person))
+        assert all(stored(db, p) == expected(db, p) for p in people)
+        assert index_status(db, sample=1_000).up_to_date
+        # The totals count the stopped run's committed chunk too: every outdated person once.
+        assert result.changed == 4 and result.keys_removed == result.keys_added == 3
+        assert reindex(db, chunk=2).changed == 0

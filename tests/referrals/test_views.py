@@ -29,16 +29,16 @@ class TestCaseSide:
         made = client.post(f"/cases/{scene.case.id}/referrals", data={
             "csrf_token": csrf(new.text), "target": f"service:{rf.LEGAL_SERVICE}", "purpose": "legal_assistance",
             "categories": rf.CATEGORIES})
-        assert made.status_code == 200 and "draft" in made.text
+        assert made.status_code == 200 and 'class="state">Draft' in made.text
         sent = client.post(str(made.url) + "/send", data={"csrf_token": csrf(made.text)})
-        assert sent.status_code == 200 and 'class="state">sent' in sent.text
+        assert sent.status_code == 200 and 'class="state">Sent, waiting for an answer' in sent.text
         assert "REF-" in client.get(f"/cases/{scene.case.id}").text
 
     def test_sending_without_consent_shows_what_is_missing(self, client, db, world, scene):
         referral = rf.referral(db, scene, send=False, categories=["identity", "health"])
         login(client, world.users["caseworker_a"].email)
         page = client.get(f"/referrals/{referral.id}")
-        assert "No consent in force covers: health" in page.text
+        assert "No consent in force covers: Health" in page.text
         refused = client.post(f"/referrals/{referral.id}/send", data={"csrf_token": csrf(page.text)})
         assert refused.status_code == 422
 
@@ -55,7 +55,7 @@ class TestPartnerSide:
         accepted = client.post(f"/referrals/{referral.id}/accept", data={"csrf_token": csrf(page.text)})
         done = client.post(f"/referrals/{referral.id}/complete", data={
             "csrf_token": csrf(accepted.text), "outcome": "service_provided", "note": "Appeal lodged"})
-        assert 'class="state">completed' in done.text
+        assert 'class="state">Completed' in done.text
 
     def test_revocation_is_shown_and_the_data_gone(self, client, db, world, scene):
         referral = rf.referral(db, scene)

@@ -9,9 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from crossroads.auth.roles import OrganisationKind, Role
+from crossroads.consent.coverage import FIELDS, Category, Method, Purpose
 from crossroads.people.models import DocumentType, Relationship, Sex
 from crossroads.programmes.config import ProgrammeConfig
 from crossroads.programmes.defaults import DEFAULT_CONFIGS
+from crossroads.referrals.lifecycle import STEPS, ReferralState
+from crossroads.referrals.models import DeclineReason, Outcome
 from crossroads.web import labels
 from crossroads.web.i18n import translations
 from crossroads.web.templating import env
@@ -28,9 +31,35 @@ class TestEveryCodeHasALabel:
     @pytest.mark.parametrize(("enum", "table"), [
         (Sex, labels.SEX), (DocumentType, labels.DOCUMENT_TYPE), (Relationship, labels.RELATIONSHIP),
         (Role, labels.ROLE), (OrganisationKind, labels.ORGANISATION_KIND),
+        (ReferralState, labels.REFERRAL_STATE), (DeclineReason, labels.DECLINE_REASON),
+        (Outcome, labels.REFERRAL_OUTCOME), (Purpose, labels.PURPOSE), (Category, labels.DATA_CATEGORY),
+        (Method, labels.CONSENT_METHOD),
     ])
     def test_each_member_is_labelled(self, enum: type, table: dict[str, str]) -> None:
         assert {m.value for m in enum} == set(table)
+
+
+    def test_each_referral_step_is_labelled(self) -> None:
+        assert set(STEPS) == set(labels.REFERRAL_STEP)
+
+    def test_each_shared_field_but_the_programmes_own_is_labelled(self) -> None:
+        shared = {name for names in FIELDS.values() for name in names if not name.startswith("case.data.")}
+        assert shared == set(labels.SHARED_FIELD)
+
+
+class TestReferralFilters:
+    @pytest.mark.parametrize(("locale", "expected"), [
+        ("en", "Sent, waiting for an answer · No capacity · Service partly provided · Legal assistance · "
+               "Identity · By a guardian for a child · Given name · Monday, Friday"),
+        ("fr", "Envoyée, en attente de réponse · Pas de capacité · Service en partie fourni · Assistance juridique · "
+               "Identité · Par un tuteur pour un enfant · Prénom · lundi, vendredi"),
+    ])
+    def test_referral_and_consent_codes_become_words(self, locale: str, expected: str) -> None:
+        out = render("{{ 'sent'|referral_state_label }} · {{ 'no_capacity'|decline_reason_label }} · "
+                     "{{ 'partly_provided'|referral_outcome_label }} · {{ 'legal_assistance'|purpose_label }} · "
+                     "{{ 'identity'|data_category_label }} · {{ 'guardian'|consent_method_label }} · "
+                     "{{ 'person.given_name'|shared_field_label }} · {{ 'MO,FR'|weekdays_label }}", locale)
+        assert out == expected
 
 
 class TestFilters:

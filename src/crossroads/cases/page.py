@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from crossroads.auth.models import Office, User, user_offices
 from crossroads.auth.policy import Principal, case_holder_roles, may_decide_approval
@@ -23,10 +24,45 @@ from crossroads.cases.workflow import transfers, transitions
 from crossroads.cases.workflow.models import CaseApproval, CaseStateChange, CaseTransfer
 from crossroads.db.session import attempt
 from crossroads.kit.errors import NotFound
+from crossroads.kit.i18n import N_
 from crossroads.programmes import service as programmes
 from crossroads.programmes.config import ProgrammeConfig
-from crossroads.web.forms import first_error
+from crossroads.web.forms import field_errors
 from crossroads.web.templating import render
+
+# The page's small forms: the key their errors are shown under, and each input by its name in the form, with
+# the label the error summary links it by. An error about an input is keyed "<form>.<input>" and shown beside
+# it; an error about the form as a whole (a policy refusal) is keyed "<form>" and shown above its button.
+FORMS: dict[str, dict[str, str]] = {
+    "task": {"title": N_("New task"), "due_date": N_("Due date"), "assigned_to": N_("Assign to")},
+    "service": {"service_code": N_("Service"), "status": N_("Status"), "date": N_("Date"),
+                "provider": N_("Provider"), "cost": N_("Cost"), "currency": N_("Currency")},
+    "transfer": {"user_id": N_("Assign to"), "to_office_id": N_("Transfer to office"), "reason": N_("Reason")},
+    "reopen": {"reason": N_("Reason (required)")},
+    "file": {"file": N_("File (PDF, JPEG, PNG or text, up to 10 MiB)")},
+}
+# The form-level keys by what the summary calls them (each is the id of its form or section on the page).
+FORM_NAMES = {"task": N_("Tasks"), "service": N_("Service plan and services delivered"),
+              "transfer": N_("Assignment and transfer"), "reopen": N_("Reopen case"), "file": N_("Attachments"),
+              "to_state": N_("Next step")}
+# Service-side names of inputs that the form names otherwise.
+_ALIASES = {"planned_date": "date", "delivered_date": "date", "to_user_id": "user_id", "filename": "file"}
+
+
+def error_key(form: str, field: str | None) -> str:
+    """Where an error of one of the page's forms is shown: beside its input when the form has it."""
+    name = _ALIASES.get(field or "", field or "")
+    return f"{form}.{name}" if name in FORMS.get(form, {}) else form
+
+
+def summary_labels(config: ProgrammeConfig) -> dict[str, str]:
+    """Every error key of the page that the summary at its top links to a field or form, with its label."""
+    labels: dict[str, str] = {f"data.{f.name}": f.label for f in config.fields}
+    labels.update({f"{form}.{name}": label for form, inputs in FORMS.items() for name, label in inputs.items()})
+    labels.update(FORM_NAMES)
+    labels.update({"flags": N_("Flags (comma-separated, e.g. urgent, medical)"), "body": N_("New note")})
+    return labels
+
 
 # Sections that domains above cases add to the page, each with its own template included by the page (referrals):
 # a function of the session, the principal and the case, returning the context its template reads. Cases
@@ -72,8 +108,11 @@ def stage_bar(config: ProgrammeConfig, state: str, left_from: str | None) -> lis
 
 def case_page(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, *,
               errors: dict | None = None, values: dict | None = None, conflict: dict | None = None,
-              message: str | None = None, status_code: int = 200) -> Response:
-    """Render a case with everything worked on it; errors and submitted values re-fill a failed form."""
+              message: str | None = None, typed: dict[str, dict[str, str]] | None = None,
+              status_code: int = 200) -> Response:
+    """Render a case with everything worked on it; errors and submitted values re-fill a failed form.
+
+    `values` re-fills the programme details form; `typed` the small forms, by form key (FORMS)."""
     case = service.get_case(session, principal=principal, case_id=case_id)
     config = service.case_config(session, case)
     office_names, user_names, office_users, transfer_offices = _names(session, case)
@@ -96,6 +135,10 @@ def case_page(request: Request, session: Session, principal: Principal, case_id:
         "form_version": (conflict or {}).get("your_version", case.version),
         "required_next": {f for s in next_states if s is not None for f in s.required_fields},
         "errors": errors or {},
+        # The forms with an error are unfolded; the summary at the top links to each of their fields.
+        "open_forms": {key.split(".")[0] for key in errors or {}},
+        "summary_labels": summary_labels(config),
+        "typed": typed or {},
         # The long form stays folded unless it is what the user must look at again.
         "details_open": bool(conflict) or any(k.startswith("data.") or k in ("flags", "form") for k in errors or {}),
         "conflict": conflict,
@@ -172,15 +215,20 @@ def confirm_move_page(request: Request, session: Session, principal: Principal, 
 
 
 def attempt_on_case(request: Request, session: Session, principal: Principal, case_id: uuid.UUID, action,
-                    error_key: str, anchor: str) -> Response:
-    """Run an action on a case; on refusal show the case page with the reason beside the form."""
+                    form_key: str, anchor: str, form: FormData | None = None) -> Response:
+    """Run an action on a case; on refusal show the case page with each error beside its input and what was
+    typed in the form again."""
     with attempt(session) as tried:
         action()
     refusal = tried.refusal
+    if refusal is None:
+        return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)
+    typed = {form_key: {name: value for name, value in form.items() if isinstance(value, str)
+                        and name != "csrf_token"}} if form is not None else None
     if isinstance(refusal, ValidationError):
-        message = first_error(refusal)
-        return case_page(request, session, principal, case_id, errors={error_key: message}, status_code=422)
-    if refusal is not None:
-        return case_page(request, session, principal, case_id, errors={error_key: refusal.message},
-                         status_code=refusal.status_code)
-    return RedirectResponse(f"/cases/{case_id}{anchor}", status_code=303)
+        errors: dict[str, Any] = {}
+        for field, message in field_errors(refusal).items():
+            errors.setdefault(error_key(form_key, field), message)
+        return case_page(request, session, principal, case_id, errors=errors, typed=typed, status_code=422)
+    return case_page(request, session, principal, case_id, typed=typed, status_code=refusal.status_code,
+                     errors={error_key(form_key, refusal.field): refusal.message})

@@ -133,7 +133,8 @@ def add_note(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
         service.add_case_note(session, principal=principal, case_id=case_id,
                               data=NoteCreate(body=text(form, "body") or ""))
     if isinstance(refusal := tried.refusal, ValidationError):
-        return case_page(request, session, principal, case_id, errors=field_errors(refusal), status_code=422)
+        return case_page(request, session, principal, case_id, errors=field_errors(refusal),
+                         typed={"note": {"body": text(form, "body") or ""}}, status_code=422)
     if refusal is not None:
         raise refusal  # not about the form: the error page answers it
     return RedirectResponse(f"/cases/{case_id}#notes", status_code=303)

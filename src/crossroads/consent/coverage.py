@@ -15,8 +15,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from crossroads.kit.i18n import N_
-
 
 class Purpose(StrEnum):
     REFERRAL = "referral"
@@ -44,33 +42,6 @@ class Method(StrEnum):
     VERBAL = "verbal"
     GUARDIAN = "guardian"
 
-
-PURPOSE_LABELS = {
-    Purpose.REFERRAL: N_("Referral to a service"),
-    Purpose.CASE_MANAGEMENT: N_("Case management"),
-    Purpose.HEALTH_CARE: N_("Health care"),
-    Purpose.LEGAL_ASSISTANCE: N_("Legal assistance"),
-    Purpose.SHELTER: N_("Shelter"),
-    Purpose.PSYCHOSOCIAL_SUPPORT: N_("Psychosocial support"),
-    Purpose.FAMILY_TRACING: N_("Family tracing"),
-    Purpose.RETURN_AND_REINTEGRATION: N_("Return and reintegration"),
-}
-
-CATEGORY_LABELS = {
-    Category.IDENTITY: N_("Identity"),
-    Category.CONTACT: N_("Contact and languages"),
-    Category.NATIONALITY_AND_DOCUMENTS: N_("Nationality and documents"),
-    Category.CASE_SUMMARY: N_("Case summary"),
-    Category.HEALTH: N_("Health"),
-    Category.PROTECTION_NEEDS: N_("Protection needs"),
-    Category.LEGAL_STATUS: N_("Legal status"),
-}
-
-METHOD_LABELS = {
-    Method.WRITTEN: N_("Written"),
-    Method.VERBAL: N_("Verbal"),
-    Method.GUARDIAN: N_("By a guardian for a child"),
-}
 
 # Field names are `person.<attribute>`, `case.<attribute>` or `case.data.<programme field>`. Programme fields
 # are named one by one, across every default programme: a field that no category names is never shared,

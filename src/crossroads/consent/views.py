@@ -18,7 +18,7 @@ from crossroads.auth.models import Organisation
 from crossroads.auth.policy import Principal
 from crossroads.auth.roles import Action
 from crossroads.consent import service
-from crossroads.consent.coverage import CATEGORY_LABELS, METHOD_LABELS, PURPOSE_LABELS, Category
+from crossroads.consent.coverage import Category, Method, Purpose
 from crossroads.consent.models import Consent
 from crossroads.consent.schemas import ConsentCreate, ConsentRevoke
 from crossroads.db.session import attempt
@@ -48,8 +48,9 @@ def consent_section(session: Session, principal: Principal, person_id: uuid.UUID
 
 
 def labels(session: Session) -> dict[str, Any]:
-    return {"organisation_names": organisation_names(session), "purpose_labels": PURPOSE_LABELS,
-            "category_labels": CATEGORY_LABELS, "method_labels": METHOD_LABELS}
+    # The choices of the form, in their declared order; templates show them through web/labels.py's filters.
+    return {"organisation_names": organisation_names(session), "purposes": list(Purpose),
+            "categories": list(Category), "methods": list(Method)}
 
 
 def _from_form(form: FormData) -> ConsentCreate:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crossroads.db.base import Base, Timestamps, str_enum, utcnow
@@ -107,3 +107,29 @@ class PersonMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(default=utcnow)
     unmerged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     unmerged_at: Mapped[datetime | None]
+
+
+class BatchJob(Base):
+    """A registry-wide job (`dedup run`, `dedup reindex`) that commits a chunk of people at a time.
+
+    People are taken in id order; `high_water` is the last id of the last committed chunk, written in that
+    chunk's transaction, so a job killed midway resumes after it and nothing is done twice or left out.
+    At most one unfinished job of a kind: the partial unique index makes a second start wait for or join it.
+    """
+
+    __tablename__ = "dedup_batch_jobs"
+    __table_args__ = (
+        Index("ux_dedup_batch_jobs_unfinished", "kind", unique=True,
+              sqlite_where=text("finished_at IS NULL"), postgresql_where=text("finished_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # What the job runs with (the model version of a run): resuming with something else starts afresh.
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    high_water: Mapped[uuid.UUID | None]
+    # The running totals of the committed chunks, reported (and audited) when the job ends.
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

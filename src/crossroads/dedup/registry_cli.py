@@ -52,14 +52,19 @@ def run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with unit_of_work(_engine()) as session:
+        engine = _engine()
+        # Read-only: on SQLite a writing transaction would hold the write lock while the sample is checked.
+        with unit_of_work(engine, read_only=True) as session:
             status = index_status(session, sample=50)
-            if status.stale:
-                # The run finds pairs through the stored keys: out-of-date keys miss pairs without any error.
-                err.print(f"[bold yellow]warning:[/] {status.stale} of {status.sampled} sampled people have "
-                          "outdated blocking keys; run `crossroads dedup reindex` first or this run will miss "
-                          "pairs", soft_wrap=True)
+        if status.stale:
+            # The run finds pairs through the stored keys: out-of-date keys miss pairs without any error.
+            err.print(f"[bold yellow]warning:[/] {status.stale} of {status.sampled} sampled people have "
+                      "outdated blocking keys; run `crossroads dedup reindex` first or this run will miss "
+                      "pairs", soft_wrap=True)
+        with unit_of_work(engine) as session:
             result = run_registry(session, model=model, chunk=chunk, progress=progress)
+    if result.resumed:
+        err.print("taken up after a stopped run: the totals include its committed chunks")
     err.print(f"{result.people} people, {result.pairs_scored} pairs scored, {result.pairs_kept} likely duplicates: "
               f"{result.added} new on the review queue, {result.updated} updated (model {result.model_version})")
 
@@ -123,5 +128,7 @@ def reindex_command(
 
         with unit_of_work(engine) as session:
             result = reindex(session, chunk=chunk, progress=progress)
+    if result.resumed:
+        err.print("taken up after a stopped reindex: the totals include its committed chunks")
     err.print(f"{result.people} people, {result.changed} with new keys: {result.keys_removed} keys removed, "
               f"{result.keys_added} added")

@@ -4,7 +4,8 @@ Registration writes a person's keys as keys.blocking_keys defines them at the ti
 that definition (a new kind of key, a different skeleton), the stored keys no longer match what a check
 computes for a new record, and candidates are missed without any error. ``index_status`` recomputes the
 keys of a sample of people and says how many differ; ``reindex`` recomputes everyone's and writes only the
-keys that changed, so running it twice writes nothing the second time.
+keys that changed, so running it twice writes nothing the second time, and a reindex killed midway and run
+again ends as one that was not.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
+from crossroads.dedup import jobs
 from crossroads.dedup.engine.keys import PersonRecord, blocking_keys
 from crossroads.dedup.index import person_record
 from crossroads.dedup.models import PersonMatchKey
@@ -52,6 +54,8 @@ class ReindexResult:
     changed: int
     keys_removed: int
     keys_added: int
+    # Taken up after a reindex that was killed: the counts include that run's committed chunks.
+    resumed: bool = False
 
 
 def _keys_of(records: Sequence[PersonRecord]) -> list[set[str]]:
@@ -63,6 +67,11 @@ def _records(session: Session, ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID
                              .options(selectinload(Person.names), selectinload(Person.documents)))
     # A merged record keeps no keys (index_person), so nothing finds it again.
     return [(p.id, person_record(p)) for p in people if p.merged_into_id is None]
+
+
+def _versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return {person_id: version for person_id, version in
+            session.execute(select(Person.id, Person.version).where(Person.id.in_(ids)))}
 
 
 def _stored(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
@@ -111,29 +120,30 @@ def index_status(session: Session, *, sample: int = 200, seed: int = 0) -> Index
     return IndexStatus(people=people, sampled=len(records), stale=stale, merged_with_keys=merged_with_keys)
 
 
-def _chunks(session: Session, chunk: int) -> Iterator[list[uuid.UUID]]:
-    last: uuid.UUID | None = None
-    while True:
-        query = select(Person.id).order_by(Person.id).limit(chunk)
-        ids = list(session.scalars(query.where(Person.id > last) if last is not None else query))
-        if not ids:
-            return
-        last = ids[-1]
-        yield ids
-
-
 def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, int], None] | None = None,
             workers: int | None = None) -> ReindexResult:
-    """Recompute every person's blocking keys and rewrite those that changed (the caller commits)."""
+    """Recompute every person's blocking keys and rewrite those that changed, committing a chunk of people at
+    a time (dedup/jobs.py); a reindex killed midway is taken up where it stopped by the next one."""
+    job, resumed = jobs.open_job(session, "reindex", {})
+    session.commit()
     total = session.scalar(select(func.count()).select_from(Person)) or 0
+    # Reads take SQLite's write lock too (BEGIN IMMEDIATE): each read ends as soon as it is done.
+    session.commit()
     workers = workers or (os.cpu_count() or 1)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and total >= POOL_FROM else None
-    done = changed = removed = added = 0
+    done = job.counts.get("people", 0)
     if progress:
-        progress(0, total)
+        progress(done, total)
     try:
-        for ids in _chunks(session, chunk):
-            records = _records(session, ids)
+        while True:
+            with jobs.reading(session) as reader:
+                mark, ids = jobs.next_chunk(reader, job.id, chunk)
+                if not ids:
+                    break
+                records = _records(reader, ids)
+                versions = _versions(reader, ids)
+            # Computing keys holds no transaction, and so on SQLite no write lock.
+            session.expunge_all()
             if pool is not None:
                 # Keys are pure Python, a few hundred microseconds a person: split across the cores.
                 step = max(1, len(records) // workers + 1)
@@ -141,17 +151,25 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
                 expected = [k for part in pool.map(_keys_of, [[r for _, r in p] for p in parts]) for k in part]
             else:
                 expected = _keys_of([r for _, r in records])
+            current = jobs.claim(session, job.id, mark)
+            if current is None:
+                session.rollback()
+                continue
+            # A person edited (or merged) since the read has had their keys rewritten by that change: theirs
+            # are left as they are, not replaced by keys of what they were.
+            edited = {person_id for person_id, version in _versions(session, ids).items()
+                      if versions.get(person_id) != version}
             stored = _stored(session, ids)
             live = {person_id for person_id, _ in records}
             # Only the difference is written: a release that adds a kind of key leaves every existing key
             # in place, and rewriting all of them would cost a million-person registry gigabytes of writes.
-            obsolete = [(person_id, k) for person_id in ids if person_id not in live
+            obsolete = [(person_id, k) for person_id in ids if person_id not in live and person_id not in edited
                         for k in stored.get(person_id, ())]
             missing: list[dict] = []
             touched = {person_id for person_id, _ in obsolete}
             for (person_id, _), keys in zip(records, expected, strict=True):
                 have = stored.get(person_id, set())
-                if have != keys:
+                if person_id not in edited and have != keys:
                     touched.add(person_id)
                     obsolete.extend((person_id, k) for k in have - keys)
                     missing.extend({"person_id": person_id, "key": k} for k in sorted(keys - have))
@@ -161,9 +179,9 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
                                                              .in_(part)).execution_options(synchronize_session=False))
             if missing:
                 session.execute(insert(PersonMatchKey), missing)
-            removed += len(obsolete)
-            added += len(missing)
-            changed += len(touched)
+            jobs.advance(current, ids[-1], {"people": len(ids), "changed": len(touched),
+                                            "keys_removed": len(obsolete), "keys_added": len(missing)})
+            session.commit()
             done += len(ids)
             # Nothing read here is needed again: a bounded identity map keeps memory flat over a million.
             session.expunge_all()
@@ -172,6 +190,12 @@ def reindex(session: Session, *, chunk: int = CHUNK, progress: Callable[[int, in
     finally:
         if pool is not None:
             pool.shutdown()
+    counts = jobs.finish(session, job)
+    result = ReindexResult(people=counts.get("people", 0), changed=counts.get("changed", 0),
+                           keys_removed=counts.get("keys_removed", 0), keys_added=counts.get("keys_added", 0),
+                           resumed=resumed)
     record_event(session, actor=None, action="dedup.reindex", entity_type="person_match_key", system_actor="cli",
-                 details={"people": done, "changed": changed, "keys_removed": removed, "keys_added": added})
-    return ReindexResult(people=done, changed=changed, keys_removed=removed, keys_added=added)
+                 details={"people": result.people, "changed": result.changed, "keys_removed": result.keys_removed,
+                          "keys_added": result.keys_added, "job": job.id, "resumed": resumed})
+    session.commit()
+    return result

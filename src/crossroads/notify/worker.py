@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -253,12 +254,35 @@ def drain(engine: Engine, config: DeliveryConfig) -> Round:
             return total
 
 
+@dataclass
+class Periodic:
+    """A job of a domain above notify that the worker runs between deliveries, at most every `every` seconds
+    (the overdue referrals sweep): it queues messages in its own transaction, which the next round delivers."""
+
+    job: Callable[[Engine], object]
+    every: float
+    last: float | None = None
+
+    def run_if_due(self, engine: Engine) -> None:
+        clock = time.monotonic()
+        if self.last is not None and clock - self.last < self.every:
+            return
+        self.last = clock
+        try:
+            self.job(engine)
+        except Exception as exc:
+            # Like a failed delivery round: logged by type, retried at the next period, never ending the worker.
+            log.error("periodic job %s failed: %s", getattr(self.job, "__qualname__", "?"), type(exc).__name__)
+
+
 class BackgroundWorker:
     """Delivers in a daemon thread beside the server: every `every` seconds, and at once after a commit that
-    queued messages in this process."""
+    queued messages in this process; runs the periodic jobs before each round."""
 
-    def __init__(self, engine: Engine, config: DeliveryConfig, *, every: float) -> None:
+    def __init__(self, engine: Engine, config: DeliveryConfig, *, every: float,
+                 periodic: Sequence[Periodic] = ()) -> None:
         self._engine, self._config, self._every = engine, config, every
+        self._periodic = list(periodic)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notify-worker", daemon=True)
 
@@ -274,6 +298,8 @@ class BackgroundWorker:
         while not self._stop.is_set():
             # Cleared before draining: a commit during the round wakes the next one at once.
             QUEUED.clear()
+            for job in self._periodic:
+                job.run_if_due(self._engine)
             try:
                 drain(self._engine, self._config)
             except Exception as exc:

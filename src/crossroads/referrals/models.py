@@ -68,6 +68,9 @@ class Referral(UUIDPrimaryKey, Base):
     sent_at: Mapped[datetime | None]
     # When the receiver must have accepted or declined; set on sending from the service's time limit.
     due_at: Mapped[datetime | None]
+    # When the referring side was told that the referral is overdue: set once, by the sweep that queues the
+    # notification in the same transaction, so that no referral is announced twice whichever worker sweeps.
+    overdue_notified_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     declined_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]

@@ -19,13 +19,14 @@ from crossroads.auth.roles import Action
 from crossroads.cases import page
 from crossroads.cases.models import Case
 from crossroads.cases.service import load_case
-from crossroads.consent.coverage import CATEGORY_LABELS, PURPOSE_LABELS, Category
+from crossroads.consent.coverage import Category, Purpose
 from crossroads.db.base import utcnow
 from crossroads.db.session import attempt
 from crossroads.directory import service as directory
 from crossroads.directory.routes import search_query
 from crossroads.kit.errors import DomainError
-from crossroads.programmes.service import list_programmes
+from crossroads.kit.i18n import N_
+from crossroads.programmes.service import configs_for, list_programmes
 from crossroads.referrals import analytics, lifecycle, service
 from crossroads.referrals.lifecycle import Side
 from crossroads.referrals.models import DeclineReason, Outcome
@@ -36,10 +37,17 @@ from crossroads.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+# The choices of the forms, in their declared order; templates show them through web/labels.py's filters.
 LABELS: dict[str, Any] = {
-    "purpose_labels": PURPOSE_LABELS, "category_labels": CATEGORY_LABELS,
-    "decline_reasons": list(DeclineReason), "outcomes": list(Outcome),
+    "purposes": list(Purpose), "decline_reasons": list(DeclineReason), "outcomes": list(Outcome),
 }
+
+
+# The referral form's fields, as its error summary names them; a refused target, service or office alike,
+# is the "To" choice.
+FIELD_LABELS = {"target": N_("To"), "to_programme": N_("Programme (for an office of the agency)"),
+                "purpose": N_("Purpose"), "categories": N_("Data to share")}
+_TARGET_FIELDS = frozenset({"service_id", "to_office_id"})
 
 
 def case_referrals(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
@@ -72,7 +80,8 @@ def _new_context(session: Session, principal: Principal, case: Case, need: str |
     offices = session.scalars(select(Office).where(Office.active).order_by(Office.name)).all()
     return {"case": case, "items": items, "search_error": error, "needs": directory.needs(session, principal=principal),
             "form": {"need": need or "", "near": near or "", "language": language or ""}, "offices": offices,
-            "programmes": list_programmes(session), "categories": list(Category), **LABELS}
+            "programmes": list_programmes(session), "categories": list(Category), "field_labels": FIELD_LABELS,
+            **LABELS}
 
 
 @router.get("/cases/{case_id}/referrals/new")
@@ -104,8 +113,14 @@ def create(case_id: uuid.UUID, request: Request, form: Form, session: DbSession,
     case = load_case(session, principal, case_id)
     context = _new_context(session, principal, case, text(form, "need"), text(form, "near"), text(form, "language"))
     values: dict[str, Any] = {**dict(form), "categories": form.getlist("categories")}
-    return render(request, "referrals/new.html", {**context, "errors": _errors(refusal), "values": values},
+    errors = {("target" if name in _TARGET_FIELDS else name): message for name, message in _errors(refusal).items()}
+    return render(request, "referrals/new.html", {**context, "errors": errors, "values": values},
                   status_code=getattr(refusal, "status_code", 422))
+
+
+def case_config_of(session: Session, case_id: uuid.UUID) -> Any:
+    version_id = session.scalar(select(Case.programme_version_id).where(Case.id == case_id))
+    return configs_for(session, {version_id}).get(version_id)
 
 
 def _detail(request: Request, session: Session, principal: Principal, referral_id: uuid.UUID,
@@ -113,6 +128,7 @@ def _detail(request: Request, session: Session, principal: Principal, referral_i
     require(principal, Action.REFERRAL_READ)
     shown = service.get_referral(session, principal=principal, referral_id=referral_id)
     shared: dict[str, Any] | None = None
+    case_config = None
     withdrawn = False
     missing: list[Category] = []
     if shown.side is Side.RECEIVER:
@@ -120,10 +136,14 @@ def _detail(request: Request, session: Session, principal: Principal, referral_i
             _, shared = service.shared_data(session, principal=principal, referral_id=referral_id)
         except DomainError:
             withdrawn = True
+        else:
+            # The programme's own labels for its state and fields: the receiver reads words, not codes.
+            case_config = case_config_of(session, shown.referral.case_id)
     elif shown.referral.state is lifecycle.ReferralState.DRAFT:
         missing = service.missing_consent(session, shown.referral)
     return render(request, "referrals/detail.html", {
         "shown": shown, "r": shown.referral, "shared": shared, "withdrawn": withdrawn, "missing": missing,
+        "case_config": case_config, "programme_names": {p.code: p.name for p in list_programmes(session)},
         "steps": lifecycle.next_steps(shown.referral.state, shown.side) if principal.may(
             Action.REFERRAL_RESPOND if shown.side is Side.RECEIVER else Action.REFERRAL_MANAGE) else [],
         "errors": errors or {}, **LABELS,

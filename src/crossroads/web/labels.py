@@ -2,7 +2,10 @@
 
 Templates use these as filters (registered in web/templating.py; their names are listed in
 docs/architecture.md): `sex_label`, `document_type_label`, `relationship_label`, `role_label`,
-`organisation_kind_label`, `country_label`, `language_label`, and with a programme's configuration
+`organisation_kind_label`, the referral and consent codes' `referral_state_label`, `referral_step_label`,
+`decline_reason_label`, `referral_outcome_label`, `purpose_label`, `data_category_label`,
+`consent_method_label` and `shared_field_label`, `country_label`, `language_label`, `weekdays_label` (an
+HSDS schedule's days), and with a programme's configuration
 `state_label`, `transition_label`, `field_label`, `choice_label`; the global `country_choices()` gives the
 (code, name) pairs of a country list sorted by name in the page's language.
 
@@ -54,6 +57,82 @@ ROLE = {
     "admin": N_("Administrator"),
 }
 ORGANISATION_KIND = {"agency": N_("Agency"), "government": N_("Government"), "partner": N_("Partner")}
+# Referrals (referrals/lifecycle.py: ReferralState; referrals/models.py: DeclineReason, Outcome).
+REFERRAL_STATE = {
+    "draft": N_("Draft"),
+    "sent": N_("Sent, waiting for an answer"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "closed": N_("Closed"),
+    "no_show": N_("The person did not come"),
+}
+REFERRAL_STEP = {
+    "send": N_("Send"),
+    "accept": N_("Accept"),
+    "decline": N_("Decline"),
+    "start": N_("Start"),
+    "complete": N_("Complete"),
+    "no_show": N_("No show"),
+    "close": N_("Close"),
+}
+DECLINE_REASON = {
+    "no_capacity": N_("No capacity"),
+    "not_eligible": N_("Not eligible"),
+    "outside_service_area": N_("Outside the service area"),
+    "service_not_offered": N_("Service not offered"),
+    "person_unreachable": N_("Person could not be reached"),
+    "other": N_("Other reason"),
+}
+REFERRAL_OUTCOME = {
+    "service_provided": N_("Service provided"),
+    "partly_provided": N_("Service partly provided"),
+    "referred_onward": N_("Referred onward"),
+    "person_declined": N_("The person declined the service"),
+}
+# Consent (consent/coverage.py: Purpose, Category, Method).
+PURPOSE = {
+    "referral": N_("Referral to a service"),
+    "case_management": N_("Case management"),
+    "health_care": N_("Health care"),
+    "legal_assistance": N_("Legal assistance"),
+    "shelter": N_("Shelter"),
+    "psychosocial_support": N_("Psychosocial support"),
+    "family_tracing": N_("Family tracing"),
+    "return_and_reintegration": N_("Return and reintegration"),
+}
+DATA_CATEGORY = {
+    "identity": N_("Identity"),
+    "contact": N_("Contact and languages"),
+    "nationality_and_documents": N_("Nationality and documents"),
+    "case_summary": N_("Case summary"),
+    "health": N_("Health"),
+    "protection_needs": N_("Protection needs"),
+    "legal_status": N_("Legal status"),
+}
+CONSENT_METHOD = {
+    "written": N_("Written"),
+    "verbal": N_("Verbal"),
+    "guardian": N_("By a guardian for a child"),
+}
+# The person's and case's fields a referral shares (consent/coverage.py: FIELDS), by their shared name;
+# the programme's own fields (case.data.*) are labelled by its configuration instead.
+SHARED_FIELD = {
+    "person.given_name": N_("Given name"),
+    "person.family_name": N_("Family name"),
+    "person.aliases": N_("Other names"),
+    "person.sex": N_("Sex"),
+    "person.date_of_birth": N_("Date of birth"),
+    "person.phone": N_("Phone"),
+    "person.languages": N_("Languages"),
+    "person.nationality": N_("Nationality"),
+    "person.documents": N_("Identity documents"),
+    "case.case_number": N_("Case number"),
+    "case.programme": N_("Programme"),
+    "case.state": N_("Case status"),
+    "case.opened_at": N_("Opened"),
+}
 
 
 class _Config(Protocol):
@@ -127,6 +206,20 @@ def language_label(context: Context, code: object) -> str:
     return _locale(context["locale"]).languages.get(str(code)) or str(code)
 
 
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@pass_context
+def weekdays_label(context: Context, byday: object) -> str:
+    """An RFC 5545 BYDAY list (an HSDS schedule's "MO,TU") as CLDR's weekday names in the locale; a part that
+    is not a plain weekday ("2MO" of a monthly rule) is kept as written."""
+    if not byday:
+        return ""
+    names = _locale(context["locale"]).days["format"]["wide"]
+    parts = [p.strip() for p in str(byday).split(",") if p.strip()]
+    return ", ".join(names[_WEEKDAYS.index(p)] if p in _WEEKDAYS else p for p in parts)
+
+
 @pass_context
 def state_label(context: Context, config: _Config | None, state: str) -> str:
     found = config.state(state) if config is not None else None
@@ -167,8 +260,17 @@ FILTERS: dict[str, Callable[..., str]] = {
     "relationship_label": _from(RELATIONSHIP),
     "role_label": _from(ROLE),
     "organisation_kind_label": _from(ORGANISATION_KIND),
+    "referral_state_label": _from(REFERRAL_STATE),
+    "referral_step_label": _from(REFERRAL_STEP),
+    "decline_reason_label": _from(DECLINE_REASON),
+    "referral_outcome_label": _from(REFERRAL_OUTCOME),
+    "purpose_label": _from(PURPOSE),
+    "data_category_label": _from(DATA_CATEGORY),
+    "consent_method_label": _from(CONSENT_METHOD),
+    "shared_field_label": _from(SHARED_FIELD),
     "country_label": country_label,
     "language_label": language_label,
+    "weekdays_label": weekdays_label,
     "state_label": state_label,
     "transition_label": transition_label,
     "field_label": field_label,

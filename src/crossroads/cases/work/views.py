@@ -36,7 +36,7 @@ def add_task(case_id: uuid.UUID, request: Request, form: Form, session: DbSessio
         session, principal=principal, case_id=case_id,
         data=TaskCreate(title=text(form, "title") or "", due_date=text(form, "due_date"),
                         **({"assigned_to": text(form, "assigned_to")} if text(form, "assigned_to") else {}))),
-        "task", "#tasks")
+        "task", "#tasks", form)
 
 
 @router.post("/tasks/{task_id}/complete")
@@ -56,7 +56,7 @@ def record_assistance(case_id: uuid.UUID, request: Request, form: Form, session:
             planned_date=when if status == "planned" else None, delivered_date=when if status == "delivered" else None,
             provider=text(form, "provider"), cost=text(form, "cost"),
             currency=(text(form, "currency") or "").upper() or None)),
-        "service", "#assistance")
+        "service", "#assistance", form)
 
 
 # accept_upload comes first: the form is read once it has raised the request's body limit to an upload's.

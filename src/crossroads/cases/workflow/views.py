@@ -62,21 +62,21 @@ def confirm_move(case_id: uuid.UUID, to_state: Annotated[str, Path(max_length=40
 @router.post("/cases/{case_id}/reopen")
 def reopen(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     return attempt_on_case(request, session, principal, case_id, lambda: transitions.reopen_case(
-        session, principal=principal, case_id=case_id, reason=text(form, "reason")), "reopen", "#summary")
+        session, principal=principal, case_id=case_id, reason=text(form, "reason")), "reopen", "#summary", form)
 
 
 @router.post("/cases/{case_id}/assign")
 def assign(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     return attempt_on_case(request, session, principal, case_id, lambda: transfers.assign_case(
         session, principal=principal, case_id=case_id, user_id=_uuid(text(form, "user_id"), "user_id")),
-        "transfer", "#transfer")
+        "transfer", "#transfer", form)
 
 
 @router.post("/cases/{case_id}/transfer")
 def transfer(case_id: uuid.UUID, request: Request, form: Form, session: DbSession, principal: UiUser) -> Response:
     return attempt_on_case(request, session, principal, case_id, lambda: transfers.request_transfer(
         session, principal=principal, case_id=case_id, to_office_id=_uuid(text(form, "to_office_id"), "to_office_id"),
-        reason=text(form, "reason")), "transfer", "#transfer")
+        reason=text(form, "reason")), "transfer", "#transfer", form)
 
 
 def _inbox(request: Request, session: DbSession, principal: UiUser, error: str | None = None,
