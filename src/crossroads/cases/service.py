@@ -171,8 +171,10 @@ def _changes_since(session: Session, case: Case, version: int) -> list[dict[str,
     """What happened to the case after the editor's version, from the audit trail (field names, not values)."""
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "case", AuditEvent.entity_id == str(case.id),
-                                 # Reads (of the case, its links, its files, its timeline) change nothing.
-                                 AuditEvent.action.not_like("%read")).order_by(AuditEvent.id.desc()).limit(50)
+                                 # Reads (of the case, its links, its files, its timeline, its screenings
+                                 # and determinations) change nothing.
+                                 AuditEvent.action.not_like("%read"), AuditEvent.action.not_like("%.list"),
+                                 ).order_by(AuditEvent.id.desc()).limit(50)
     ).all()
     out = []
     for ev in events:

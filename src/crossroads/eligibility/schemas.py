@@ -17,8 +17,12 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[a-z][a-z0-9_]*$"), SingleLine]
 # A rule file is configuration, not a document: a generous bound that still refuses a stray upload.
 SOURCE_MAX = 200_000
-# One answer: a yes/no, a number, a choice, a date or a short text; the instrument checks which.
-Answer = bool | int | float | Annotated[str, StringConstraints(max_length=2000), MultiLine] | None
+# One answer: a yes/no, a number, a choice, a date or a short text; the instrument checks which. Numbers are
+# bounded (counts, ages, scores) so a huge integer is a 422 naming the answer, not a database or engine error.
+ANSWER_NUMBER_MAX = 10**9
+Answer = (bool | Annotated[int, Field(ge=-ANSWER_NUMBER_MAX, le=ANSWER_NUMBER_MAX)]
+          | Annotated[float, Field(ge=-ANSWER_NUMBER_MAX, le=ANSWER_NUMBER_MAX, allow_inf_nan=False)]
+          | Annotated[str, StringConstraints(max_length=2000), MultiLine] | None)
 
 
 class ScreeningCreate(InputModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -32,9 +32,12 @@ from crossroads.eligibility.schemas import ScreeningCreate
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_
 
-# Compiled rule sets by row id: a version's source never changes once stored, and compiling it again for every
-# determination would cost more than evaluating it.
-_COMPILED: OrderedDict[int, rulesets.RuleSet] = OrderedDict()
+# Compiled rule sets: a version's source never changes once stored, and compiling it again for every determination
+# would cost more than evaluating it. Keyed by the row's id, programme, version and creation time, not the id alone:
+# an id can come back (SQLite reuses the highest id after a rolled-back insert; one process may serve a reseeded
+# database), and a stale entry would decide with another version's rules.
+_CompiledKey = tuple[int, str, str, datetime]
+_COMPILED: OrderedDict[_CompiledKey, rulesets.RuleSet] = OrderedDict()
 _COMPILED_MAX = 64
 
 
@@ -115,10 +118,11 @@ def inputs_for_case(session: Session, case: Case, *, on: date | None = None) -> 
 
 
 def compiled(row: RuleSetVersion) -> rulesets.RuleSet:
-    ruleset = _COMPILED.get(row.id)
+    key = (row.id, row.programme, row.version, row.created_at)
+    ruleset = _COMPILED.get(key)
     if ruleset is None:
         ruleset = rulesets.load_ruleset(row.source, source=f"{row.programme} {row.version}")
-        _COMPILED[row.id] = ruleset
+        _COMPILED[key] = ruleset
         if len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)
     return ruleset
@@ -126,12 +130,12 @@ def compiled(row: RuleSetVersion) -> rulesets.RuleSet:
 
 def _active_compiled(session: Session, programme: str) -> tuple[int, str, rulesets.RuleSet] | None:
     """The active version's id, version and rules; its source is read only when not compiled yet."""
-    found = session.execute(select(RuleSetVersion.id, RuleSetVersion.version).where(
+    found = session.execute(select(RuleSetVersion.id, RuleSetVersion.version, RuleSetVersion.created_at).where(
         RuleSetVersion.programme == programme, RuleSetVersion.status == RuleSetStatus.ACTIVE)).first()
     if found is None:
         return None
-    row_id, version = found
-    ruleset = _COMPILED.get(row_id)
+    row_id, version, created_at = found
+    ruleset = _COMPILED.get((row_id, programme, version, created_at))
     if ruleset is None:
         row = session.get(RuleSetVersion, row_id)
         assert row is not None

@@ -30,8 +30,8 @@ from crossroads.programmes.config import ProgrammeConfig
 
 TIMELINE_READ = "case.timeline_read"
 PAGE_MAX = 500
-# Reads of the case shown as one line a day; each stays in the audit trail.
-VIEWS = ("case.read", "case.links_read")
+# Reads of the case (its eligibility section included) shown as one line a day; each stays in the audit trail.
+VIEWS = ("case.read", "case.links_read", "screening.list", "determination.list")
 
 # What the filter offers, and the kind of each action. An action not listed is "other".
 KINDS: dict[str, str] = {
