@@ -37,8 +37,9 @@ expiry_date, created_at) VALUES (md5(:r::text)::uuid, 'passport', 'P' || :r, 'P'
 INSERT INTO S.person_names (person_id, name, kind) VALUES (md5(:r::text)::uuid, 'አሚና ሃይለ', 'native');
 INSERT INTO S.person_name_tokens (person_id, token) VALUES (md5(:r::text)::uuid, 'amina'), \
 (md5(:r::text)::uuid, 'haile'), (md5(:r::text)::uuid, 'gebremariam'), (md5(:r::text)::uuid, 'amna');
-INSERT INTO S.person_search_keys (person_id, key) SELECT md5(:r::text)::uuid, \
-substr('wpxd', 1 + g % 4, 1) || ':' || substr(md5(:r::text || 's' || g), 1, 15) FROM generate_series(1, 19) g;
+INSERT INTO S.person_search_keys (person_id, office_id, key) SELECT md5(:r::text)::uuid, offices.id, \
+substr('wpxd', 1 + g % 4, 1) || ':' || substr(md5(:r::text || 's' || g), 1, 15) \
+FROM generate_series(1, 19) g, S.offices WHERE offices.code = 'R' || (:client_id % 8);
 """
 _MATCHING = """INSERT INTO S.person_match_keys (person_id, key) SELECT md5(:r::text)::uuid, \
 substr('nmdNpy', 1 + g % 6, 1) || ':' || substr(md5(:r::text || g), 1, 15) FROM generate_series(1, 14) g;

@@ -177,7 +177,7 @@ class _Batch:
               "updated_at")
     NAMES = ("person_id", "name", "kind")
     TOKENS = ("person_id", "token")
-    SEARCH_KEYS = ("person_id", "key")
+    SEARCH_KEYS = ("person_id", "office_id", "key")
     DOCUMENTS = ("person_id", "document_type", "number", "number_normalised", "issuing_country", "expiry_date",
                  "created_at")
     CASES = ("id", "case_number", "person_id", "programme", "programme_version_id", "office_id", "state", "data",
@@ -240,8 +240,9 @@ class _CaseMaker:
             p.nationality, list(p.languages), p.phone, key, worker, 1, registered_at, registered_at))
         batch.names.extend((person_id, a, "native_script" if _is_native_script(a) else "alias") for a in p.aliases)
         batch.tokens.extend((person_id, t[:64]) for t in dict.fromkeys(key.split()))
-        batch.search_keys.extend((person_id, k) for k in person_name_keys(p.given_name, p.family_name, list(p.aliases),
-                                                                         p.nationality))
+        # Keyed for the person's office, where the case below is opened too (people/models.py: PersonSearchKey).
+        batch.search_keys.extend((person_id, office.id, k) for k in person_name_keys(
+            p.given_name, p.family_name, list(p.aliases), p.nationality))
         for d in p.documents:
             years = _EXPIRING.get(d.type)
             expiry = (date(opened_at.year + years, opened_at.month, 1) if years else None)

@@ -21,12 +21,18 @@ from crossroads.audit.seal import seal_pending
 from crossroads.audit.service import event_content
 from crossroads.audit.tree import latest_head
 from crossroads.audit.verify import prove_event
+from crossroads.auth.roles import Role
+from crossroads.cases.schemas import CaseCreate
+from crossroads.cases.service import open_case
 from crossroads.db.base import UTCDateTime
 from crossroads.db.migrate import alembic_config, include_object
 from crossroads.db.session import make_engine, unit_of_work
-from crossroads.schema import metadata
+from crossroads.dedup.merges import merge_people
+from crossroads.schema import metadata, upgrade_database
 from tests.conftest import fresh_database
 from tests.factories import audit as au
+from tests.factories import auth as af
+from tests.factories import people as pf
 
 
 class TestMigrations:
@@ -204,5 +210,57 @@ class TestReopenApprovalMigration:
                 assert current_configs(engine) == before
                 with engine.connect() as conn:
                     assert conn.scalar(sa.select(func.count()).select_from(VERSIONS)) == len(before)
+            finally:
+                engine.dispose()
+
+
+BEFORE_KEYS_BY_OFFICE = "7c31d9e0a4b2"
+
+
+KEYS = sa.table("person_search_keys", sa.column("key", sa.String()), sa.column("office_id", sa.Uuid()),
+                sa.column("person_id", sa.Uuid()))
+OLD_KEYS = sa.table("person_search_keys", sa.column("key", sa.String()), sa.column("person_id", sa.Uuid()))
+
+
+def key_rows(engine: Engine) -> set[tuple]:
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(sa.select(KEYS.c.key, KEYS.c.office_id, KEYS.c.person_id))}
+
+
+class TestSearchKeysByOfficeMigration:
+    def test_keys_are_stored_for_each_office_that_sees_the_person_and_collapse_back(self, tmp_path_factory):
+        with fresh_database(tmp_path_factory) as url:
+            engine = make_engine(url)
+            try:
+                upgrade_database(engine)
+                with Session(engine) as db:
+                    world = af.world(db)
+                    both = af.principal(db, af.user(db, world.agency, Role.CASEWORKER,
+                                                    [world.office_a, world.office_b]))
+                    amina = pf.person(db, both, given_name="Amina", family_name="Haddad",
+                                      office_id=str(world.office_a.id))
+                    open_case(db, principal=both, data=CaseCreate(person_id=amina.id, programme="avrr",
+                                                                  office_id=world.office_b.id))
+                    youssef = pf.person(db, world.principal(db, "caseworker_b"), given_name="Youssef",
+                                        family_name="Al-Haddad")
+                    twin = pf.person(db, world.principal(db, "caseworker_b"), given_name="Yousef",
+                                     family_name="Haddad")
+                    sup_b = af.principal(db, af.user(db, world.agency, Role.SUPERVISOR, [world.office_b]))
+                    merge_people(db, principal=sup_b, survivor_id=youssef.id, merged_id=twin.id)
+                    db.commit()
+                    offices = {amina.id: {world.office_a.id, world.office_b.id}, youssef.id: {world.office_b.id}}
+                    twin_id = twin.id
+                keyed = key_rows(engine)
+                assert {(person, office) for _, office, person in keyed} == \
+                    {(person, office) for person, seen in offices.items() for office in seen}
+
+                migrate(engine, BEFORE_KEYS_BY_OFFICE, down=True)
+                with engine.begin() as conn:
+                    old = {tuple(r) for r in conn.execute(sa.select(OLD_KEYS.c.key, OLD_KEYS.c.person_id))}
+                    assert old == {(key, person) for key, _, person in keyed}
+                    # Before, a merged record kept its keys; it has none after the upgrade.
+                    conn.execute(sa.insert(OLD_KEYS).values(person_id=twin_id, key="w:merged"))
+                migrate(engine, "head")
+                assert key_rows(engine) == keyed
             finally:
                 engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, Table, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Table, and_, exists, false, or_, select
 
 from crossroads.auth.roles import ACTION_LABELS, Action, Role
 from crossroads.db.base import Base
@@ -240,6 +240,16 @@ def people_scope(principal: Principal) -> ColumnElement[bool]:
         select(cases.c.id).where(cases.c.person_id == people.c.id, cases.c.office_id.in_(offices))
     )
     return or_(people.c.office_id.in_(offices), with_case)
+
+
+def person_case_offices(person_id: uuid.UUID, *, office_id: uuid.UUID | None = None) -> Select[tuple[uuid.UUID]]:
+    """The offices of the person's cases (only `office_id`, if given): with the office they were registered in,
+    the offices whose users `people_scope` lets see them. The people search stores its keys per such office."""
+    cases = _table("cases")
+    query = select(cases.c.office_id).where(cases.c.person_id == person_id)
+    if office_id is not None:
+        query = query.where(cases.c.office_id == office_id)
+    return query.distinct()
 
 
 def person_visible(principal: Principal, person_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:

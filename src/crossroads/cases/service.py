@@ -46,6 +46,7 @@ from crossroads.kit.i18n import N_, Message
 from crossroads.kit.names import name_tokens, query_search_keys
 from crossroads.kit.text import normalise_document_number, query_tokens
 from crossroads.people.models import IdentityDocument, Person, PersonNameToken, PersonSearchKey
+from crossroads.people.service import cover_office
 from crossroads.programmes.config import FieldErrors, ProgrammeConfig, validate_data
 from crossroads.programmes.service import current_version, field_expression, get_version
 
@@ -128,6 +129,9 @@ def open_case_for(session: Session, *, principal: Principal, person: Person, dat
     )
     session.add(case)
     session.flush()
+    if office_id != person.office_id:
+        # The case's office may now see the person: the people search must find them from it.
+        cover_office(session, person.id, office_id)
     _set_flags(session, case, data.flags)
     case.person = person
     record_event(

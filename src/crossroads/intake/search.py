@@ -75,8 +75,9 @@ class PeoplePage:
     has_more: bool = field(default=False)
 
 
-def _conditions(principal: Principal, filters: PeopleFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [people_scope(principal), Person.merged_into_id.is_(None)]
+def _filters(filters: PeopleFilters) -> list[ColumnElement[bool]]:
+    """Conditions on the person row from the search's optional filters."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.sex is not None:
         conditions.append(Person.sex == filters.sex)
     if filters.born is not None:
@@ -91,39 +92,59 @@ def _conditions(principal: Principal, filters: PeopleFilters) -> list[ColumnElem
     return conditions
 
 
-def _key_lookup(keys: list[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
+def _visible(principal: Principal) -> list[ColumnElement[bool]]:
+    return [people_scope(principal), Person.merged_into_id.is_(None)]
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """Where the name keys are looked up: the user's offices, and the filters on the person row if any."""
+    offices: frozenset[uuid.UUID]
+    filters: tuple[ColumnElement[bool], ...]
+
+
+def _key_lookup(keys: list[str], lookup: _Lookup) -> Select[Any]:
     # One capped lookup per key, in one statement: a key shared by many people stops at its cap instead of
-    # making the database find all of them.
-    parts = [select(PersonSearchKey.key, PersonSearchKey.person_id).join(Person, Person.id == PersonSearchKey.person_id)
-             .where(PersonSearchKey.key == key, *conditions).limit(PER_KEY_LIMIT).subquery().select()
-             for key in keys]
+    # making the database find all of them. Keys are stored per office that may see the person, so without
+    # filters the lookup is read from the primary key's index alone and every row it counts is one the user may
+    # see: the cap is never spent on people of other offices.
+    parts = []
+    for key in keys:
+        part = select(PersonSearchKey.key, PersonSearchKey.person_id).where(
+            PersonSearchKey.key == key, PersonSearchKey.office_id.in_(sorted(lookup.offices, key=str)))
+        if lookup.filters:
+            part = part.join(Person, Person.id == PersonSearchKey.person_id).where(*lookup.filters)
+        parts.append(part.limit(PER_KEY_LIMIT).subquery().select())
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
-def _shared(session: Session, keys: list[str], conditions: list[ColumnElement[bool]],
-            into: Counter[uuid.UUID]) -> bool:
+def _shared(session: Session, keys: list[str], lookup: _Lookup, into: Counter[uuid.UUID]) -> bool:
     """Count, per person, the keys they share with the query; whether some key reached its cap."""
     if not keys:
         return False
     per_key: Counter[str] = Counter()
-    for key, person_id in session.execute(_key_lookup(keys, conditions)):
+    # A person seen from two of the user's offices has each key twice: counted once.
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for key, person_id in session.execute(_key_lookup(keys, lookup)):
         per_key[key] += 1
-        into[person_id] += 1
+        if (key, person_id) not in seen:
+            seen.add((key, person_id))
+            into[person_id] += 1
     return any(n >= PER_KEY_LIMIT for n in per_key.values())
 
 
 def _name_candidates(session: Session, keys: QueryKeys,
-                     conditions: list[ColumnElement[bool]]) -> tuple[list[uuid.UUID], bool]:
+                     lookup: _Lookup) -> tuple[list[uuid.UUID], bool]:
     shared: Counter[uuid.UUID] = Counter()
     capped = False
     if len(keys.words) > 1:
         # Two words together, or one letter off: narrow, so looked up first.
-        capped = _shared(session, [*keys.pairs, *keys.typos], conditions, shared)
+        capped = _shared(session, [*keys.pairs, *keys.typos], lookup, shared)
         if len(shared) < ENOUGH:
-            capped = _shared(session, list(keys.near), conditions, shared) or capped
+            capped = _shared(session, list(keys.near), lookup, shared) or capped
     if len(shared) < ENOUGH:
         words = [k for word in keys.words for k in word]
-        capped = _shared(session, words, conditions, shared) or capped
+        capped = _shared(session, words, lookup, shared) or capped
     ranked = [pid for pid, _ in shared.most_common(MAX_RANKED)]
     return ranked, capped or len(shared) > MAX_RANKED
 
@@ -165,14 +186,16 @@ def search_people(session: Session, *, principal: Principal, filters: PeopleFilt
     """People in the user's scope whose names, documents or phone match the query, best first; audited."""
     require(principal, Action.PERSON_READ)
     q = _check(filters)
-    conditions = _conditions(principal, filters)
-    numbers = _number_matches(session, q, conditions)
+    person_filters = _filters(filters)
+    numbers = _number_matches(session, q, [*_visible(principal), *person_filters])
     keys = query_search_keys(q)
-    ids, capped = _name_candidates(session, keys, conditions) if keys.words else ([], False)
+    lookup = _Lookup(offices=frozenset(principal.office_ids), filters=tuple(person_filters))
+    ids, capped = _name_candidates(session, keys, lookup) if keys.words and lookup.offices else ([], False)
     ids = list(dict.fromkeys([*numbers, *ids]))
-    # Ranking reads four columns and the aliases; whole records are loaded for the page shown only.
+    # Ranking reads four columns and the aliases; whole records are loaded for the page shown only. The policy's
+    # scope is checked here again on the few candidates: what the user may see never rests on the key rows alone.
     rows = session.execute(select(Person.id, Person.given_name, Person.family_name, Person.nationality)
-                           .where(Person.id.in_(ids))).all() if ids else []
+                           .where(Person.id.in_(ids), *_visible(principal))).all() if ids else []
     aliases: dict[uuid.UUID, list[str]] = {}
     if rows:
         for person_id, name in session.execute(select(PersonName.person_id, PersonName.name)

@@ -168,10 +168,17 @@ class PersonChange(Base):
 
 
 class PersonSearchKey(Base):
-    """Hashed skeleton keys of a person's names (kit/names.py): the people and case searches look them up."""
+    """Hashed skeleton keys of a person's names (kit/names.py), once for each office that may see the person.
+
+    The people and case searches look a key up among the user's offices only: the primary key (key, office,
+    person) answers that from the index, with no visit to rows the user may not see, however common the name.
+    A person's offices are where they were registered and where they have a case (the access policy's
+    `people_scope`); merged records have no keys. people/service.py keeps the rows in step.
+    """
 
     __tablename__ = "person_search_keys"
-    __table_args__ = (Index("ix_person_search_keys_key", "key", "person_id"),)
+    __table_args__ = (Index("ix_person_search_keys_person_id", "person_id"),)
 
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)

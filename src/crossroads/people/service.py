@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crossroads.audit.service import record_event
@@ -17,6 +17,7 @@ from crossroads.auth.policy import (
     default_office,
     holds_person,
     people_scope,
+    person_case_offices,
     readable_sensitivities,
     require,
     require_office,
@@ -52,20 +53,56 @@ def person_name_keys(given_name: str, family_name: str, aliases: list[str], nati
     return sorted(name_search_keys(names, persian=persian_reading(names, nationality)))
 
 
-def insert_name_tokens(session: Session, person: Person) -> None:
-    """Insert the tokens and search keys of the person's names; the person's row must already be flushed."""
+def insert_name_tokens(session: Session, person: Person, *, offices: Iterable[uuid.UUID] | None = None) -> None:
+    """Insert the tokens and search keys of the person's names; the person's row must already be flushed.
+
+    `offices`: those that may see the person, when the caller knows them (a new person: their office alone).
+    """
     insert_owned(session, PersonNameToken.__table__, owner="person_id", owner_id=person.id, column="token",
                  values=list(dict.fromkeys(t[:64] for t in person.search_key.split())))
     keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names], person.nationality)
-    insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person.id, column="key", values=keys)
+    _insert_search_keys(session, person, keys, offices)
+
+
+def _insert_search_keys(session: Session, person: Person, keys: list[str],
+                        offices: Iterable[uuid.UUID] | None) -> None:
+    # A merged record is found through its survivor only.
+    if person.merged_into_id is not None:
+        return
+    if offices is None:
+        offices = {person.office_id, *session.scalars(person_case_offices(person.id))}
+    for office_id in sorted(set(offices), key=str):
+        insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person.id, column="key",
+                     values=keys, constants={"office_id": office_id})
 
 
 def refresh_name_index(session: Session, person: Person) -> None:
-    """Recompute the search key, name tokens and search keys after the person's names changed."""
+    """Recompute the search key, name tokens and search keys after the person's names (or merge) changed."""
     person.search_key = person_search_key(person)
     session.execute(delete(PersonNameToken).where(PersonNameToken.person_id == person.id))
     session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
     insert_name_tokens(session, person)
+
+
+def cover_office(session: Session, person_id: uuid.UUID, office_id: uuid.UUID) -> None:
+    """Make the person findable by the users of `office_id`, where a case of theirs was opened or transferred.
+
+    Copies the person's keys to that office, once: nothing happens when they are already there.
+    """
+    there = PersonSearchKey.__table__.alias("there")
+    already = exists(select(there.c.key).where(there.c.person_id == person_id, there.c.office_id == office_id))
+    keys = (select(PersonSearchKey.key, literal(office_id, PersonSearchKey.office_id.type), PersonSearchKey.person_id)
+            .where(PersonSearchKey.person_id == person_id, ~already).distinct())
+    session.execute(insert(PersonSearchKey).from_select(["key", "office_id", "person_id"], keys))
+
+
+def uncover_office(session: Session, person_id: uuid.UUID, office_id: uuid.UUID) -> None:
+    """After a case left `office_id`: its users stop finding the person, unless the person is registered there
+    or has another case there. Call it once the case's new office is flushed."""
+    still = or_(exists(select(Person.id).where(Person.id == person_id, Person.office_id == office_id)),
+                exists(person_case_offices(person_id, office_id=office_id)))
+    session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person_id,
+                                                  PersonSearchKey.office_id == office_id, ~still))
 
 
 def add_person(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -103,7 +140,7 @@ def add_person(session: Session, *, principal: Principal, data: PersonCreate) ->
     person.search_key = person_search_key(person)
     session.add(person)
     session.flush()
-    insert_name_tokens(session, person)
+    insert_name_tokens(session, person, offices=[office_id])
     record_event(
         session,
         actor=principal,
@@ -354,7 +391,8 @@ def reindex_search_keys(session: Session, *, chunk: int = 2_000,
     done = changed = 0
     last: uuid.UUID | None = None
     while True:
-        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality).order_by(Person.id)
+        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality,
+                       Person.merged_into_id).order_by(Person.id)
         rows = session.execute((query.where(Person.id > last) if last else query).limit(chunk)).all()
         if not rows:
             break
@@ -368,11 +406,14 @@ def reindex_search_keys(session: Session, *, chunk: int = 2_000,
                                               .where(PersonSearchKey.person_id.in_(ids))):
             stored.setdefault(person_id, set()).add(key)
         for r in rows:
+            if r.merged_into_id is not None:
+                continue
             keys = person_name_keys(r.given_name, r.family_name, aliases.get(r.id, []), r.nationality)
             if set(keys) != stored.get(r.id, set()):
                 session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == r.id))
-                insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=r.id, column="key",
-                             values=keys)
+                person = session.get(Person, r.id)
+                assert person is not None
+                _insert_search_keys(session, person, keys, None)
                 changed += 1
         done += len(rows)
         last = ids[-1]

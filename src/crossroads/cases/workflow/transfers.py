@@ -25,6 +25,7 @@ from crossroads.cases.workflow.transitions import optional_text
 from crossroads.db.base import utcnow
 from crossroads.kit.errors import Conflict, Invalid, NotFound
 from crossroads.kit.i18n import N_, Message
+from crossroads.people.service import cover_office, uncover_office
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -174,6 +175,10 @@ def decide_transfer(session: Session, *, principal: Principal, transfer_id: int,
         touch(case)
         details["assigned_to"] = str(case.assigned_to)
     session.flush()
+    if accept:
+        # Who may see the person follows the case (the policy's people_scope); so does the people search.
+        cover_office(session, case.person_id, transfer.to_office_id)
+        uncover_office(session, case.person_id, transfer.from_office_id)
     details["version"] = case.version
     record_event(session, actor=principal, action=f"case.transfer_{transfer.status}", entity_type="case",
                  entity_id=case.id, office_id=case.office_id, details=details)
