@@ -122,6 +122,25 @@ def _sample(engine: Engine, n: int, rng: random.Random) -> list[tuple[Any, str, 
     return [by_id[i] for i in ids if i in by_id]
 
 
+def namesake_ceiling(engine: Engine, targets: list[tuple[Any, str, str, list[str], int | None]]) -> float:
+    """The highest recall at 10 any search by name alone could reach on these targets: the mean, over them, of
+    min(1, 10 / the number of people registered with exactly their given and family name). Exact namesakes
+    score alike for any query, so which of them fill the ten places is chance."""
+    from sqlalchemy import func, select, tuple_
+
+    from crossroads.people.models import Person
+
+    names = {(given, family) for _, given, family, _, _ in targets}
+    if not names:
+        return 0.0
+    with engine.connect() as conn:
+        bearing = dict(((g, f), n) for g, f, n in conn.execute(
+            select(Person.given_name, Person.family_name, func.count())
+            .where(tuple_(Person.given_name, Person.family_name).in_(sorted(names)))
+            .group_by(Person.given_name, Person.family_name)))
+    return sum(min(1.0, TOP / max(1, bearing.get((g, f), 1))) for _, g, f, _, _ in targets) / len(targets)
+
+
 def run_benchmark(database_url: str, people: int, queries: int, seed: int, fresh: bool,
                   console: Console | None = None) -> dict[str, Any]:
     from rich.console import Console
@@ -149,6 +168,7 @@ def run_benchmark(database_url: str, people: int, queries: int, seed: int, fresh
         targets = _sample(engine, queries, rng)
         if not targets:
             raise BenchError("no bench people to search for")
+        ceiling = namesake_ceiling(engine, targets)
         latencies: list[float] = []
         cpu: list[float] = []
         hits = {k: 0 for k in KINDS}
@@ -204,6 +224,7 @@ def run_benchmark(database_url: str, people: int, queries: int, seed: int, fresh
             # Missed, but with the same name score as the tenth result: more than ten people whose names are as
             # close to the query, which only a filter (birth year, sex, nationality) can tell apart.
             "missed_tied_with_tenth": tied,
+            "recall_at_10_ceiling_by_name": round(ceiling, 4),
             "p50_ms": timing["p50_ms"], "p95_ms": timing["p95_ms"], "max_ms": timing["max_ms"],
             # This process's CPU time per search (with SQLite, the database's work too; with PostgreSQL, not the
             # server's): on a machine shared with other work, what the search costs apart from waiting for a core.
@@ -230,6 +251,7 @@ def _table(result: dict[str, Any]) -> Any:
     table.add_row("recall at 10", f"{result['recall_at_10']:.1%}")
     for kind, value in result["recall_at_10_by_kind"].items():
         table.add_row(f"  {kind} ({result['queries_by_kind'][kind]})", "—" if value is None else f"{value:.1%}")
+    table.add_row("ceiling for any search by name alone", f"{result['recall_at_10_ceiling_by_name']:.1%}")
     table.add_row("first place", f"{result['first_place_share']:.1%}")
     table.add_row("recall at 10, born ± 2 given", f"{result['recall_at_10_with_born_within_2']:.1%}")
     table.add_row("p50 / p95 / max ms", f"{result['p50_ms']} / {result['p95_ms']} / {result['max_ms']}")
