@@ -170,8 +170,9 @@ class PersonChange(Base):
 class PersonSearchKey(Base):
     """Hashed skeleton keys of a person's names (kit/names.py), once for each office that may see the person.
 
-    The people and case searches look a key up among the user's offices only: the primary key (key, office,
-    person) answers that from the index, with no visit to rows the user may not see, however common the name.
+    The people search looks a key up among the user's offices only: the primary key (key, office, person)
+    answers that from the index, with no visit to rows the user may not see, however common the name. The case
+    search reads the keys by key alone, its cases already scoped.
     A person's offices are where they were registered and where they have a case (the access policy's
     `people_scope`); merged records have no keys. people/service.py keeps the rows in step.
     """

@@ -60,19 +60,22 @@ def insert_name_tokens(session: Session, person: Person, *, offices: Iterable[uu
     """
     insert_owned(session, PersonNameToken.__table__, owner="person_id", owner_id=person.id, column="token",
                  values=list(dict.fromkeys(t[:64] for t in person.search_key.split())))
-    keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names], person.nationality)
-    _insert_search_keys(session, person, keys, offices)
-
-
-def _insert_search_keys(session: Session, person: Person, keys: list[str],
-                        offices: Iterable[uuid.UUID] | None) -> None:
     # A merged record is found through its survivor only.
-    if person.merged_into_id is not None:
-        return
-    if offices is None:
-        offices = {person.office_id, *session.scalars(person_case_offices(person.id))}
+    if person.merged_into_id is None:
+        keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names],
+                                person.nationality)
+        _insert_search_keys(session, person.id, keys, offices or _offices_seeing(session, person.id, person.office_id))
+
+
+def _offices_seeing(session: Session, person_id: uuid.UUID, office_id: uuid.UUID) -> set[uuid.UUID]:
+    """The person's registration office and the offices of their cases: those `people_scope` lets see them."""
+    return {office_id, *session.scalars(person_case_offices(person_id))}
+
+
+def _insert_search_keys(session: Session, person_id: uuid.UUID, keys: list[str],
+                        offices: Iterable[uuid.UUID]) -> None:
     for office_id in sorted(set(offices), key=str):
-        insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person.id, column="key",
+        insert_owned(session, PersonSearchKey.__table__, owner="person_id", owner_id=person_id, column="key",
                      values=keys, constants={"office_id": office_id})
 
 
@@ -391,7 +394,7 @@ def reindex_search_keys(session: Session, *, chunk: int = 2_000,
     done = changed = 0
     last: uuid.UUID | None = None
     while True:
-        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality,
+        query = select(Person.id, Person.given_name, Person.family_name, Person.nationality, Person.office_id,
                        Person.merged_into_id).order_by(Person.id)
         rows = session.execute((query.where(Person.id > last) if last else query).limit(chunk)).all()
         if not rows:
@@ -411,9 +414,7 @@ def reindex_search_keys(session: Session, *, chunk: int = 2_000,
             keys = person_name_keys(r.given_name, r.family_name, aliases.get(r.id, []), r.nationality)
             if set(keys) != stored.get(r.id, set()):
                 session.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == r.id))
-                person = session.get(Person, r.id)
-                assert person is not None
-                _insert_search_keys(session, person, keys, None)
+                _insert_search_keys(session, r.id, keys, _offices_seeing(session, r.id, r.office_id))
                 changed += 1
         done += len(rows)
         last = ids[-1]

@@ -21,10 +21,9 @@ down_revision: str | None = '7c31d9e0a4b2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     op.execute('CREATE TABLE person_search_keys_previous AS SELECT person_id, key FROM person_search_keys')
-    with op.batch_alter_table('person_search_keys', schema=None) as batch_op:
-        batch_op.drop_index('ix_person_search_keys_key')
     op.drop_table('person_search_keys')
     op.create_table('person_search_keys',
     sa.Column('key', sa.String(length=20), nullable=False),
@@ -50,10 +49,9 @@ def upgrade() -> None:
     ''')
     op.drop_table('person_search_keys_previous')
 
+
 def downgrade() -> None:
     op.execute('CREATE TABLE person_search_keys_previous AS SELECT DISTINCT person_id, key FROM person_search_keys')
-    with op.batch_alter_table('person_search_keys', schema=None) as batch_op:
-        batch_op.drop_index('ix_person_search_keys_person_id')
     op.drop_table('person_search_keys')
     op.create_table('person_search_keys',
     sa.Column('person_id', sa.Uuid(), nullable=False),
