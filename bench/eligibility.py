@@ -151,7 +151,6 @@ def time_determinations(engine: Any, samples: int, rng: random.Random) -> dict[s
     from crossroads.auth.models import User
     from crossroads.auth.service import principal_for
     from crossroads.cases.models import Case
-    from crossroads.cases.service import load_case
     from crossroads.db.session import new_session
     from crossroads.eligibility import rulesets, service
 
@@ -171,11 +170,9 @@ def time_determinations(engine: Any, samples: int, rng: random.Random) -> dict[s
             session.flush()
             determine_ms.append((time.perf_counter() - started) * 1000)
             determine_cpu_ms.append((time.process_time() - cpu) * 1000)
-            case = load_case(session, supervisor, case_id)
-            inputs = service.inputs_for_case(session, case)
-            ruleset = service.compiled(service.active_rule_set(session, "avrr"))  # type: ignore[arg-type]
+            found = service.case_for_rules(session, principal=supervisor, case_id=case_id)
             started = time.perf_counter()
-            rulesets.evaluate(ruleset, inputs)
+            rulesets.evaluate(found.rules, found.inputs)
             evaluate_ms.append((time.perf_counter() - started) * 1000)
             session.rollback()
     return {"determination": summary(determine_ms[5:] or determine_ms),

@@ -120,6 +120,24 @@ class TestDetermine:
         db.refresh(first)
         assert first.superseded and first.superseded_at is not None and not second.superseded
 
+    def test_the_latest_screening_of_each_instrument_decides(self, db, scene):
+        cw, case = scene
+        ef.active(db)
+        ef.eligible_case_inputs(db, cw, case.id)
+        ef.screening(db, cw, case.id, answers={**ef.READY_TO_RETURN, "wishes_to_return": False})
+        determination = ef.determination(db, cw, case.id)
+        assert determination.inputs["screening.return_counselling.wishes_to_return"] is False
+        assert determination.outcome == "not_eligible"
+
+    def test_case_of_another_office_is_not_found_and_nothing_is_written(self, db, world, scene):
+        _, case = scene
+        ef.active(db)
+        with pytest.raises(NotFound) as refused:
+            ef.determination(db, world.principal(db, "caseworker_b"), case.id)
+        assert refused.value.field == "case_id"
+        assert db.scalar(select(func.count()).select_from(Determination)) == 0
+        assert actions(db, "determination.run") == []
+
     def test_without_an_active_rule_set_it_is_a_conflict(self, db, scene):
         cw, case = scene
         with pytest.raises(Conflict) as refused:
