@@ -9,13 +9,13 @@ the duplicate check at registration calls one name, the search finds.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from crossroads.audit.service import record_event
@@ -103,50 +103,85 @@ class _Lookup:
     filters: tuple[ColumnElement[bool], ...]
 
 
-def _key_lookup(keys: list[str], lookup: _Lookup) -> Select[Any]:
+def _key_rows(n_keys: int, filters: tuple[ColumnElement[bool], ...], cap: int, *, skip: int = 0) -> Select[Any]:
     # One capped lookup per key, in one statement: a key shared by many people stops at its cap instead of
     # making the database find all of them. Keys are stored per office that may see the person, so without
     # filters the lookup is read from the primary key's index alone and every row it counts is one the user may
-    # see: the cap is never spent on people of other offices.
+    # see: the cap is never spent on people of other offices. The keys and offices are parameters `k0`, `k1`, …
+    # and `offices`.
     parts = []
-    for key in keys:
-        part = select(PersonSearchKey.key, PersonSearchKey.person_id).where(
-            PersonSearchKey.key == key, PersonSearchKey.office_id.in_(sorted(lookup.offices, key=str)))
-        if lookup.filters:
-            part = part.join(Person, Person.id == PersonSearchKey.person_id).where(*lookup.filters)
-        parts.append(part.limit(PER_KEY_LIMIT).subquery().select())
+    for i in range(n_keys):
+        part = select(PersonSearchKey.key, PersonSearchKey.person_id, literal(i).label("position")).where(
+            PersonSearchKey.key == bindparam(f"k{i}"), PersonSearchKey.office_id.in_(bindparam("offices",
+                                                                                              expanding=True)))
+        if filters:
+            part = part.join(Person, Person.id == PersonSearchKey.person_id).where(*filters)
+        part = part.offset(skip).limit(1) if skip else part.limit(cap)
+        parts.append(part.subquery().select())
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
-def _shared(session: Session, keys: list[str], lookup: _Lookup, into: Counter[uuid.UUID]) -> bool:
-    """Count, per person, the keys they share with the query; whether some key reached its cap."""
-    if not keys:
-        return False
-    per_key: Counter[str] = Counter()
-    # A person seen from two of the user's offices has each key twice: counted once.
-    seen: set[tuple[str, uuid.UUID]] = set()
-    for key, person_id in session.execute(_key_lookup(keys, lookup)):
-        per_key[key] += 1
-        if (key, person_id) not in seen:
-            seen.add((key, person_id))
-            into[person_id] += 1
-    return any(n >= PER_KEY_LIMIT for n in per_key.values())
+def _most_shared_statement(n_keys: int, filters: tuple[ColumnElement[bool], ...], cap: int) -> Select[Any]:
+    rows = _key_rows(n_keys, filters, cap).subquery()
+    # A person seen from two of the user's offices has each key twice: counted once. Among people sharing as many
+    # keys, those found by an earlier (narrower) key come first.
+    shared = func.count(distinct(rows.c.key))
+    return (select(rows.c.person_id).group_by(rows.c.person_id)
+            .order_by(shared.desc(), func.min(rows.c.position), rows.c.person_id).limit(MAX_RANKED + 1))
+
+
+# Without filters a lookup's statement depends on its number of keys alone, so it is built once per number and
+# kept: SQLAlchemy memoises a statement's cache key on the statement object, and computing it again for a union of
+# twenty lookups took more CPU than the database's work. With filters (their values are inside the statement) it
+# is built for each search.
+@lru_cache(maxsize=128)
+def _most_shared_cached(n_keys: int, cap: int) -> Select[Any]:
+    return _most_shared_statement(n_keys, (), cap)
+
+
+@lru_cache(maxsize=128)
+def _capped_cached(n_keys: int, cap: int) -> Select[Any]:
+    return _key_rows(n_keys, (), cap, skip=cap - 1)
+
+
+def _parameters(keys: list[str], lookup: _Lookup) -> dict[str, Any]:
+    return {"offices": sorted(lookup.offices, key=str), **{f"k{i}": key for i, key in enumerate(keys)}}
+
+
+def _most_shared(session: Session, keys: list[str], lookup: _Lookup) -> list[uuid.UUID]:
+    """The people sharing the most of these keys, most first, MAX_RANKED + 1 at most. The database counts: the
+    lookups bring thousands of rows for common names, and handing each to Python cost more than ranking."""
+    statement = _most_shared_statement(len(keys), lookup.filters, PER_KEY_LIMIT) if lookup.filters else \
+        _most_shared_cached(len(keys), PER_KEY_LIMIT)
+    return list(session.scalars(statement, _parameters(keys, lookup)))
+
+
+def _some_key_capped(session: Session, keys: list[str], lookup: _Lookup) -> bool:
+    """Whether some key's lookup reached its cap: more people shared it than were counted."""
+    statement = _key_rows(len(keys), lookup.filters, PER_KEY_LIMIT, skip=PER_KEY_LIMIT - 1) if lookup.filters \
+        else _capped_cached(len(keys), PER_KEY_LIMIT)
+    return session.execute(statement, _parameters(keys, lookup)).first() is not None
 
 
 def _name_candidates(session: Session, keys: QueryKeys,
                      lookup: _Lookup) -> tuple[list[uuid.UUID], bool]:
-    shared: Counter[uuid.UUID] = Counter()
-    capped = False
-    if len(keys.words) > 1:
-        # Two words together, or one letter off: narrow, so looked up first.
-        capped = _shared(session, [*keys.pairs, *keys.typos], lookup, shared)
-        if len(shared) < ENOUGH:
-            capped = _shared(session, list(keys.near), lookup, shared) or capped
-    if len(shared) < ENOUGH:
-        words = [k for word in keys.words for k in word]
-        capped = _shared(session, words, lookup, shared) or capped
-    ranked = [pid for pid, _ in shared.most_common(MAX_RANKED)]
-    return ranked, capped or len(shared) > MAX_RANKED
+    looked_up: list[str] = []
+    found: list[uuid.UUID] = []
+    # Narrow keys first (two words together, or one letter off), then broader ones while fewer than ENOUGH
+    # people were found; each step counts every key looked up so far.
+    steps = [[*keys.pairs, *keys.typos], list(keys.near)] if len(keys.words) > 1 else []
+    steps.append([k for word in keys.words for k in word])
+    for step in steps:
+        if not step:
+            continue
+        looked_up += step
+        found = _most_shared(session, looked_up, lookup)
+        if len(found) >= ENOUGH:
+            break
+    if not looked_up:
+        return [], False
+    capped = len(found) > MAX_RANKED or _some_key_capped(session, looked_up, lookup)
+    return found[:MAX_RANKED], capped
 
 
 def _number_matches(session: Session, q: str, conditions: list[ColumnElement[bool]]) -> dict[uuid.UUID, str]:
