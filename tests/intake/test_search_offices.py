@@ -89,3 +89,25 @@ class TestTheCapCountsVisiblePeopleOnly:
         assert [hit.person.id for hit in page.items] == [mine.id] and not page.total_is_capped
         seen_by_b = search_people(db, principal=cw_b, filters=PeopleFilters(q="Yusef Hadad"))
         assert mine.id not in [hit.person.id for hit in seen_by_b.items] and seen_by_b.total_is_capped
+
+
+class TestCandidatesShareTheMostKeys:
+    def test_when_more_people_match_than_are_ranked_those_sharing_more_keys_are_kept(self, db, world, monkeypatch):
+        monkeypatch.setattr(search, "MAX_RANKED", 2)
+        cw = world.principal(db, "caseworker_a")
+        for given in ("Karim", "Omar", "Samir", "Walid"):
+            pf.person(db, cw, given_name=given, family_name="Haddad")
+        youssef = pf.person(db, cw, given_name="Youssef", family_name="Haddad")
+        page = search_people(db, principal=cw, filters=PeopleFilters(q="Yusef Hadad"))
+        # Five people share the family name's keys; only Youssef shares the given name's too.
+        assert page.items[0].person.id == youssef.id
+        assert page.total == 2 and page.total_is_capped
+
+    def test_filters_narrow_the_lookup_itself(self, db, world, monkeypatch):
+        monkeypatch.setattr(search, "PER_KEY_LIMIT", 3)
+        cw = world.principal(db, "caseworker_a")
+        for day in range(1, 7):
+            pf.person(db, cw, given_name="Youssef", family_name="Haddad", date_of_birth=f"1990-01-0{day}")
+        older = pf.person(db, cw, given_name="Youssef", family_name="Haddad", date_of_birth="1960-05-05")
+        page = search_people(db, principal=cw, filters=PeopleFilters(q="Yusef Hadad", born=1960))
+        assert [hit.person.id for hit in page.items] == [older.id] and not page.total_is_capped

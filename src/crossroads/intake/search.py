@@ -121,13 +121,14 @@ def _key_rows(n_keys: int, filters: tuple[ColumnElement[bool], ...], cap: int, *
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
-def _most_shared_statement(n_keys: int, filters: tuple[ColumnElement[bool], ...], cap: int) -> Select[Any]:
+def _most_shared_statement(n_keys: int, filters: tuple[ColumnElement[bool], ...], cap: int,
+                           ranked: int) -> Select[Any]:
     rows = _key_rows(n_keys, filters, cap).subquery()
     # A person seen from two of the user's offices has each key twice: counted once. Among people sharing as many
     # keys, those found by an earlier (narrower) key come first.
     shared = func.count(distinct(rows.c.key))
     return (select(rows.c.person_id).group_by(rows.c.person_id)
-            .order_by(shared.desc(), func.min(rows.c.position), rows.c.person_id).limit(MAX_RANKED + 1))
+            .order_by(shared.desc(), func.min(rows.c.position), rows.c.person_id).limit(ranked + 1))
 
 
 # Without filters a lookup's statement depends on its number of keys alone, so it is built once per number and
@@ -135,8 +136,8 @@ def _most_shared_statement(n_keys: int, filters: tuple[ColumnElement[bool], ...]
 # twenty lookups took more CPU than the database's work. With filters (their values are inside the statement) it
 # is built for each search.
 @lru_cache(maxsize=128)
-def _most_shared_cached(n_keys: int, cap: int) -> Select[Any]:
-    return _most_shared_statement(n_keys, (), cap)
+def _most_shared_cached(n_keys: int, cap: int, ranked: int) -> Select[Any]:
+    return _most_shared_statement(n_keys, (), cap, ranked)
 
 
 @lru_cache(maxsize=128)
@@ -151,8 +152,8 @@ def _parameters(keys: list[str], lookup: _Lookup) -> dict[str, Any]:
 def _most_shared(session: Session, keys: list[str], lookup: _Lookup) -> list[uuid.UUID]:
     """The people sharing the most of these keys, most first, MAX_RANKED + 1 at most. The database counts: the
     lookups bring thousands of rows for common names, and handing each to Python cost more than ranking."""
-    statement = _most_shared_statement(len(keys), lookup.filters, PER_KEY_LIMIT) if lookup.filters else \
-        _most_shared_cached(len(keys), PER_KEY_LIMIT)
+    statement = _most_shared_statement(len(keys), lookup.filters, PER_KEY_LIMIT, MAX_RANKED) if lookup.filters \
+        else _most_shared_cached(len(keys), PER_KEY_LIMIT, MAX_RANKED)
     return list(session.scalars(statement, _parameters(keys, lookup)))
 
 
@@ -239,10 +240,14 @@ def search_people(session: Session, *, principal: Principal, filters: PeopleFilt
     model = active_model(session)
     forms = query_forms(q)
     scored: list[tuple[float, str, str, uuid.UUID, str]] = []
+    # Namesakes are what a common name brings: each distinct name is compared once.
+    by_name: dict[tuple[str, str, tuple[str, ...], str | None], float] = {}
     for pid, given, family, nationality in rows:
         matched = numbers.get(pid, "name")
-        score = name_score(model, forms, candidate_forms(given, family, aliases.get(pid, ()), nationality)) \
-            if forms else 0.0
+        names = (given, family, tuple(aliases.get(pid, ())), nationality)
+        score = by_name.get(names)
+        if score is None:
+            score = by_name[names] = name_score(model, forms, candidate_forms(*names)) if forms else 0.0
         if matched != "name":
             # The number is the person's own: above any name, however close.
             score += 1000.0
