@@ -23,19 +23,21 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crossroads.db.base import utcnow
 from crossroads.db.session import new_session
 from crossroads.dedup.models import BatchJob
+from crossroads.kit.errors import Conflict
+from crossroads.kit.i18n import N_
 from crossroads.people.models import Person
 
 
 def open_job(session: Session, kind: str, parameters: Mapping[str, Any]) -> tuple[BatchJob, bool]:
     """The unfinished job of this kind to resume, or a new one: (job, resumed). An unfinished job started with
     other parameters (another model) is closed as abandoned, since its chunks are not this run's."""
-    job = session.scalar(select(BatchJob).where(BatchJob.kind == kind, BatchJob.finished_at.is_(None))
-                         .with_for_update())
+    job = _unfinished(session, kind)
     if job is not None and job.parameters == dict(parameters):
         return job, job.high_water is not None
     now = utcnow()
@@ -43,9 +45,24 @@ def open_job(session: Session, kind: str, parameters: Mapping[str, Any]) -> tupl
         job.finished_at, job.counts = now, {**job.counts, "abandoned": True}
         session.flush()
     job = BatchJob(kind=kind, parameters=dict(parameters), counts={}, started_at=now, updated_at=now)
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        # Another process started this kind of job between the read above and this insert (on PostgreSQL the
+        # insert waits for its commit, then meets the unique index): run as part of that job, not beside it.
+        started = _unfinished(session, kind)
+        if started is None or started.parameters != dict(parameters):
+            raise Conflict(N_("another run of this job started at the same moment; start again"),
+                           field="job") from None
+        return started, started.high_water is not None
     return job, False
+
+
+def _unfinished(session: Session, kind: str) -> BatchJob | None:
+    return session.scalar(select(BatchJob).where(BatchJob.kind == kind, BatchJob.finished_at.is_(None))
+                          .with_for_update().execution_options(populate_existing=True))
 
 
 @contextmanager
