@@ -13,7 +13,10 @@ from sqlalchemy import Engine, delete, func, select, update
 from crossroads.audit.models import AuditEvent
 from crossroads.db.base import utcnow
 from crossroads.db.session import new_session, unit_of_work
-from crossroads.notify.models import DeliveryAttempt, OutboxMessage
+from crossroads.notify import secretbox
+from crossroads.notify import service as notify
+from crossroads.notify.models import Channel, DeliveryAttempt, OutboxMessage
+from crossroads.notify.schemas import WebhookCreate
 from crossroads.notify.transports import SmtpConfig
 from crossroads.notify.worker import BackgroundWorker, DeliveryConfig, Periodic, drain
 from crossroads.referrals import overdue
@@ -87,13 +90,29 @@ class TestSweepOverdue:
         assert told and world.users["caseworker_a"].id not in told
         assert told <= {u.id for u in world.users.values() if u.active}
 
+    def test_the_partners_system_hears_it_through_its_webhook(self, db, world, scene):
+        subscription, _ = notify.create_webhook(db, principal=None, data=WebhookCreate(
+            organisation_id=world.partner_org.id, url="https://partner.example/hooks"),
+            key=secretbox.box_key(TEST_SECRET), allow_http=False)
+        referral = rf.referral(db, scene)
+        past_due(db, referral)
+        sweep_overdue(db)
+        [hook] = [n for n in notices(db, referral) if n.channel == Channel.WEBHOOK]
+        assert hook.subscription_id == subscription.id
+        assert hook.params == {"reference": referral.reference, "path": f"/referrals/{referral.id}"}
+        [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "referral.overdue_notified",
+                                                      AuditEvent.entity_id == str(referral.id)))
+        assert event.details == {"recipients": 1, "webhooks": 1}
+        sweep_overdue(db)
+        assert len(notices(db, referral)) == 2
+
     def test_is_audited_without_the_persons_data(self, db, scene):
         referral = rf.referral(db, scene)
         past_due(db, referral)
         sweep_overdue(db)
         [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "referral.overdue_notified",
                                                       AuditEvent.entity_id == str(referral.id)))
-        assert event.actor_role == "worker" and event.details == {"recipients": 1}
+        assert event.actor_role == "worker" and event.details == {"recipients": 1, "webhooks": 0}
         assert PERSON["family_name"] not in str(event.details)
 
 

@@ -1,4 +1,5 @@
-"""Telling the referring side, once, that a referral was not acknowledged within its service's time limit.
+"""Telling the referring side, once, that a referral was not acknowledged within its service's time limit, and
+the receiving partner's system too (the `referral.overdue` webhook, to each active subscription of the partner).
 
 The overdue flag itself is computed at every read (`Referral.overdue`); what is stored is only that the notice
 went out (`overdue_notified_at`). The sweep claims each referral with a conditional UPDATE (`... WHERE
@@ -22,7 +23,7 @@ from crossroads.db.base import utcnow
 from crossroads.db.session import unit_of_work
 from crossroads.notify import service as notify
 from crossroads.referrals.lifecycle import ReferralState
-from crossroads.referrals.models import Referral
+from crossroads.referrals.models import Referral, ReferralKind
 
 MESSAGE = "referral.overdue"
 # Referrals claimed per statement: their ids stay far below the bound-parameter limits of both databases.
@@ -56,16 +57,22 @@ def sweep_overdue(session: Session, *, now: datetime | None = None) -> int:
             .where(Referral.id.in_(due), Referral.state == ReferralState.SENT,
                    Referral.overdue_notified_at.is_(None))
             .values(overdue_notified_at=now)
-            .returning(Referral.id, Referral.reference, Referral.case_id, Referral.office_id, Referral.referred_by)
+            .returning(Referral.id, Referral.reference, Referral.case_id, Referral.office_id, Referral.referred_by,
+                       Referral.kind, Referral.to_organisation_id)
             .execution_options(synchronize_session=False)).all()
         for row in sorted(claimed, key=lambda r: r.reference):
             recipients = _recipients(session, row.referred_by, row.office_id)
             for user_id in recipients:
                 notify.enqueue_email(session, message_code=MESSAGE, recipient_user_id=user_id,
                                      params={"reference": row.reference, "path": f"/cases/{row.case_id}"})
+            webhooks = []
+            if row.kind is ReferralKind.EXTERNAL and row.to_organisation_id is not None:
+                # The partner's own system hears it as well, as it heard of the referral: its reference and page.
+                webhooks = notify.enqueue_webhook(session, organisation_id=row.to_organisation_id, event=MESSAGE,
+                                                  reference=row.reference, path=f"/referrals/{row.id}")
             record_event(session, actor=None, action="referral.overdue_notified", entity_type="referral",
                          entity_id=row.id, office_id=row.office_id, system_actor="worker",
-                         details={"recipients": len(recipients)})
+                         details={"recipients": len(recipients), "webhooks": len(webhooks)})
         announced += len(claimed)
         if len(due) < BATCH:
             return announced
