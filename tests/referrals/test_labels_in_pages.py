@@ -110,3 +110,18 @@ class TestNoCodesInFrench:
         assert refused.status_code == 422
         assert codes_in(refused.text) == []
         assert db.scalar(select(Consent).where(Consent.purpose == Purpose.SHELTER)) is None
+
+
+class TestOneWordSaidOfDifferentThings:
+    """Spanish agrees "Accepted" with what it is said of: one referral's state, a column of referrals counted,
+    the date a referral was accepted."""
+
+    def test_a_state_a_date_and_a_count_each_take_their_own_form(self, client, db, world, scene):
+        partner = world.principal(db, "partner")
+        accepted = rf.referral(db, scene)
+        respond(db, principal=partner, referral_id=accepted.id, step="accept")
+        login(client, world.users["supervisor_a"].email)
+        detail = visible_text(client.get(f"/referrals/{accepted.id}", params={"lang": "es"}).text)
+        assert re.search(r"Estado\s+Aceptada\b", detail) and re.search(r"Aceptada el\s+\d{4}-", detail)
+        analytics = visible_text(client.get("/referrals/analytics", params={"lang": "es"}).text)
+        assert "Aceptadas" in analytics and "Enviadas" in analytics and "Aceptada el" not in analytics

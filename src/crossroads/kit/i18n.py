@@ -17,6 +17,9 @@ def N_(message: str) -> str:
 class Catalogue(Protocol):
     def gettext(self, message: str, /) -> str: ...
 
+    # Babel types its translations' pgettext as returning `str | object`; it returns the string.
+    def pgettext(self, context: str, message: str, /) -> object: ...
+
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
 
 
@@ -67,8 +70,28 @@ def ngettext(singular: str, plural: str, count: int, **params: Any) -> Message:
     return Message(singular, {"num": count, **params}, plural=plural, count=count)
 
 
+class InContext(str):
+    """A msgid with its context (gettext's msgctxt). One English word can be several in another language: a
+    referral "Accepted" (its state), a column of referrals "Accepted" (a count) and "Accepted" before a date
+    take three forms in Spanish."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str) -> InContext:
+        self = super().__new__(cls, message)
+        self.context = context
+        return self
+
+
+def pgettext(context: str, message: str) -> InContext:
+    """Mark a string and its context for extraction, under gettext's own name; translated where shown."""
+    return InContext(context, message)
+
+
 def translate(catalogue: Catalogue, text: str) -> str:
     """The text in the catalogue's language: a Message by its msgid and parameters, a plain string as a msgid."""
     if isinstance(text, Message):
         return text.said_in(catalogue)
+    if isinstance(text, InContext):
+        return str(catalogue.pgettext(text.context, str(text)))
     return catalogue.gettext(text) if text else text

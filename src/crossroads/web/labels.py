@@ -25,7 +25,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from crossroads.kit.codes import ICAO_SPECIAL, alpha2_of, country_codes
-from crossroads.kit.i18n import N_
+from crossroads.kit.i18n import N_, pgettext
 from crossroads.web.i18n import translations
 
 SEX = {"female": N_("Female"), "male": N_("Male"), "other": N_("Other"), "unknown": N_("Unknown")}
@@ -57,15 +57,16 @@ ROLE = {
     "admin": N_("Administrator"),
 }
 ORGANISATION_KIND = {"agency": N_("Agency"), "government": N_("Government"), "partner": N_("Partner")}
-# Referrals (referrals/lifecycle.py: ReferralState; referrals/models.py: DeclineReason, Outcome).
+# Referrals (referrals/lifecycle.py: ReferralState; referrals/models.py: DeclineReason, Outcome). A state is said of
+# one referral, in a context of its own: the same words head columns of counts and label dates.
 REFERRAL_STATE = {
     "draft": N_("Draft"),
     "sent": N_("Sent, waiting for an answer"),
-    "accepted": N_("Accepted"),
-    "declined": N_("Declined"),
+    "accepted": pgettext("referral state", "Accepted"),
+    "declined": pgettext("referral state", "Declined"),
     "in_progress": N_("In progress"),
-    "completed": N_("Completed"),
-    "closed": N_("Closed"),
+    "completed": pgettext("referral state", "Completed"),
+    "closed": pgettext("referral state", "Closed"),
     "no_show": N_("The person did not come"),
 }
 REFERRAL_STEP = {

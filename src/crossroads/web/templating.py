@@ -57,6 +57,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "csrf_token": csrf_token(settings.secret_key, anchor) if anchor else "",
         "gettext": gettext,
         "ngettext": trans.ngettext,
+        "pgettext": trans.pgettext,
         "_": gettext,
         "demo": settings.mode == "demo",
         # Switching language keeps the page's other parameters (a search, a page number).
