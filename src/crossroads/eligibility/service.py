@@ -184,21 +184,20 @@ def case_for_rules(session: Session, *, principal: Principal, case_id: uuid.UUID
 def determine(session: Session, *, principal: Principal, case_id: uuid.UUID) -> Determination:
     """Evaluate the programme's active rule set on the case and keep the result with its inputs and trace."""
     found = case_for_rules(session, principal=principal, case_id=case_id)
-    case_id, office_id = found.case_id, found.office_id
     evaluation = rulesets.evaluate(found.rules, found.inputs)
     now = utcnow()
     # The earlier determinations stay, marked as replaced, so that an appeal against one still finds it.
-    session.execute(update(Determination).where(Determination.case_id == case_id, ~Determination.superseded)
+    session.execute(update(Determination).where(Determination.case_id == found.case_id, ~Determination.superseded)
                     .values(superseded=True, superseded_at=now))
     determination = Determination(
-        id=uuid.uuid4(), case_id=case_id, office_id=office_id, rule_set_id=found.rule_set_id,
+        id=uuid.uuid4(), case_id=found.case_id, office_id=found.office_id, rule_set_id=found.rule_set_id,
         inputs=_json_safe(evaluation.inputs_read), trace=evaluation.to_json(), outcome=Outcome(evaluation.outcome),
         priority=evaluation.priority.score, determined_by=principal.user_id, determined_at=now,
     )
     session.add(determination)
     session.flush()
-    record_event(session, actor=principal, action="determination.run", entity_type="case", entity_id=case_id,
-                 office_id=office_id,
+    record_event(session, actor=principal, action="determination.run", entity_type="case",
+                 entity_id=found.case_id, office_id=found.office_id,
                  details={"determination": str(determination.id), "programme": found.programme,
                           "rule_set": found.rule_set_version, "outcome": determination.outcome.value,
                           "criteria": {c.code: c.status for c in evaluation.criteria}})

@@ -64,7 +64,8 @@ def insert_name_tokens(session: Session, person: Person, *, offices: Iterable[uu
     if person.merged_into_id is None:
         keys = person_name_keys(person.given_name, person.family_name, [n.name for n in person.names],
                                 person.nationality)
-        _insert_search_keys(session, person.id, keys, offices or _offices_seeing(session, person.id, person.office_id))
+        _insert_search_keys(session, person.id, keys, offices if offices is not None
+                            else _offices_seeing(session, person.id, person.office_id))
 
 
 def _offices_seeing(session: Session, person_id: uuid.UUID, office_id: uuid.UUID) -> set[uuid.UUID]:
