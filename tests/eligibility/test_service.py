@@ -120,6 +120,26 @@ class TestDetermine:
         db.refresh(first)
         assert first.superseded and first.superseded_at is not None and not second.superseded
 
+    def test_the_session_sees_the_replaced_determination_without_a_refresh(self, db, scene):
+        cw, case = scene
+        ef.active(db)
+        first = ef.determination(db, cw, case.id)
+        second = ef.determination(db, cw, case.id)
+        assert first.superseded and first.superseded_at == second.determined_at
+        assert service.current_determination(db, case.id) is second
+
+    def test_the_determination_returned_is_the_row_stored(self, db, scene):
+        cw, case = scene
+        ef.active(db)
+        ef.eligible_case_inputs(db, cw, case.id)
+        returned = ef.determination(db, cw, case.id)
+        kept = {c: getattr(returned, c) for c in ("case_id", "office_id", "rule_set_id", "inputs", "trace",
+                                                   "outcome", "priority", "determined_by", "superseded")}
+        db.expire_all()
+        stored = db.get(Determination, returned.id)
+        assert stored is not None and stored.outcome == "eligible"
+        assert {c: getattr(stored, c) for c in kept} == kept
+
     def test_the_latest_screening_of_each_instrument_decides(self, db, scene):
         cw, case = scene
         ef.active(db)
