@@ -15,8 +15,10 @@ Each set is marked **tuning** (the engine's levels, keys or shipped model were b
 - ``synthetic`` (tuning) — crossroads/dedup/engine/synthetic.py, which the shipped model was trained on.
 - ``heldout-multiscript`` (held-out) — bench/heldout_people.py, an independent generator.
 
-A census-like set from pseudopeople is not included: pseudopeople 1.3.1 installs vivarium-engine and its
-dependency tree, which the project does not otherwise need (docs/benchmarks.md).
+- ``census-like`` (held-out) — pseudopeople's simulated 2020 census and Social Security records of the same
+  town, written by bench/census_like.py in an environment of its own (pseudopeople installs vivarium-engine
+  and its dependency tree, which the project does not otherwise need) and given with ``--census-file``; without
+  it the set is left out.
 
 FEBRL holds impossible dates (``1915-11-32``). Until the batch keeps such values as evidence it refuses the
 file: the set's row then says "refused: N impossible dates", and a second row (``…-blanked``) runs the same
@@ -50,6 +52,7 @@ from crossroads.kit.spreadsheet import write_csv
 
 COLUMNS = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "place")
 TARGET_MARGIN = 0.03
+PLAIN_SPLINK_THRESHOLD = 0.9
 Row = dict[str, str]
 
 
@@ -113,6 +116,17 @@ def _heldout_multiscript(people: int, seed: int) -> tuple[list[Row], dict[str, s
 
     persons = generate(people, seed=seed)
     return [{c: getattr(p, c) for c in COLUMNS} for p in persons], {p.id: p.entity for p in persons}
+
+
+def census_like(path: Path) -> Callable[[int, int], tuple[list[Row], dict[str, str]]]:
+    """The file bench/census_like.py wrote: the batch's columns, and the truth in `entity`."""
+
+    def load(_people: int, _seed: int) -> tuple[list[Row], dict[str, str]]:
+        with open(path, newline="", encoding="utf-8") as handle:
+            read = list(csv.DictReader(handle))
+        return [{c: row[c] for c in COLUMNS} for row in read], {row["id"]: row["entity"] for row in read}
+
+    return load
 
 
 SETS: dict[str, tuple[str, Callable[[int, int], tuple[list[Row], dict[str, str]]]]] = {
@@ -223,18 +237,38 @@ def run_set(name: str, rows: list[Row], truth: dict[str, str], *, role: str, wor
     return out
 
 
-def run_heldout(*, sets: Iterable[str], people: int, seed: int, console: Any = None) -> dict[str, Any]:
+def plain_splink(rows: list[Row], truth: dict[str, str], seed: int) -> dict[str, Any]:
+    """Plain Splink (bench/dedup.py: its documented comparisons, trained the same unsupervised way) on the same
+    rows at 0.9, the peer the duplicates issues compare with."""
+    from bench.dedup import run_plain_splink
+    from crossroads.dedup.engine.keys import PersonRecord
+
+    records = [PersonRecord(id=r["id"], given_name=r["given_name"] or None, family_name=r["family_name"] or None,
+                            date_of_birth=r["date_of_birth"] or None, sex=r["sex"] or None,
+                            nationality=r["nationality"] or None, place=r["place"] or None) for r in rows]
+    figures = run_plain_splink(records, true_pairs(truth), PLAIN_SPLINK_THRESHOLD, seed)
+    return {"threshold": PLAIN_SPLINK_THRESHOLD,
+            **{k: figures[k] for k in ("precision", "recall", "f1", "batch_seconds")}}
+
+
+def run_heldout(*, sets: Iterable[str], people: int, seed: int, console: Any = None,
+                census_file: Path | None = None, with_splink: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    known = {**SETS, "census-like": ("held-out", census_like(census_file))} if census_file else SETS
     with tempfile.TemporaryDirectory(prefix="dedup-heldout-") as tmp:
         workdir = Path(tmp)
         for name in sets:
-            role, load = SETS[name]
+            role, load = known[name]
             if console is not None:
                 console.print(f"{name}: loading")
             rows, truth = load(people, seed)
             if console is not None:
                 console.print(f"{name}: {len(rows)} records, running the batch")
             results[name] = run_set(name, rows, truth, role=role, workdir=workdir)
+            if with_splink:
+                if console is not None:
+                    console.print(f"{name}: plain Splink")
+                results[name]["plain_splink"] = plain_splink(rows, truth, seed)
             if impossible_dates(rows):
                 # The same set with the impossible dates left empty, labelled as such, while the batch refuses them.
                 results[f"{name}-blanked"] = {
@@ -261,33 +295,43 @@ def _table(figures: dict[str, Any]) -> Any:
     from rich.table import Table
 
     table = Table("set", "role", "records", "true pairs", "precision", "recall", "f1", "threshold", "target met",
-                  "wall s")
+                  "wall s", "plain Splink F1")
     for name, r in figures["sets"].items():
+        splink = str(r["plain_splink"]["f1"]) if "plain_splink" in r else ""
         if "refused" in r:
             table.add_row(name, r["role"], str(r["records"]), str(r["true_pairs"]), r["refused"], "", "", "", "",
-                          str(r["wall_seconds"]))
+                          str(r["wall_seconds"]), splink)
             continue
         table.add_row(name, r["role"], str(r["records"]), str(r["true_pairs"]), str(r["precision"]), str(r["recall"]),
-                      str(r["f1"]), str(r["threshold"]), str(r["target_met"]), str(r["wall_seconds"]))
+                      str(r["f1"]), str(r["threshold"]), str(r["target_met"]), str(r["wall_seconds"]), splink)
     return table
 
 
 def command(
-    dataset: Annotated[list[str] | None, typer.Option("--dataset", help=f"One of {', '.join(SETS)}; repeat "
-                                                                        "(default: all).")] = None,
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", help=f"One of {', '.join(SETS)}, census-like; "
+                                                                        "repeat (default: all).")] = None,
     people: Annotated[int, typer.Option("--people", min=50, help="People in each generated set (synthetic, "
                                                                   "heldout-multiscript) before duplicates.")]
     = 5000,
     seed: Annotated[int, typer.Option("--seed")] = 1,
+    census_file: Annotated[Path | None, typer.Option(
+        "--census-file", exists=True, dir_okay=False,
+        help="The census-like set bench/census_like.py wrote; adds the census-like set.")] = None,
+    with_splink: Annotated[bool, typer.Option("--plain-splink", help="Also run plain Splink on each set, in "
+                                                                      "the same run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Run `crossroads dedup batch` with its defaults on labelled sets, tuning and held-out, and score it."""
     from rich.console import Console
 
     err = Console(stderr=True)
-    chosen = tuple(dataset or SETS)
-    unknown = [d for d in chosen if d not in SETS]
+    known = [*SETS, *(["census-like"] if census_file else [])]
+    chosen = tuple(dataset or known)
+    unknown = [d for d in chosen if d not in known]
     if unknown:
-        err.print(f"[bold red]error:[/] --dataset: unknown {', '.join(unknown)}; expected {', '.join(SETS)}")
+        hint = " (census-like needs --census-file)" if "census-like" in unknown else ""
+        err.print(f"[bold red]error:[/] --dataset: unknown {', '.join(unknown)}; expected {', '.join(known)}{hint}")
         raise typer.Exit(2)
-    print_result(run_heldout(sets=chosen, people=people, seed=seed, console=err), as_json=as_json, table=_table)
+    print_result(run_heldout(sets=chosen, people=people, seed=seed, console=err, census_file=census_file,
+                             with_splink=with_splink),
+                 as_json=as_json, table=_table)

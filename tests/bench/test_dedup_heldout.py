@@ -6,8 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
+from bench.census_like import iso_digits
 from bench.cli import app
-from bench.dedup_heldout import SETS, impossible_dates, run_set, true_pairs
+from bench.dedup_heldout import SETS, census_like, impossible_dates, run_set, true_pairs
 from bench.heldout_people import generate
 
 
@@ -57,3 +58,36 @@ class TestIndependentGenerator:
         assert 40 < len(truth) < 300
         assert any(not p.given_name.isascii() or not p.family_name.isascii() for p in people)
         assert any(p.date_of_birth == "" or p.place == "" for p in people)
+
+
+class TestCensusLike:
+    def test_dates_are_rewritten_digit_for_digit_and_noise_is_kept(self):
+        assert iso_digits("05/06/1994") == "1994-05-06"
+        assert iso_digits("19191204") == "1919-12-04"
+        assert iso_digits("13/45/1990") == "1990-13-45"
+        assert iso_digits("10/Z7/1983") == "10/Z7/1983"
+        assert iso_digits(float("nan")) == "" and iso_digits(None) == ""
+
+    def test_the_file_is_a_held_out_set_scored_by_its_entity_column(self, tmp_path):
+        path = tmp_path / "census-like.csv"
+        people = [("census-0", "Diana", "Kofron", "1994-05-06", "0_2"), ("ssa-0", "Diana", "Kofron", "1994-05-06",
+                                                                          "0_2"),
+                  ("census-1", "Gerald", "Butler", "1943-11-03", "0_923")]
+        path.write_text("id,given_name,family_name,date_of_birth,sex,nationality,place,entity\n"
+                        + "".join(f"{i},{g},{f},{d},Female,,Anytown,{e}\n" for i, g, f, d, e in people),
+                        encoding="utf-8")
+        rows, truth = census_like(path)(0, 0)
+        assert "entity" not in rows[0] and rows[0]["place"] == "Anytown"
+        assert true_pairs(truth) == {("census-0", "ssa-0")}
+
+    def test_census_like_without_its_file_is_refused_with_the_hint(self):
+        result = CliRunner().invoke(app, ["dedup-heldout", "--dataset", "census-like"])
+        assert result.exit_code == 2 and "--census-file" in result.output
+
+    def test_plain_splink_runs_beside_on_the_same_set(self):
+        result = CliRunner().invoke(app, ["dedup-heldout", "--dataset", "synthetic", "--people", "600",
+                                          "--plain-splink", "--json"])
+        assert result.exit_code == 0, result.output
+        row = json.loads(result.stdout[result.stdout.index("{"):])["sets"]["synthetic"]
+        assert row["plain_splink"]["threshold"] == 0.9 and 0 < row["plain_splink"]["f1"] <= 1
+        assert set(row["plain_splink"]) == {"threshold", "precision", "recall", "f1", "batch_seconds"}
