@@ -311,6 +311,21 @@ class TestNulNeverReachesTheDatabase:
         assert isinstance(tried.refusal, ControlCharacters)
         assert db.scalar(select(func.count()).where(MatchModelVersion.version == version)) == 0
 
+    def test_a_nul_after_a_backslash_inside_a_json_value_is_refused(self, db):
+        version = f"test-{tag()}"
+        with attempt(db) as tried:
+            db.add(MatchModelVersion(version=version, parameters={"note": "C:\\\x00"}))
+            db.flush()
+        assert isinstance(tried.refusal, ControlCharacters)
+
+    def test_the_text_backslash_u0000_inside_a_json_value_is_kept(self, db):
+        version = f"test-{tag()}"
+        written = {"note": "\\u0000 is how JSON writes NUL", "deeper": ["\\\\u0000"]}
+        db.add(MatchModelVersion(version=version, parameters=written))
+        db.flush()
+        db.expire_all()
+        assert db.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.version == version)) == written
+
     def test_text_without_nul_passes(self, db):
         name = f"Org\t{tag()}\u202e"
         db.add(Organisation(name=name, kind=OrganisationKind.PARTNER))

@@ -94,21 +94,19 @@ def _refuse_nul(_conn: Connection, _cursor: Any, _statement: str, parameters: An
             raise ControlCharacters(CONTROL_MESSAGE, field=_BIND_SUFFIX.sub("", str(name)) or None)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
+# NUL as JSON writes it: `\u0000` whose backslash begins an escape, i.e. preceded by an even run of backslashes
+# (`\\u0000` is an escaped backslash and the text "u0000").
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _json_without_nul(value: Any) -> str:
-    # JSON writes NUL as the escape \u0000, which a str parameter check cannot see.
-    if _has_nul(value):
+    # JSON writes NUL as the escape \u0000, which a str parameter check cannot see. Searching the text written
+    # (json.dumps escapes every control character) costs a fraction of walking the value: a determination's trace
+    # and inputs took 0.3 ms to walk.
+    text = json.dumps(value)
+    if "\\u0000" in text and _JSON_NUL.search(text):
         raise ControlCharacters(CONTROL_MESSAGE)
-    return json.dumps(value)
+    return text
 
 
 def refused_by_database_layer(exc: BaseException) -> DomainError | None:
@@ -160,9 +158,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+@lru_cache(maxsize=32)
 def _read_only(engine: Engine) -> Engine:
     # PostgreSQL begins the transaction READ ONLY and refuses its writes itself; SQLite reads the option in
-    # its begin listener. Both share the engine's pool.
+    # its begin listener. Both share the engine's pool. Kept per engine: building the option engine again for every
+    # read-only session cost more than the session.
     options = {_READ_ONLY: True}
     if engine.dialect.name == "postgresql":
         options["postgresql_readonly"] = True
@@ -172,7 +172,9 @@ def _read_only(engine: Engine) -> Engine:
 @contextmanager
 def new_session(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
     """A session on `engine`, closed when the block ends; `read_only` sessions cannot write."""
-    session = session_factory(_read_only(engine) if read_only else engine)()
+    # A Session, not a sessionmaker per call: each sessionmaker makes a Session subclass, and SQLAlchemy then
+    # copies every session event listener onto it, which cost a request about 0.15 ms of CPU (0.01 ms this way).
+    session = Session(bind=_read_only(engine) if read_only else engine, expire_on_commit=False, autoflush=True)
     try:
         yield session
     finally:
