@@ -143,6 +143,17 @@ class TestBatch:
         assert result.exit_code == 2 and "--input" in result.output
 
 
+    def test_running_out_of_memory_is_a_clear_error_and_nothing_is_written(self, tmp_path):
+        rows = [[f"p{i}", "Amina", "Yusuf", f"19{80 + i % 10}-0{1 + i % 9}-1{i % 10}", "f", "SOM", "Burao"]
+                for i in range(500)]
+        people, out = write_csv(tmp_path / "in.csv", rows), tmp_path / "out.csv"
+        result = runner.invoke(app, ["dedup", "batch", "--input", str(people), "--output", str(out)],
+                               env={"CROSSROADS_DEDUP_MEMORY": "1MB"})
+        assert result.exit_code == 1
+        assert "out of memory at step" in result.output and "500 records" in result.output
+        assert "Traceback" not in result.output and not out.exists()
+
+
 class TestTrain:
     def test_trains_on_synthetic_people_and_saves_a_versioned_model(self, tmp_path):
         result = runner.invoke(app, ["dedup", "train", "--synthetic", "2500", "--version", "v9", "--output",

@@ -70,6 +70,8 @@ def batch(
     = None,
 ) -> None:
     """Find likely duplicate people in a CSV; write scored pairs and, optionally, clusters."""
+    import duckdb
+
     from crossroads.dedup.engine.batch import (
         MIN_TRAINING_RECORDS,
         CsvError,
@@ -93,8 +95,10 @@ def batch(
         raise _fail(f"--labels {labels or input_path}: {exc}") from None
     trains = train if train is not None else model_path is None
     model = _load_model(model_path)
+    step = ["starting"]
     with err.status("Starting") as status:
         def progress(message: str) -> None:
+            step[0] = message
             status.update(message)
 
         try:
@@ -115,6 +119,11 @@ def batch(
                                    progress=progress)
         except TrainingError as exc:
             raise _fail(str(exc), 1) from None
+        except duckdb.OutOfMemoryException:
+            raise _fail(f"out of memory at step '{step[0]}' with {len(records):,} records: the candidate pairs grow "
+                        "with the square of the records sharing a name. Run the file in parts that cannot hold the "
+                        "same person twice (by office or region), or give the batch more memory "
+                        "(CROSSROADS_DEDUP_MEMORY, for example 16GB).", 1) from None
     write_outputs(result, pairs_path=output, clusters_path=clusters)
     if save_model:
         result.model.save(save_model)

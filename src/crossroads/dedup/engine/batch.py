@@ -279,6 +279,11 @@ class _Session:
         threads = os.environ.get("CROSSROADS_DEDUP_THREADS")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        # DuckDB takes 80% of the machine's memory unless told otherwise; a batch beside other work may be given
+        # less (a size DuckDB reads, such as "4GB").
+        memory = os.environ.get("CROSSROADS_DEDUP_MEMORY")
+        if memory:
+            self.con.execute("SET memory_limit = ?", [memory])
         people, keys = _arrow_tables(records, progress)
         self.con.register("people_arrow", people)
         self.con.register("keys_arrow", keys)
