@@ -4,21 +4,23 @@ Run it in an environment of its own that has pseudopeople (its simulation depend
 uses, so the project does not declare it):
 
     python -m venv /tmp/pp && /tmp/pp/bin/pip install "pseudopeople>=1.3"
-    /tmp/pp/bin/python bench/census_like.py census-like.csv
+    /tmp/pp/bin/python bench/census_like.py census-like.jsonl
 
 It takes pseudopeople's sample data (a simulated US town) as published, with its default noise: the 2020
 decennial census and the Social Security records (an account's creation and, for some, its death), the same
 simulated people in both. The rows are prepared as a user would before `crossroads dedup batch`: columns
 renamed, dates that are written month/day/year or YYYYMMDD rewritten as YYYY-MM-DD digit for digit (a noisy
-date stays noisy: 13/45/1990 becomes 1990-13-45), nothing else cleaned. The `entity` column is pseudopeople's
-simulant id, the truth; the benchmark takes it out before the batch sees the file.
+date stays noisy: 13/45/1990 becomes 1990-13-45), nothing else cleaned. Each line is one record as a JSON object
+with the batch's columns and `entity`, pseudopeople's simulant id (the truth); the benchmark writes the batch's
+CSV from it (through the spreadsheet helper, as every CSV Crossroads writes) without `entity`. JSON lines, not
+a CSV, because this script runs where Crossroads is not installed.
 
 The engine was never tuned on this set: it is held out.
 """
 
 from __future__ import annotations
 
-import csv
+import json
 import re
 import sys
 from typing import Any
@@ -61,12 +63,11 @@ def rows() -> list[dict[str, str]]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: census_like.py OUTPUT.csv", file=sys.stderr)
+        print("usage: census_like.py OUTPUT.jsonl", file=sys.stderr)
         return 2
-    with open(argv[0], "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows())
+    with open(argv[0], "w", encoding="utf-8") as handle:
+        for row in rows():
+            handle.write(json.dumps({c: row[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
     return 0
 
 

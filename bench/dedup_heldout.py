@@ -119,11 +119,11 @@ def _heldout_multiscript(people: int, seed: int) -> tuple[list[Row], dict[str, s
 
 
 def census_like(path: Path) -> Callable[[int, int], tuple[list[Row], dict[str, str]]]:
-    """The file bench/census_like.py wrote: the batch's columns, and the truth in `entity`."""
+    """The file bench/census_like.py wrote (JSON lines): the batch's columns, and the truth in `entity`."""
 
     def load(_people: int, _seed: int) -> tuple[list[Row], dict[str, str]]:
-        with open(path, newline="", encoding="utf-8") as handle:
-            read = list(csv.DictReader(handle))
+        with open(path, encoding="utf-8") as handle:
+            read = [json.loads(line) for line in handle if line.strip()]
         return [{c: row[c] for c in COLUMNS} for row in read], {row["id"]: row["entity"] for row in read}
 
     return load
@@ -316,7 +316,7 @@ def command(
     seed: Annotated[int, typer.Option("--seed")] = 1,
     census_file: Annotated[Path | None, typer.Option(
         "--census-file", exists=True, dir_okay=False,
-        help="The census-like set bench/census_like.py wrote; adds the census-like set.")] = None,
+        help="The census-like set bench/census_like.py wrote (JSON lines); adds the census-like set.")] = None,
     with_splink: Annotated[bool, typer.Option("--plain-splink", help="Also run plain Splink on each set, in "
                                                                       "the same run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,

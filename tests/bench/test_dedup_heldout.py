@@ -69,12 +69,11 @@ class TestCensusLike:
         assert iso_digits(float("nan")) == "" and iso_digits(None) == ""
 
     def test_the_file_is_a_held_out_set_scored_by_its_entity_column(self, tmp_path):
-        path = tmp_path / "census-like.csv"
-        people = [("census-0", "Diana", "Kofron", "1994-05-06", "0_2"), ("ssa-0", "Diana", "Kofron", "1994-05-06",
-                                                                          "0_2"),
-                  ("census-1", "Gerald", "Butler", "1943-11-03", "0_923")]
-        path.write_text("id,given_name,family_name,date_of_birth,sex,nationality,place,entity\n"
-                        + "".join(f"{i},{g},{f},{d},Female,,Anytown,{e}\n" for i, g, f, d, e in people),
+        path = tmp_path / "census-like.jsonl"
+        people = [("census-0", "0_2"), ("ssa-0", "0_2"), ("census-1", "0_923")]
+        path.write_text("".join(json.dumps({"id": i, "given_name": "Diana", "family_name": "Kofron",
+                                            "date_of_birth": "1994-05-06", "sex": "Female", "nationality": "",
+                                            "place": "Anytown", "entity": e}) + "\n" for i, e in people),
                         encoding="utf-8")
         rows, truth = census_like(path)(0, 0)
         assert "entity" not in rows[0] and rows[0]["place"] == "Anytown"
