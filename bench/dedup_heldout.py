@@ -241,11 +241,11 @@ def plain_splink(rows: list[Row], truth: dict[str, str], seed: int) -> dict[str,
     """Plain Splink (bench/dedup.py: its documented comparisons, trained the same unsupervised way) on the same
     rows at 0.9, the peer the duplicates issues compare with."""
     from bench.dedup import run_plain_splink
-    from crossroads.dedup.engine.keys import PersonRecord
+    from crossroads.dedup.engine.batch import _record
 
-    records = [PersonRecord(id=r["id"], given_name=r["given_name"] or None, family_name=r["family_name"] or None,
-                            date_of_birth=r["date_of_birth"] or None, sex=r["sex"] or None,
-                            nationality=r["nationality"] or None, place=r["place"] or None) for r in rows]
+    # Read as the batch reads a CSV's rows (row numbers as in the file, the header being row 1).
+    seen: dict[str, int] = {}
+    records = [_record(row_no, row, seen) for row_no, row in enumerate(rows, start=2)]
     figures = run_plain_splink(records, true_pairs(truth), PLAIN_SPLINK_THRESHOLD, seed)
     return {"threshold": PLAIN_SPLINK_THRESHOLD,
             **{k: figures[k] for k in ("precision", "recall", "f1", "batch_seconds")}}

@@ -236,9 +236,10 @@ def require_person_editor(principal: Principal, person_office_id: uuid.UUID) -> 
 
 
 def cases_scope(principal: Principal) -> ColumnElement[bool]:
-    if not principal.may(Action.CASE_READ) or not principal.office_ids:
+    offices = cases_scope_offices(principal)
+    if not offices:
         return false()
-    return _table("cases").c.office_id.in_(principal.office_ids)
+    return _table("cases").c.office_id.in_(offices)
 
 
 CASES_SCOPE_OFFICES = "scope_offices"

@@ -159,7 +159,7 @@ def _determination_statement() -> Select[Any]:
                Screening.instrument, Screening.answers, Screening.score, Screening.findings)
         .join(Person, Person.id == Case.person_id)
         .outerjoin(RuleSetVersion, and_(RuleSetVersion.programme == Case.programme,
-                                        RuleSetVersion.status == bindparam("active_status")))
+                                        RuleSetVersion.status == RuleSetStatus.ACTIVE))
         .outerjoin(Screening, Screening.case_id == Case.id)
         .where(Case.id == bindparam("case_id"), cases_scope_bound())
         .order_by(Screening.screened_at, Screening.id)
@@ -169,8 +169,7 @@ def _determination_statement() -> Select[Any]:
 def _determination_rows(session: Session, principal: Principal, case_id: uuid.UUID) -> list[Any]:
     require(principal, Action.DETERMINATION_RUN)
     return list(session.execute(_determination_statement(), {
-        "case_id": case_id, "active_status": RuleSetStatus.ACTIVE,
-        CASES_SCOPE_OFFICES: cases_scope_offices(principal)}).all())
+        "case_id": case_id, CASES_SCOPE_OFFICES: cases_scope_offices(principal)}).all())
 
 
 @dataclass(frozen=True)
