@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = ("programme_cases", "determination_p50_ms", "determination_p95_ms", "evaluation_p95_ms", "diff_seconds",
-        "diff_changed", "diff_cpu_seconds", "write_beside_diff_ok", "machine", "goals_met", "date")
+KEYS = ("programme_cases", "determination_p50_ms", "determination_p95_ms", "evaluation_p95_ms", "commit_p95_ms",
+        "diff_seconds", "diff_changed", "diff_cpu_seconds", "write_beside_diff_ok", "machine", "goals_met", "date")
 
 
 def test_smoke_run_reports_every_figure(bench_url):
@@ -29,3 +31,11 @@ def test_smoke_run_reports_every_figure(bench_url):
     assert all(not move.endswith(">eligible") for move in result["diff_transitions"])
     assert result["write_beside_diff_ok"] is True
     assert 0 < result["determination_p50_ms"] <= result["determination_p95_ms"]
+    # The timed determinations are committed, as a request's are, and the commit is timed apart.
+    assert result["commit_p95_ms"] > 0
+    engine = create_engine(bench_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM determinations")).scalar_one() >= 10
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 
 import pytest
@@ -233,6 +234,37 @@ class TestMakeEngine:
                          {"email": "hidden.sentinel@example.org", "at": "2026-01-01 00:00:00"})
         assert "parameters hidden due to hide_parameters=True" in str(failed.value)
         assert "'hidden.sentinel@example.org'" not in str(failed.value)
+
+    def test_a_pooled_connection_the_server_ended_is_replaced_at_checkout(self, database_url, monkeypatch):
+        engine = make_engine(database_url)
+        if engine.dialect.name != "postgresql":
+            # SQLite runs in the process: no server can end its connections, so no check is made at checkout.
+            assert len(engine.pool.dispatch.checkout) == 0
+            engine.dispose()
+            return
+        pings: list[object] = []
+        ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(conn) or ping(conn))
+        admin = make_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() == first
+            assert pings == []  # a live connection is handed out without a round trip
+            with admin.connect() as conn:
+                assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(first)})").scalar_one()
+                for _ in range(200):
+                    if not conn.exec_driver_sql(
+                            f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(first)}").scalar_one():
+                        break
+                    time.sleep(0.01)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != first
+            assert len(pings) == 1  # the ended one was pinged, failed, and replaced
+        finally:
+            engine.dispose()
+            admin.dispose()
 
     def test_sqlite_enforces_foreign_keys(self, tmp_path):
         engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import select
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,9 +21,9 @@ from itertools import zip_longest
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExecutionContext
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DisconnectionError, StatementError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -129,14 +130,40 @@ def refresh_planner_statistics(engine: Engine) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
+def _refuse_dropped_connection(dialect: Dialect, dbapi_connection: Any) -> None:
+    """Hand out a pooled PostgreSQL connection only if it is still connected, without a round trip when it is.
+
+    The pool's pre-ping sends a statement at every checkout, one round trip of every request's five or six (0.3 to
+    0.5 ms of a determination's 5). A server that ends a connection (a restart, pg_terminate_backend, an idle
+    timeout) first sends its error and closes the socket, so an idle connection with input waiting, or none to
+    wait on, is the one to check: only then is the dialect's ping sent, and a connection that fails it is replaced
+    (raising DisconnectionError makes the pool connect afresh). A peer that vanished without closing is not seen,
+    as the ping would only have hung on it."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the pooled connection was closed")
+    poll = getattr(select, "poll", None)
+    if poll is not None:
+        poller = poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if not poller.poll(0):
+            return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection is gone") from exc
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", _json_without_nul)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True,
-                               **kwargs)
+        engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            @event.listens_for(engine, "checkout")
+            def _on_checkout(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
+                _refuse_dropped_connection(engine.dialect, dbapi_connection)
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 
