@@ -163,6 +163,10 @@ def _determination_statement() -> Select[Any]:
         .outerjoin(Screening, Screening.case_id == Case.id)
         .where(Case.id == bindparam("case_id"), cases_scope_bound())
         .order_by(Screening.screened_at, Screening.id)
+        # Two determinations of one case at once would each supersede only what its own snapshot saw and both
+        # stay current (on PostgreSQL; SQLite runs one writer at a time). The second waits here for the first
+        # to commit. NO KEY: rows that only reference the case (screenings, tasks) are still written beside it.
+        .with_for_update(of=Case, key_share=True)
     )
 
 
