@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
-from crossroads.db.session import make_engine, unit_of_work
+from crossroads.db.base import utcnow
+from crossroads.db.session import make_engine, new_session, unit_of_work
 from crossroads.dedup.engine.model import default_model
-from crossroads.dedup.models import MatchCandidate
+from crossroads.dedup.models import BatchJob, MatchCandidate
 from crossroads.schema import upgrade_database
 from tests.dedup.test_registry_run import registered_before_detection
 from tests.dedup.test_reindex import outdate
@@ -68,6 +71,46 @@ class TestDedupRunCommand:
             assert conn.execute(select(MatchModelVersion.version, MatchModelVersion.active)
                                 .order_by(MatchModelVersion.id)).all() == [(shipped, False), ("trained-v7", True)]
         engine.dispose()
+
+
+    @pytest.mark.parametrize("job", ["run", "reindex"])
+    def test_a_job_that_meets_another_starting_at_the_same_moment_says_so_in_one_line(self, scratch_engine, job):
+        """`dedup run` and `dedup reindex` share the job table's rule: one unfinished job of a kind."""
+        url = scratch_engine.url.render_as_string(hide_password=False)
+        with unit_of_work(scratch_engine) as session:
+            af.world(session)
+        # Another start of the job, inserted and not yet committed when this run inserts its own.
+        with new_session(scratch_engine) as other:
+            other.begin()
+            now = utcnow()
+            other.add(BatchJob(kind=job, parameters={"model": "another"}, counts={}, started_at=now, updated_at=now))
+            other.flush()
+            command = subprocess.Popen([sys.executable, "-m", "crossroads.cli", "dedup", job], text=True,
+                                       env={**os.environ, "CROSSROADS_DATABASE_URL": url},
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if scratch_engine.dialect.name == "postgresql":
+                with scratch_engine.connect() as watcher:
+                    for _ in range(3000):
+                        if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one():
+                            break
+                        time.sleep(0.01)
+            else:
+                time.sleep(1)
+            other.commit()
+        _, stderr = command.communicate(timeout=120)
+        if scratch_engine.dialect.name == "postgresql":
+            # Its insert waited for the other's commit, then met the other job, started with another model.
+            assert command.returncode == 1, stderr
+            assert "another run of this job started at the same moment" in stderr
+            assert "Traceback" not in stderr
+        else:
+            # SQLite let it begin only after the other committed: it closed that job as abandoned and ran.
+            assert command.returncode == 0, stderr
+            with unit_of_work(scratch_engine, read_only=True) as session:
+                other_job = session.scalar(select(BatchJob).where(
+                    BatchJob.kind == job, BatchJob.parameters["model"].as_string() == "another"))
+                assert other_job is not None and other_job.finished_at is not None
+                assert other_job.counts["abandoned"] is True
 
 
 class TestReindexCommand:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +35,18 @@ def _model(path: Path | None):
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _refusal_as_error() -> Iterator[None]:
+    """A job refused (another run of it started at the same moment) is one line and exit 1, not a traceback."""
+    from crossroads.kit.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
 @app.command("run")
 def run(
     model_path: Annotated[Path | None, typer.Option("--model", help="Score with this saved model instead of the "
@@ -61,7 +75,7 @@ def run(
             err.print(f"[bold yellow]warning:[/] {status.stale} of {status.sampled} sampled people have "
                       "outdated blocking keys; run `crossroads dedup reindex` first or this run will miss "
                       "pairs", soft_wrap=True)
-        with unit_of_work(engine) as session:
+        with _refusal_as_error(), unit_of_work(engine) as session:
             result = run_registry(session, model=model, chunk=chunk, progress=progress)
     if result.resumed:
         err.print("taken up after a stopped run: the totals include its committed chunks")
@@ -126,7 +140,7 @@ def reindex_command(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with unit_of_work(engine) as session:
+        with _refusal_as_error(), unit_of_work(engine) as session:
             result = reindex(session, chunk=chunk, progress=progress)
     if result.resumed:
         err.print("taken up after a stopped reindex: the totals include its committed chunks")
