@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crossroads.audit.models import AuditEvent
+from crossroads.cases import service
 from crossroads.cases.models import Case
 from crossroads.people.models import Person
 from tests.factories.people import person_payload
@@ -184,6 +185,22 @@ class TestCaseNotes:
         other = token_headers(client, world.users["caseworker_b"].email)
         assert client.get(f"/api/v1/cases/{case_id}", headers=other).status_code == 404
         assert client.post(f"/api/v1/cases/{case_id}/notes", json={"body": "x"}, headers=other).status_code == 404
+
+
+    def test_a_search_counts_up_to_its_cap_on_every_page_it_counts(self, client, cw, monkeypatch):
+        monkeypatch.setattr(service, "SEARCH_COUNT_CAP", 3)
+        pid = register(client, cw, given_name="Capped")
+        for _ in range(5):
+            open_case(client, cw, pid)
+        for page in (1, 2, 3):
+            body = client.get("/api/v1/cases", params={"q": "capped", "page_size": 2, "page": page},
+                              headers=cw).json()
+            assert (body["total"], body["total_is_capped"]) == (3, True), page
+        two = client.get("/api/v1/cases", params={"q": "capped", "page_size": 5}, headers=cw).json()
+        assert (len(two["items"]), two["total"], two["total_is_capped"]) == (5, 3, True)
+        monkeypatch.setattr(service, "SEARCH_COUNT_CAP", 5)
+        exact = client.get("/api/v1/cases", params={"q": "capped", "page_size": 2}, headers=cw).json()
+        assert (exact["total"], exact["total_is_capped"]) == (5, False)
 
 
 class TestKeysetPages:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     func,
     intersect,
+    null,
     select,
     text,
     union,
@@ -422,13 +423,24 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     elif page > 1:
         query = query.offset((page - 1) * page_size)
     order = column.desc() if descending else column.asc()
+    counted: int | None = None
     if filters.q and session.get_bind().dialect.name == "postgresql":
-        # The page's ids first, ranked from the person index's included columns; then only those rows.
-        page_ids = query.with_only_columns(Case.id).order_by(order, Case.id).limit(page_size + 1).subquery()
-        query = select(Case).join(page_ids, page_ids.c.id == Case.id)
-    rows = list(session.scalars(
-        query.options(joinedload(Case.person)).order_by(order, Case.id).limit(page_size + 1)
-    ))
+        # The page's ids first, ranked from the person index's included columns; then only those rows. A search
+        # sorts every case it matches to find its page, so on the page that is counted the same statement counts
+        # them (the window sees all matches before the LIMIT): a second statement would find the matching people
+        # again. Cursor pages are not counted, and the window's buffering would only slow them.
+        matches = func.count().over() if cursor is None else null()
+        page_ids = (query.with_only_columns(Case.id, matches.label("matches"))
+                    .order_by(order, Case.id).limit(page_size + 1).subquery())
+        found = session.execute(
+            select(Case, page_ids.c.matches).join(page_ids, page_ids.c.id == Case.id)
+            .options(joinedload(Case.person)).order_by(order, Case.id)).all()
+        rows = [case for case, _ in found]
+        counted = found[0][1] if found else None
+    else:
+        rows = list(session.scalars(
+            query.options(joinedload(Case.person)).order_by(order, Case.id).limit(page_size + 1)
+        ))
     more = len(rows) > page_size
     rows = rows[:page_size]
     # Counted on the first page only (later pages keep the first page's figure), only when the page does not
@@ -438,6 +450,8 @@ def search_cases(session: Session, *, principal: Principal, filters: CaseFilters
     if cursor is None:
         if not more and page == 1:
             total = len(rows)
+        elif counted is not None:
+            total = counted
         else:
             total = session.scalar(select(func.count()).select_from(
                 base.with_only_columns(Case.id).limit(cap + 1).subquery())) or 0
