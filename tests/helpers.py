@@ -1,4 +1,4 @@
-"""Small helpers shared by route and page tests."""
+"""Small helpers shared by route, page and concurrency tests."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 from tests.factories.auth import PASSWORD
 
@@ -118,3 +119,13 @@ def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> s
     """`crossroads ARGS` in a process of its own, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "crossroads.cli", *args], env={**os.environ, **env}, input=stdin,
                           capture_output=True, text=True, timeout=120)
+
+
+def lock_awaited(engine: Engine, seconds: float = 3.0) -> bool:
+    """Whether, within `seconds`, some PostgreSQL transaction waits for a lock another one holds."""
+    with engine.connect() as watcher:
+        for _ in range(int(seconds * 100)):
+            if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one():
+                return True
+            time.sleep(0.01)
+    return False

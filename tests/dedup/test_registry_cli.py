@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from crossroads.db.base import utcnow
 from crossroads.db.session import make_engine, new_session, unit_of_work
@@ -19,6 +19,7 @@ from tests.dedup.test_registry_run import registered_before_detection
 from tests.dedup.test_reindex import outdate
 from tests.factories import auth as af
 from tests.factories import dedup as df
+from tests.helpers import lock_awaited
 
 
 def migrated(tmp_path):
@@ -72,7 +73,6 @@ class TestDedupRunCommand:
                                 .order_by(MatchModelVersion.id)).all() == [(shipped, False), ("trained-v7", True)]
         engine.dispose()
 
-
     @pytest.mark.parametrize("job", ["run", "reindex"])
     def test_a_job_that_meets_another_starting_at_the_same_moment_says_so_in_one_line(self, scratch_engine, job):
         """`dedup run` and `dedup reindex` share the job table's rule: one unfinished job of a kind."""
@@ -89,11 +89,7 @@ class TestDedupRunCommand:
                                        env={**os.environ, "CROSSROADS_DATABASE_URL": url},
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             if scratch_engine.dialect.name == "postgresql":
-                with scratch_engine.connect() as watcher:
-                    for _ in range(3000):
-                        if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one():
-                            break
-                        time.sleep(0.01)
+                lock_awaited(scratch_engine, seconds=30)
             else:
                 time.sleep(1)
             other.commit()

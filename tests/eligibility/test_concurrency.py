@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from crossroads.db.session import new_session, transaction, unit_of_work
 from crossroads.eligibility import service
@@ -17,6 +17,7 @@ from crossroads.eligibility.models import Determination
 from tests.factories import auth as af
 from tests.factories import cases as cf
 from tests.factories import eligibility as ef
+from tests.helpers import lock_awaited
 
 
 def test_two_determinations_of_one_case_at_once_leave_one_current(scratch_engine):
@@ -41,13 +42,7 @@ def test_two_determinations_of_one_case_at_once_leave_one_current(scratch_engine
         thread = threading.Thread(target=second)
         thread.start()
         if scratch_engine.dialect.name == "postgresql":
-            with scratch_engine.connect() as watcher:
-                for _ in range(300):
-                    if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one():
-                        break
-                    time.sleep(0.01)
-                else:
-                    raise AssertionError("the second determination never waited for the first")
+            assert lock_awaited(scratch_engine), "the second determination never waited for the first"
         else:
             time.sleep(0.3)
         assert thread.is_alive(), "the second determination did not wait for the first to commit"

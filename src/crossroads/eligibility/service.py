@@ -234,7 +234,7 @@ def determine(session: Session, *, principal: Principal, case_id: uuid.UUID) -> 
     found = case_for_rules(session, principal=principal, case_id=case_id)
     evaluation = rulesets.evaluate(found.rules, found.inputs)
     now = utcnow()
-    # The earlier determinations stay, marked as replaced, so that an appeal against one still finds it. The two
+    # The earlier determinations stay, marked as replaced, so that an appeal against one still finds it. The
     # writes are Core statements, built once: the ORM's bulk UPDATE with its session synchronisation and the unit
     # of work's INSERT cost a determination about 1 ms of CPU more, a fifth of issue 16's 5 ms.
     values = {
